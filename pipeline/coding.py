@@ -1,0 +1,123 @@
+"""Coding of open-ended answers with a versioned code frame.
+
+A verbatim is matched against every category's patterns (case-insensitive
+regular expressions). The category whose match starts earliest is the *first
+mention*; every category that matches at all is a *mention* (nets count a
+person once, however many member categories they mention). A verbatim that
+matches a "don't know" pattern is coded as don't know; one that matches
+nothing is *uncoded* and reported as such, never dropped.
+
+Coding works on the distinct verbatims of a column, so a wave with a million
+answers but a few thousand distinct texts costs a few thousand regex scans.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import CodeFrame
+
+BLANK = -3
+DONT_KNOW = -2
+UNCODED = -1
+
+
+@dataclass(frozen=True)
+class CodedAnswers:
+    """Coded open answers of one column.
+
+    ``first`` holds, per respondent, the index of the first-mentioned category,
+    or :data:`UNCODED`, :data:`DONT_KNOW` or :data:`BLANK`. ``mentions`` is an
+    (n × categories) boolean matrix of every category mentioned.
+    """
+
+    frame: CodeFrame
+    first: np.ndarray
+    mentions: np.ndarray
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.frame.categories]
+
+    def net_mentions(self, net_key: str) -> np.ndarray:
+        """True for respondents who mention any member of the net (counted once)."""
+        for net in self.frame.nets:
+            if net.key == net_key:
+                idx = [self.keys.index(m) for m in net.members]
+                return self.mentions[:, idx].any(axis=1)
+        raise KeyError(net_key)
+
+    def net_first(self, net_key: str) -> np.ndarray:
+        """True for respondents whose first mention is a member of the net."""
+        for net in self.frame.nets:
+            if net.key == net_key:
+                idx = [self.keys.index(m) for m in net.members]
+                return np.isin(self.first, idx)
+        raise KeyError(net_key)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    patterns: tuple[tuple[re.Pattern[str], ...], ...]
+    dont_know: tuple[re.Pattern[str], ...]
+
+
+_COMPILED: dict[str, _Compiled] = {}
+
+
+def _compile(frame: CodeFrame) -> _Compiled:
+    key = frame.key + "|" + str(id(frame))
+    if key not in _COMPILED:
+        _COMPILED[key] = _build(frame)
+    return _COMPILED[key]
+
+
+def _build(frame: CodeFrame) -> _Compiled:
+    return _Compiled(
+        tuple(tuple(re.compile(p, re.IGNORECASE) for p in cat.patterns) for cat in frame.categories),
+        tuple(re.compile(p, re.IGNORECASE) for p in frame.dont_know_patterns),
+    )
+
+
+def code_text(frame: CodeFrame, text: str) -> tuple[int, list[int]]:
+    """Return (first category index or UNCODED/DONT_KNOW/BLANK, all mentioned indices) for one verbatim."""
+    text = (text or "").strip()
+    if not text:
+        return BLANK, []
+    compiled = _compile(frame)
+    for pattern in compiled.dont_know:
+        if pattern.search(text):
+            return DONT_KNOW, []
+    starts: list[tuple[int, int]] = []
+    for index, patterns in enumerate(compiled.patterns):
+        best = None
+        for pattern in patterns:
+            m = pattern.search(text)
+            if m is not None and (best is None or m.start() < best):
+                best = m.start()
+        if best is not None:
+            starts.append((best, index))
+    if not starts:
+        return UNCODED, []
+    starts.sort()
+    return starts[0][1], sorted(i for _, i in starts)
+
+
+def code_answers(frame: CodeFrame, verbatims: np.ndarray | pd.Series) -> CodedAnswers:
+    """Code a column of verbatims with ``frame``."""
+    values = pd.Series(verbatims, dtype=object).fillna("")
+    codes, uniques = pd.factorize(values, sort=False)
+    k = len(frame.categories)
+    first_u = np.empty(len(uniques), dtype=np.int64)
+    mentions_u = np.zeros((len(uniques), k), dtype=bool)
+    for i, text in enumerate(uniques):
+        first, mentioned = code_text(frame, str(text))
+        first_u[i] = first
+        mentions_u[i, mentioned] = True
+    if len(uniques) == 0:
+        return CodedAnswers(frame, np.full(len(values), BLANK, dtype=np.int64), np.zeros((len(values), k), dtype=bool))
+    return CodedAnswers(frame, first_u[codes], mentions_u[codes])

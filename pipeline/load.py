@@ -1,0 +1,523 @@
+"""Load stage: wave files in, validated respondent frames out.
+
+One file per wave lives in the waves folder, named by its year (``2022.csv``,
+``2022.parquet``, ``2022.sav`` or ``2022.xlsx``). :func:`load_wave` reads one,
+checks it against the codebook and returns a :class:`Wave` whose frame has:
+
+* ``respondent_id`` (str), ``sex``, ``age_group``, ``region`` (categoricals with
+  the codebook's canonical names), ``age`` (float years, NaN if only a group was
+  delivered), ``design_weight`` (float, 1.0 when the file has none);
+* one ``int16`` column per closed question or item, holding the answer code,
+  the "Vet ej" code (99 by default) or :data:`MISSING` (-1) where the cell was
+  blank (not asked or not answered);
+* one text column per open question (``""`` where blank).
+
+Anything that does not fit the data format (``docs/data-format.md``) raises
+:class:`~pipeline.errors.DataError` naming file, wave, column, rows and values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Codebook, Project, Question
+from pipeline.errors import DataError, preview
+
+log = logging.getLogger(__name__)
+
+MISSING = -1
+SUFFIXES = (".csv", ".parquet", ".sav", ".xlsx")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One validated wave: its year, source file and respondent frame."""
+
+    year: int
+    path: Path
+    sha256: str
+    frame: pd.DataFrame
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    excluded: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def discover_waves(waves_dir: Path) -> dict[int, Path]:
+    """Return ``{year: path}`` for the wave files in ``waves_dir``.
+
+    Files whose stem is not a year are ignored (a README may sit there); two
+    files for the same year, or a year file with an unknown extension, are errors.
+    """
+    waves_dir = Path(waves_dir)
+    if not waves_dir.is_dir():
+        raise DataError(f"{waves_dir}: data folder not found; put one file per wave (e.g. 2022.csv) there or pass --data DIR")
+    found: dict[int, Path] = {}
+    for path in sorted(waves_dir.iterdir()):
+        if path.name.startswith(".") or not _YEAR.match(path.stem):
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            raise DataError(
+                f"{path}: unknown file type {path.suffix!r}; a wave file must be one of {', '.join(SUFFIXES)}"
+            )
+        year = int(path.stem)
+        if year in found:
+            raise DataError(f"{waves_dir}: two files for wave {year} ({found[year].name}, {path.name}); keep one")
+        found[year] = path
+    if not found:
+        raise DataError(f"{waves_dir}: no wave files found; expected files named by year such as 2022.csv")
+    return found
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Raw:
+    frame: pd.DataFrame
+    row_offset: int  # add to a 0-based data index to get the row number a user sees
+    row_word: str
+    value_labels: dict[str, dict[object, str]]
+    notes: list[str]
+
+
+def _sniff_separator(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda s: counts[s]) if max(counts.values()) > 0 else ","
+
+
+def _read_csv(path: Path, wave: int) -> _Raw:
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataError(f"{path}: wave {wave}: the file is empty; expected a header row and one row per respondent")
+    notes: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("cp1252", errors="replace")
+        notes.append(f"{path.name}: not UTF-8 (byte {exc.start}); read as Latin-1/Windows-1252. Save as UTF-8 to be sure")
+    first_line = text.split("\n", 1)[0]
+    sep = _sniff_separator(first_line)
+    if sep != ",":
+        notes.append(f"{path.name}: read with {sep!r} as the column separator")
+    import io
+
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{path}: wave {wave}: not a readable CSV ({str(exc).strip()}); check quoting and the separator") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: wave {wave}: the file is empty; expected a header row and one row per respondent") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return _Raw(frame, 2, "row", {}, notes)
+
+
+def _read_other(path: Path, wave: int) -> _Raw:
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: wave {wave}: the file is empty; expected one row per respondent")
+    labels: dict[str, dict[object, str]] = {}
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            frame = table.to_pandas()
+            return _Raw(frame, 1, "record", {}, [])
+        if suffix == ".sav":
+            import pyreadstat
+
+            frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
+            labels = {col: dict(mapping) for col, mapping in (meta.variable_value_labels or {}).items()}
+            return _Raw(frame, 1, "record", labels, [])
+        if suffix == ".xlsx":
+            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+            frame.columns = [str(c).strip() for c in frame.columns]
+            return _Raw(frame, 2, "row", {}, [])
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure means a corrupt or foreign file
+        kind = {".parquet": "Parquet", ".sav": "SPSS .sav", ".xlsx": "Excel .xlsx"}[suffix]
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: wave {wave}: cannot be read as {kind} ({reason[:160]}); the file may be corrupt or of another type") from None
+    raise DataError(f"{path}: unknown file type {suffix!r}; use one of {', '.join(SUFFIXES)}")
+
+
+def read_raw(path: Path, wave: int) -> _Raw:
+    if not path.exists():
+        raise DataError(f"{path}: wave {wave}: file not found")
+    if path.suffix.lower() == ".csv":
+        raw = _read_csv(path, wave)
+    else:
+        raw = _read_other(path, wave)
+    if raw.frame.shape[1] == 0:
+        raise DataError(f"{path}: wave {wave}: no columns found; expected a header row")
+    dupes = sorted({c for c in raw.frame.columns if list(raw.frame.columns).count(c) > 1})
+    if dupes:
+        raise DataError(f"{path}: wave {wave}: columns appear twice: {preview(dupes)}; each column name must be unique")
+    return raw
+
+
+# --------------------------------------------------------------------------- validation helpers
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    """True where a cell is empty (NaN, None or whitespace-only text)."""
+    if series.dtype.kind in "fiub":
+        return series.isna().to_numpy()
+    values = series.astype(object)
+    isna = pd.isna(values).to_numpy()
+    text = values.where(~isna, "").astype(str).str.strip()
+    return isna | (text == "").to_numpy()
+
+
+def _as_codes(series: pd.Series, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (float codes with NaN for blank/unparseable, mask of unparseable non-blank cells)."""
+    if series.dtype.kind in "iub":
+        return series.to_numpy(dtype=float), np.zeros(len(series), dtype=bool)
+    if series.dtype.kind == "f":
+        values = series.to_numpy(dtype=float)
+        bad = ~np.isnan(values) & (values != np.round(values))
+        return values, bad
+    text = series.astype(object).where(~blank, None)
+    numeric = pd.to_numeric(text.map(lambda v: str(v).strip().replace(",", ".") if v is not None else None), errors="coerce")
+    values = numeric.to_numpy(dtype=float)
+    bad = (~blank & np.isnan(values)) | (~np.isnan(values) & (values != np.round(values)))
+    return values, bad
+
+
+class _Checker:
+    """Collects context (file, wave, row numbering) for error messages."""
+
+    def __init__(self, path: Path, wave: int, raw: _Raw, ids: np.ndarray | None = None):
+        self.path, self.wave, self.raw, self.ids = path, wave, raw, ids
+
+    def rows(self, mask: np.ndarray, limit: int = 5) -> str:
+        idx = np.flatnonzero(mask)
+        nums = [int(i) + self.raw.row_offset for i in idx[:limit]]
+        word = self.raw.row_word + ("s" if len(idx) != 1 else "")
+        text = ", ".join(str(n) for n in nums)
+        if len(idx) > limit:
+            text += f", … ({len(idx)} in all)"
+        if self.ids is not None:
+            text += f" (respondent_id {preview([str(x) for x in self.ids[idx[:3]]], 3)})"
+        return f"{word} {text}"
+
+    def fail(self, column: str | None, message: str) -> DataError:
+        where = f"{self.path}: wave {self.wave}"
+        if column:
+            where += f", column {column!r}"
+        return DataError(f"{where}: {message}")
+
+
+def _closed_column(check: _Checker, column: str, series: pd.Series, question: Question, codebook: Codebook) -> np.ndarray:
+    blank = _blank(series)
+    values, unparseable = _as_codes(series, blank)
+    allowed = question.valid_codes()
+    dk_ok = question.dont_know != "none" and question.type != "multi"
+    if dk_ok:
+        allowed = allowed | {codebook.dont_know_code}
+    present = ~np.isnan(values)
+    bad = unparseable | (present & ~np.isin(np.where(present, values, 0), sorted(allowed)))
+    if bad.any():
+        shown = series.astype(object)[bad].tolist()
+        if question.scale is not None:
+            expected = f"whole numbers {question.scale.min}–{question.scale.max}"
+        elif question.type == "multi":
+            expected = "1 (mentioned) or 0 (not mentioned)"
+        else:
+            expected = f"codes {sorted(question.valid_codes())}"
+        if dk_ok:
+            expected += f", {codebook.dont_know_code} for 'Vet ej'"
+        raise check.fail(
+            column,
+            f"{int(bad.sum())} out-of-range value(s) {preview(shown)} in {check.rows(bad)}; "
+            f"question {question.id!r} expects {expected}, or a blank cell if not asked",
+        )
+    out = np.full(len(series), MISSING, dtype=np.int16)
+    out[present] = values[present].astype(np.int16)
+    return out
+
+
+def _category_column(
+    check: _Checker,
+    column: str,
+    series: pd.Series,
+    categories: list,  # DemographicCategory or AgeGroup
+    labels: dict[object, str] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Map codes, names or aliases to category positions; return (positions, bad mask). -1 = blank."""
+    lookup: dict[str, int] = {}
+    for pos, cat in enumerate(categories):
+        keys = [str(cat.code), cat.name, cat.label.sv, cat.label.en, *getattr(cat, "aliases", [])]
+        for key in keys:
+            lookup[key.strip().lower()] = pos
+    if labels:
+        # SPSS value labels: a code whose label names one of our categories maps to it.
+        for code, label in labels.items():
+            key = str(label).strip().lower()
+            if key in lookup:
+                code_key = str(int(code)) if isinstance(code, float) and code.is_integer() else str(code)
+                lookup[code_key.lower()] = lookup[key]
+    blank = _blank(series)
+    raw = series.astype(object)
+
+    def norm(v: object) -> str:
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip().lower()
+
+    uniques = pd.unique(raw[~blank])
+    mapping = {u: lookup.get(norm(u), -2) for u in uniques}
+    positions = np.full(len(series), -1, dtype=np.int16)
+    if len(uniques):
+        positions[~blank] = raw[~blank].map(mapping).to_numpy(dtype=np.int16)
+    bad = positions == -2
+    return positions, bad
+
+
+def _age_groups(check: _Checker, frame: pd.DataFrame, codebook: Codebook, raw: _Raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (age years float, group positions with -1 for unknown, bad mask)."""
+    demo = codebook.demographics
+    groups = demo.age_groups
+    if demo.age_column in frame.columns:
+        series = frame[demo.age_column]
+        blank = _blank(series)
+        years, unparseable = _as_codes(series, blank)
+        present = ~np.isnan(years)
+        out_of_range = present & ((years < demo.age_min) | (years > demo.age_max))
+        bad = unparseable | out_of_range
+        if bad.any():
+            raise check.fail(
+                demo.age_column,
+                f"{int(bad.sum())} impossible age(s) {preview(series.astype(object)[bad].tolist())} in {check.rows(bad)}; "
+                f"expected whole years {demo.age_min}–{demo.age_max}, or a blank cell if unknown",
+            )
+        pos = np.full(len(series), -1, dtype=np.int16)
+        for i, g in enumerate(groups):
+            upper = g.max if g.max is not None else demo.age_max
+            pos[present & (years >= g.min) & (years <= upper)] = i
+        outside = present & (pos == -1)
+        if outside.any():
+            raise check.fail(
+                demo.age_column,
+                f"age(s) {preview(series.astype(object)[outside].tolist())} in {check.rows(outside)} fall in no age group "
+                f"of the codebook ({', '.join(g.name for g in groups)}); the survey covers adults only",
+            )
+        return years, pos, np.zeros(len(series), dtype=bool)
+    series = frame[demo.age_group_column]
+    pos, bad = _category_column(check, demo.age_group_column, series, groups, raw.value_labels.get(demo.age_group_column))
+    return np.full(len(series), np.nan), pos, bad
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def load_wave(project: Project, year: int, path: Path) -> Wave:
+    """Read and validate the wave file ``path`` for ``year`` into a :class:`Wave`."""
+    codebook = project.codebook
+    demo = codebook.demographics
+    raw = read_raw(path, year)
+    frame = raw.frame
+    warnings = list(raw.notes)
+    check = _Checker(path, year, raw)
+    if len(frame) == 0:
+        raise check.fail(None, "no respondents (the file has a header but no data rows); expected one row per respondent")
+
+    required = [demo.respondent_id, demo.sex_column, demo.region_column]
+    missing = [c for c in required if c not in frame.columns]
+    if demo.age_column not in frame.columns and demo.age_group_column not in frame.columns:
+        missing.append(f"{demo.age_column} (or {demo.age_group_column})")
+    if missing:
+        raise check.fail(
+            None,
+            f"missing required column(s) {preview(missing)}; columns found: {preview(list(frame.columns), 8)}. "
+            "See docs/data-format.md for the required columns",
+        )
+
+    ids_blank = _blank(frame[demo.respondent_id])
+    if ids_blank.any():
+        raise check.fail(demo.respondent_id, f"empty respondent id in {check.rows(ids_blank)}; every row needs a unique id")
+    ids = frame[demo.respondent_id].astype(object).map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
+    ids_arr = ids.to_numpy(dtype=object)
+    dup = ids.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise check.fail(
+            demo.respondent_id,
+            f"duplicate respondent ids {preview(sorted(set(ids_arr[dup].tolist())))} in {check.rows(dup)}; each respondent must appear once",
+        )
+    check.ids = ids_arr
+
+    sex_pos, sex_bad = _category_column(check, demo.sex_column, frame[demo.sex_column], demo.sex, raw.value_labels.get(demo.sex_column))
+    years, age_pos, age_bad = _age_groups(check, frame, codebook, raw)
+    region_pos, region_bad = _category_column(check, demo.region_column, frame[demo.region_column], demo.region, raw.value_labels.get(demo.region_column))
+
+    policy = project.survey.weighting.missing_demographics
+    problems = {
+        demo.sex_column: (sex_bad, sex_pos == -1, f"codes {[c.code for c in demo.sex]} or names {[c.name for c in demo.sex]}"),
+        (demo.age_column if demo.age_column in frame.columns else demo.age_group_column): (
+            age_bad,
+            age_pos == -1,
+            f"years {demo.age_min}–{demo.age_max} or groups {[g.name for g in demo.age_groups]}",
+        ),
+    }
+    bad_region = region_bad
+    if bad_region.any():
+        shown = frame[demo.region_column].astype(object)[bad_region].tolist()
+        raise check.fail(
+            demo.region_column,
+            f"{int(bad_region.sum())} unknown region value(s) {preview(shown)} in {check.rows(bad_region)}; "
+            f"expected codes {[c.code for c in demo.region]} or names {[c.name for c in demo.region]}",
+        )
+    drop = np.zeros(len(frame), dtype=bool)
+    for column, (bad, blank, expected) in problems.items():
+        unusable = bad | blank
+        if not unusable.any():
+            continue
+        if policy == "error" or (bad.any() and policy != "exclude"):
+            what = "unknown" if bad.any() else "missing"
+            shown = frame[column].astype(object)[unusable].tolist()
+            raise check.fail(
+                column,
+                f"{int(unusable.sum())} {what} value(s) {preview(['' if _is_blank(v) else v for v in shown])} in {check.rows(unusable)}; "
+                f"expected {expected}. Fix the file, or set weighting.missing_demographics to exclude or impute in survey.yaml",
+            )
+        if policy == "exclude":
+            drop |= unusable
+    imputed = 0
+    if policy == "impute":
+        # Impute a missing sex or age group by the wave's most common cell among complete rows.
+        for pos in (sex_pos, age_pos):
+            missing_mask = pos == -1
+            if missing_mask.any():
+                observed = pos[pos >= 0]
+                mode = int(np.bincount(observed).argmax()) if observed.size else 0
+                pos[missing_mask] = mode
+                imputed += int(missing_mask.sum())
+        if imputed:
+            warnings.append(f"wave {year}: imputed {imputed} missing sex/age value(s) with the most common category (weighting.missing_demographics: impute)")
+    region_pos = np.where(region_pos < 0, -1, region_pos)
+
+    out: dict[str, object] = {
+        "respondent_id": ids_arr,
+        "sex": pd.Categorical.from_codes(np.where(sex_pos < 0, -1, sex_pos), categories=demo.categories("sex")),
+        "age_group": pd.Categorical.from_codes(np.where(age_pos < 0, -1, age_pos), categories=demo.categories("age_group")),
+        "region": pd.Categorical.from_codes(region_pos, categories=demo.categories("region")),
+        "age": years,
+    }
+
+    if demo.design_weight_column in frame.columns:
+        series = frame[demo.design_weight_column]
+        blank = _blank(series)
+        values = pd.to_numeric(series.astype(object).where(~blank, None), errors="coerce").to_numpy(dtype=float)
+        bad = blank | np.isnan(values) | (values <= 0) | ~np.isfinite(values)
+        if bad.any():
+            raise check.fail(
+                demo.design_weight_column,
+                f"{int(bad.sum())} design weight(s) that are missing, zero or negative {preview(series.astype(object)[bad].tolist())} "
+                f"in {check.rows(bad)}; design weights must be positive numbers (drop the column if there are none)",
+            )
+        out["design_weight"] = values
+    else:
+        out["design_weight"] = np.ones(len(frame))
+
+    known = {demo.respondent_id, demo.sex_column, demo.age_column, demo.age_group_column, demo.region_column, demo.design_weight_column}
+    for question in codebook.questions:
+        asked = year in question.waves
+        present = [c for c in question.columns if c in frame.columns]
+        known.update(question.columns)
+        if not asked:
+            continue
+        absent = [c for c in question.columns if c not in frame.columns]
+        if absent:
+            raise check.fail(
+                None,
+                f"question {question.id!r} is asked in wave {year} according to the codebook, but column(s) {preview(absent)} "
+                f"are absent; add them (blank cells where not asked) or remove {year} from the question's waves in codebook.yaml",
+            )
+        for column in present:
+            if question.type == "open":
+                series = frame[column]
+                blank = _blank(series)
+                text = series.astype(object).where(~blank, "").map(lambda v: str(v).strip())
+                out[column] = text.to_numpy(dtype=object)
+            else:
+                out[column] = _closed_column(check, column, frame[column], question, codebook)
+
+    extra = [c for c in frame.columns if c not in known]
+    if extra:
+        warnings.append(f"{path.name}: wave {year}: {len(extra)} unexpected column(s) ignored: {preview(extra)}")
+
+    result = pd.DataFrame(out)
+    warnings.extend(_routing_warnings(result, codebook, year, path))
+    excluded = int(drop.sum())
+    if excluded:
+        result = result.loc[~drop].reset_index(drop=True)
+        warnings.append(f"wave {year}: excluded {excluded} respondent(s) with missing or unknown sex/age (weighting.missing_demographics: exclude)")
+        if len(result) == 0:
+            raise check.fail(None, "no respondents left after excluding rows with missing sex/age")
+    for w in warnings:
+        log.warning(w)
+    return Wave(year=year, path=path, sha256=file_sha256(path), frame=result, warnings=tuple(warnings), excluded=excluded)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or (isinstance(value, str) and not value.strip())
+
+
+def routed_mask(frame: pd.DataFrame, question: Question) -> np.ndarray:
+    """Return True for respondents who were asked ``question`` (all, if it is not routed)."""
+    if question.routing is None:
+        return np.ones(len(frame), dtype=bool)
+    codes = frame[question.routing.column].to_numpy()
+    return np.isin(codes, question.routing.codes)
+
+
+def _routing_warnings(frame: pd.DataFrame, codebook: Codebook, year: int, path: Path) -> list[str]:
+    notes = []
+    for q in codebook.asked_in(year):
+        if q.routing is None or q.routing.column not in frame.columns:
+            continue
+        not_routed = ~routed_mask(frame, q)
+        answered = np.zeros(len(frame), dtype=bool)
+        for col in q.columns:
+            values = frame[col].to_numpy()
+            answered |= (values != "") if values.dtype == object else (values != MISSING)
+        stray = not_routed & answered
+        if stray.any():
+            notes.append(
+                f"{path.name}: wave {year}: {int(stray.sum())} respondent(s) answered {q.id!r} although routing "
+                f"({q.routing.column} in {q.routing.codes}) says they were not asked; their answers are not counted"
+            )
+    return notes
+
+
+def load_waves(project: Project, waves_dir: Path, years: list[int] | None = None) -> dict[int, Wave]:
+    """Load every wave file in ``waves_dir`` (or only ``years``), oldest first."""
+    files = discover_waves(waves_dir)
+    if years is not None:
+        unknown = [y for y in years if y not in files]
+        if unknown:
+            raise DataError(f"{waves_dir}: no wave file for {preview(unknown)}; found waves {sorted(files)}")
+        files = {y: files[y] for y in years}
+    return {year: load_wave(project, year, path) for year, path in sorted(files.items())}

@@ -1,0 +1,379 @@
+"""Weighting stage: rake or post-stratify each wave to its population targets.
+
+Raking on sex and age-group margins (optionally region) only needs the cell
+table of the calibration variables: :func:`rake_cells` runs iterative
+proportional fitting on the collapsed table of *units* (distinct cell and
+design weight) and the factors are gathered back to respondents, which gives
+the same weights as row-level raking at a tiny fraction of the cost.
+
+Weights are scaled to sum to the number of respondents (mean weight 1), as R
+``survey::rake`` does when given population totals equal to target share × n.
+The result is a :class:`~pipeline.design.SurveyDesign`: the respondent frame,
+its weights and the calibration structure that the linearized standard errors
+need (residuals on the calibration variables, as R does after ``rake``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Project, Weighting, YearTargets
+from pipeline.design import Calibration, SurveyDesign, WeightDiagnostics
+from pipeline.errors import ConfigError, WeightingError, preview
+from pipeline.load import Wave
+
+log = logging.getLogger(__name__)
+
+SUM_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class MarginTargets:
+    """Target shares for each calibration variable (and the joint sex × age cells)."""
+
+    variables: tuple[str, ...]
+    categories: dict[str, list[str]]
+    shares: dict[str, np.ndarray]  # variable -> share per category (sums to 1)
+    joint: np.ndarray | None  # shares per cell of all variables (post-stratification), C-order
+
+    def as_rows(self) -> list[tuple[str, str, float]]:
+        return [(v, c, float(s)) for v in self.variables for c, s in zip(self.categories[v], self.shares[v])]
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def targets_for(project: Project, year: int) -> YearTargets:
+    """Return the configured population targets for ``year`` or raise a clear error."""
+    try:
+        return project.targets.years[year]
+    except KeyError:
+        have = sorted(project.targets.years)
+        raise ConfigError(
+            f"{project.root / project.survey.files.targets}: no population targets for wave year {year} "
+            f"(have {have}); add years.{year} with sex_age shares (and region if raking on it)"
+        ) from None
+
+
+def build_targets(project: Project, year: int, weighting: Weighting | None = None) -> MarginTargets:
+    """Turn the year's configured shares into margin targets, checking that they sum to 1."""
+    weighting = weighting or project.survey.weighting
+    demo = project.codebook.demographics
+    yt = targets_for(project, year)
+    where = f"{project.root / project.survey.files.targets}: years.{year}"
+    sexes, ages = demo.categories("sex"), demo.categories("age_group")
+    joint_sa = np.zeros((len(sexes), len(ages)))
+    for si, sex in enumerate(sexes):
+        row = yt.sex_age.get(sex)
+        if row is None:
+            raise ConfigError(f"{where}.sex_age: no shares for sex {sex!r}; give one share per age group")
+        for ai, age in enumerate(ages):
+            if age not in row:
+                raise ConfigError(f"{where}.sex_age.{sex}: no share for age group {age!r}")
+            value = row[age]
+            if not (value >= 0):
+                raise ConfigError(f"{where}.sex_age.{sex}.{age}: share must be 0 or more (got {value})")
+            joint_sa[si, ai] = value
+    total = joint_sa.sum()
+    if abs(total - 1) > SUM_TOLERANCE:
+        raise WeightingError(
+            f"{where}: sex × age_group target shares sum to {total:.6f}, not 1; correct the shares (a common cause is "
+            "counts mixed with shares or a typo in one cell)"
+        )
+    categories: dict[str, list[str]] = {"sex": sexes, "age_group": ages}
+    shares: dict[str, np.ndarray] = {"sex": joint_sa.sum(axis=1), "age_group": joint_sa.sum(axis=0)}
+    if "region" in weighting.variables:
+        if yt.region is None:
+            raise ConfigError(f"{where}: weighting uses region but no region shares are given; add years.{year}.region")
+        regions = demo.categories("region")
+        missing = [r for r in regions if r not in yt.region]
+        if missing:
+            raise ConfigError(f"{where}.region: no share for {preview(missing)}")
+        reg = np.array([yt.region[r] for r in regions], dtype=float)
+        if abs(reg.sum() - 1) > SUM_TOLERANCE:
+            raise WeightingError(f"{where}: region target shares sum to {reg.sum():.6f}, not 1; correct the shares")
+        categories["region"] = regions
+        shares["region"] = reg
+    joint = None
+    if weighting.method == "poststratify":
+        if "region" in weighting.variables:
+            raise ConfigError(
+                f"{project.root / 'survey.yaml'}: weighting.method poststratify works on sex × age cells only; "
+                "use method: rake to add region as a margin"
+            )
+        joint = joint_sa.reshape(-1)
+    return MarginTargets(tuple(weighting.variables), categories, shares, joint)
+
+
+def _apply_collapse(
+    codes: dict[str, np.ndarray], targets: MarginTargets, weighting: Weighting, year: int, where: str
+) -> tuple[dict[str, np.ndarray], MarginTargets]:
+    """Merge target categories absent from the sample into their configured neighbour."""
+    new_codes = dict(codes)
+    new_shares = {k: v.copy() for k, v in targets.shares.items()}
+    joint = None if targets.joint is None else targets.joint.copy()
+    for variable in targets.variables:
+        cats = targets.categories[variable]
+        counts = np.bincount(codes[variable], minlength=len(cats))
+        for ci, cat in enumerate(cats):
+            if counts[ci] > 0 or new_shares[variable][ci] == 0:
+                continue
+            into = weighting.collapse.get(variable, {}).get(cat)
+            if into is None:
+                raise WeightingError(
+                    f"{where}: wave {year} has no respondents in {variable} {cat!r}, which has a target share of "
+                    f"{new_shares[variable][ci]:.4f}; add weighting.collapse: {{{variable}: {{'{cat}': <neighbour>}}}} "
+                    "to survey.yaml to merge it into a neighbouring category"
+                )
+            if into not in cats:
+                raise ConfigError(f"{where}: weighting.collapse.{variable}.{cat} names {into!r}, which is not one of {cats}")
+            ti = cats.index(into)
+            new_shares[variable][ti] += new_shares[variable][ci]
+            new_shares[variable][ci] = 0.0
+            if joint is not None:
+                raise WeightingError(
+                    f"{where}: wave {year} has no respondents in {variable} {cat!r}; post-stratification cannot collapse "
+                    "margins, use method: rake or fix the sample"
+                )
+            log.warning("wave %s: %s %r has no respondents; its target is merged into %r", year, variable, cat, into)
+    return new_codes, MarginTargets(targets.variables, targets.categories, new_shares, joint)
+
+
+# --------------------------------------------------------------------------- raking on units
+
+
+def rake_cells(
+    unit_margin_codes: list[np.ndarray],
+    unit_start: np.ndarray,
+    unit_counts: np.ndarray,
+    margin_totals: list[np.ndarray],
+    tolerance: float,
+    max_iterations: int,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+) -> tuple[np.ndarray, int, float]:
+    """Iterative proportional fitting on a table of units.
+
+    ``unit_start`` is each unit's starting weight per respondent and
+    ``unit_counts`` how many respondents share it. ``margin_totals[m][k]`` is the
+    target weight total of category ``k`` of margin ``m``. Returns the per-respondent
+    weight of each unit, the number of sweeps and the largest remaining gap
+    between a weighted margin share and its target share.
+    """
+    w = unit_start.astype(float).copy()
+    grand = float(sum(margin_totals[0]))
+    gap = np.inf
+    for iteration in range(1, max_iterations + 1):
+        for codes, totals in zip(unit_margin_codes, margin_totals):
+            current = np.bincount(codes, weights=w * unit_counts, minlength=len(totals))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(current > 0, totals / current, 1.0)
+            w *= factor[codes]
+        gap = _margin_gap(w, unit_margin_codes, unit_counts, margin_totals, grand)
+        if gap < tolerance:
+            return w, iteration, gap
+    return w, max_iterations, gap
+
+
+def _margin_gap(w, unit_margin_codes, unit_counts, margin_totals, grand) -> float:
+    gap = 0.0
+    for codes, totals in zip(unit_margin_codes, margin_totals):
+        current = np.bincount(codes, weights=w * unit_counts, minlength=len(totals))
+        gap = max(gap, float(np.max(np.abs(current - totals))) / grand)
+    return gap
+
+
+def _solve_bounded_factor(w: np.ndarray, counts: np.ndarray, target: float, lo: float, hi: float) -> float:
+    """Return f with sum(counts * clip(w * f, lo, hi)) == target (bisection on a monotone function)."""
+    f_lo, f_hi = lo / float(w.max()), hi / float(w.min())
+    for _ in range(200):
+        mid = 0.5 * (f_lo + f_hi)
+        if float(np.sum(counts * np.clip(w * mid, lo, hi))) < target:
+            f_lo = mid
+        else:
+            f_hi = mid
+        if f_hi - f_lo <= 1e-16 * f_hi:
+            break
+    return 0.5 * (f_lo + f_hi)
+
+
+def _trim(
+    unit_margin_codes, unit_start, unit_counts, margin_totals, weighting: Weighting, mean_weight: float, year: int
+) -> tuple[np.ndarray, int, int, int, float]:
+    """Bounded raking: each margin step scales a category so that, after capping, it meets its target.
+
+    Every weight stays inside [lower, upper] × mean at every step, so the result
+    keeps its promise on both counts or the function says it cannot. Returns
+    (weights, sweeps, respondents at the lower bound, at the upper bound, gap).
+    """
+    trim = weighting.trim
+    assert trim is not None  # guarded by the caller
+    lo, hi = trim.lower * mean_weight, trim.upper * mean_weight
+    w = np.clip(unit_start.astype(float), lo, hi)
+    grand = float(sum(margin_totals[0]))
+    for codes, totals in zip(unit_margin_codes, margin_totals):
+        reach_lo = np.bincount(codes, weights=unit_counts * lo, minlength=len(totals))
+        reach_hi = np.bincount(codes, weights=unit_counts * hi, minlength=len(totals))
+        impossible = (totals < reach_lo * (1 - 1e-12)) | (totals > reach_hi * (1 + 1e-12))
+        if impossible.any():
+            k = int(np.flatnonzero(impossible)[0])
+            raise WeightingError(
+                f"wave {year}: weight bounds {trim.lower}–{trim.upper} × mean and the margins cannot both hold: a margin "
+                f"category needs a weight total of {totals[k]:.1f} but its respondents can reach only "
+                f"{reach_lo[k]:.1f}–{reach_hi[k]:.1f} within the bounds; widen weighting.trim"
+            )
+    gap = np.inf
+    for sweep in range(1, weighting.max_iterations + 1):
+        for codes, totals in zip(unit_margin_codes, margin_totals):
+            for k in np.unique(codes):
+                sel = codes == k
+                f = _solve_bounded_factor(w[sel], unit_counts[sel], float(totals[k]), lo, hi)
+                w[sel] = np.clip(w[sel] * f, lo, hi)
+        gap = _margin_gap(w, unit_margin_codes, unit_counts, margin_totals, grand)
+        if gap < weighting.tolerance:
+            at_lo = int(unit_counts[w <= lo * (1 + 1e-12)].sum())
+            at_hi = int(unit_counts[w >= hi * (1 - 1e-12)].sum())
+            return w, sweep, at_lo, at_hi, gap
+    raise WeightingError(
+        f"wave {year}: weight bounds {trim.lower}–{trim.upper} × mean and the margins cannot both hold: after "
+        f"{weighting.max_iterations} sweeps the largest margin gap is {gap:.2e} (tolerance {weighting.tolerance:g}); "
+        "widen weighting.trim or coarsen the weighting cells"
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None) -> SurveyDesign:
+    """Weight one wave to its year's targets and return the survey design."""
+    weighting = weighting or project.survey.weighting
+    frame = wave.frame
+    year = wave.year
+    where = f"{project.root / project.survey.files.targets}: years.{year}"
+    targets = build_targets(project, year, weighting)
+    codes = {v: frame[v].cat.codes.to_numpy().astype(np.int64) for v in targets.variables}
+    for v, c in codes.items():
+        if (c < 0).any():
+            ids = frame["respondent_id"].to_numpy()[c < 0]
+            raise WeightingError(
+                f"{wave.path}: wave {year}: {int((c < 0).sum())} respondent(s) without {v} "
+                f"(respondent_id {preview(ids.tolist())}); fix the file or set weighting.missing_demographics"
+            )
+    codes, targets = _apply_collapse(codes, targets, weighting, year, where)
+    sizes = [len(targets.categories[v]) for v in targets.variables]
+    cell = np.ravel_multi_index([codes[v] for v in targets.variables], sizes)
+    n_cells = int(np.prod(sizes))
+    n = len(frame)
+    design_w = frame["design_weight"].to_numpy(dtype=float)
+    has_design = not np.all(design_w == 1.0)
+    total = float(n)
+
+    # units: distinct (cell, design weight) pairs
+    if has_design:
+        keys = pd.MultiIndex.from_arrays([cell, design_w])
+        unit_index, uniques = pd.factorize(keys)
+        unit_cell = np.array([u[0] for u in uniques], dtype=np.int64)
+        unit_start = np.array([u[1] for u in uniques], dtype=float)
+    else:
+        unit_cell_all = np.unique(cell)
+        unit_index = np.searchsorted(unit_cell_all, cell)
+        unit_cell = unit_cell_all
+        unit_start = np.ones(len(unit_cell))
+    unit_counts = np.bincount(unit_index, minlength=len(unit_cell)).astype(float)
+    # design weights scaled so their total is n before calibration (R is scale-free here)
+    scale = total / float(np.sum(unit_start * unit_counts))
+    unit_start = unit_start * scale
+
+    cell_codes_per_var = np.unravel_index(np.arange(n_cells), sizes)
+    if weighting.method == "poststratify":
+        assert targets.joint is not None
+        present = np.bincount(cell, minlength=n_cells) > 0
+        empty = [
+            " × ".join(targets.categories[v][cell_codes_per_var[j][c]] for j, v in enumerate(targets.variables))
+            for c in range(n_cells)
+            if targets.joint[c] > 0 and not present[c]
+        ]
+        if empty:
+            raise WeightingError(
+                f"{where}: wave {year} has no respondents in the cell(s) {preview(empty)}; post-stratification needs every "
+                "cell with a target; use method: rake, or collapse age groups"
+            )
+        margin_maps = [np.arange(n_cells)]
+        margin_totals = [targets.joint * total]
+    else:
+        margin_maps = [cell_codes_per_var[j] for j in range(len(targets.variables))]
+        margin_totals = [targets.shares[v] * total for v in targets.variables]
+    unit_margin_codes = [m[unit_cell] for m in margin_maps]
+
+    capped_low = capped_high = 0
+    if weighting.trim is not None:
+        unit_w, iterations, capped_low, capped_high, gap = _trim(
+            unit_margin_codes, unit_start, unit_counts, margin_totals, weighting, total / n, year
+        )
+    else:
+        unit_w, iterations, gap = rake_cells(
+            unit_margin_codes, unit_start, unit_counts, margin_totals, weighting.tolerance, weighting.max_iterations
+        )
+        if gap >= weighting.tolerance:
+            raise WeightingError(
+                f"wave {year}: raking did not converge in {weighting.max_iterations} iterations; the largest remaining "
+                f"margin gap is {gap:.2e} (tolerance {weighting.tolerance:g}); raise weighting.max_iterations or check the targets"
+            )
+    weights = unit_w[unit_index]
+    calibration = Calibration(
+        method=weighting.method,
+        cell=cell.astype(np.int64),
+        n_cells=n_cells,
+        margins=tuple(np.asarray(m, dtype=np.int64) for m in margin_maps),
+        design_weights=design_w * scale,
+    )
+    diagnostics = diagnose(weights, codes, targets, iterations, gap, capped_low, capped_high, weighting.method)
+    log.info(
+        "wave %s: %s on %s, %d iterations, Kish efficiency %.1f %%, weights %.3f–%.3f",
+        year, weighting.method, "+".join(targets.variables), iterations, diagnostics.efficiency * 100,
+        diagnostics.min_weight, diagnostics.max_weight,
+    )
+    return SurveyDesign(wave=wave, weights=weights, calibration=calibration, diagnostics=diagnostics, targets=targets.as_rows())
+
+
+def diagnose(
+    weights: np.ndarray,
+    codes: dict[str, np.ndarray],
+    targets: MarginTargets,
+    iterations: int,
+    gap: float,
+    capped_low: int,
+    capped_high: int,
+    method: str,
+) -> WeightDiagnostics:
+    """Return Kish efficiency, effective n, design effect, weight range and margin tables."""
+    n = len(weights)
+    sw, sw2 = float(weights.sum()), float((weights**2).sum())
+    n_eff = sw * sw / sw2
+    rows = []
+    for v in targets.variables:
+        cats = targets.categories[v]
+        unweighted = np.bincount(codes[v], minlength=len(cats)) / n
+        weighted = np.bincount(codes[v], weights=weights, minlength=len(cats)) / sw
+        for ci, cat in enumerate(cats):
+            rows.append((v, cat, float(unweighted[ci]), float(weighted[ci]), float(targets.shares[v][ci])))
+    return WeightDiagnostics(
+        method=method,
+        variables=targets.variables,
+        n=n,
+        sum_weights=sw,
+        efficiency=n_eff / n,
+        n_effective=n_eff,
+        deff=n / n_eff,
+        min_weight=float(weights.min()),
+        max_weight=float(weights.max()),
+        iterations=iterations,
+        max_margin_gap=gap,
+        capped_low=capped_low,
+        capped_high=capped_high,
+        margins=tuple(rows),
+    )

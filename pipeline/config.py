@@ -31,6 +31,23 @@ LANGS = ("sv", "en")
 Lang = Literal["sv", "en"]
 
 
+def wave_in(waves: list[int | str], wave: int) -> bool:
+    """True if ``wave`` is listed in ``waves`` or inside an open range such as '2020-'."""
+    for w in waves:
+        if isinstance(w, int) and w == wave:
+            return True
+        if isinstance(w, str) and w.endswith("-") and w[:-1].isdigit() and wave >= int(w[:-1]):
+            return True
+    return False
+
+
+def _check_waves(v: list[int | str]) -> list[int | str]:
+    for w in v:
+        if isinstance(w, str) and not (w.endswith("-") and w[:-1].isdigit()):
+            raise ValueError(f"a wave is a year (2022) or an open range from a year ('2020-'); got {w!r}")
+    return v
+
+
 class Frozen(BaseModel):
     """Base for config objects: immutable, unknown keys refused."""
 
@@ -118,10 +135,12 @@ class Routing(Frozen):
 
 
 class CodeFrameUse(Frozen):
-    """Which code frame (``id@version``) codes an open question in which waves."""
+    """Which code frame (``id@version``) codes an open question in which waves ('2022-' = from 2022 on)."""
 
-    waves: list[int]
+    waves: list[int | str]
     frame: str
+
+    _waves = field_validator("waves")(classmethod(lambda cls, v: _check_waves(v)))
 
 
 class Question(Frozen):
@@ -136,7 +155,7 @@ class Question(Frozen):
     id: str
     type: Literal["single", "scale", "grid", "multi", "open"]
     text: I18n
-    waves: list[int]
+    waves: list[int | str]
     categories: list[Category] = Field(default_factory=list)
     scale: Scale | None = None
     items: list[Item] = Field(default_factory=list)
@@ -146,6 +165,12 @@ class Question(Frozen):
     codeframes: list[CodeFrameUse] = Field(default_factory=list)
     nps: NpsBands | None = None
     note: I18n | None = None
+
+    _waves = field_validator("waves")(classmethod(lambda cls, v: _check_waves(v)))
+
+    def asked(self, wave: int) -> bool:
+        """True if the question is asked in ``wave`` (listed, or inside an open range such as '2020-')."""
+        return wave_in(self.waves, wave)
 
     @model_validator(mode="after")
     def _check_shape(self) -> "Question":
@@ -198,7 +223,7 @@ class Question(Frozen):
 
     def frame_for(self, wave: int) -> str:
         for use in self.codeframes:
-            if wave in use.waves:
+            if wave_in(use.waves, wave):
                 return use.frame
         raise ConfigError(f"codebook: open question {self.id!r} has no code frame for wave {wave}; add the wave to one of its codeframes")
 
@@ -287,7 +312,7 @@ class Codebook(Frozen):
             raise ConfigError(f"codebook has no question {qid!r}; known: {', '.join(sorted(self.by_id))}") from None
 
     def asked_in(self, wave: int) -> list[Question]:
-        return [q for q in self.questions if wave in q.waves]
+        return [q for q in self.questions if q.asked(wave)]
 
 
 # --------------------------------------------------------------------------- code frames
@@ -431,12 +456,15 @@ class MetricRequest(Frozen):
     question: str | None = None
     items: list[str] | None = None
     waves: int | Literal["all"] | list[int] = 1
-    by: list[Literal["sex", "age_group", "sex_age", "region"]] = Field(default_factory=list)
+    by: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
 
 
 class ChartRequest(Frozen):
+    """A chart of a slide: its kind, the metric it draws (by name) and kind-specific options."""
+
     kind: str
+    metric: str = "main"
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -453,6 +481,7 @@ class SlideSpec(Frozen):
     charts: list[ChartRequest] = Field(default_factory=list)
     footnote: I18n | None = None
     commentary: list[I18n] = Field(default_factory=list)
+    notes: list[I18n] = Field(default_factory=list)
     requires: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -460,6 +489,9 @@ class SlideSpec(Frozen):
         need = {"chart": 1, "two_charts": 2}.get(self.layout, 0)
         if len(self.charts) != need:
             raise ValueError(f"slide {self.id}: layout {self.layout!r} takes {need} chart(s), got {len(self.charts)}")
+        for chart in self.charts:
+            if chart.metric not in self.metrics:
+                raise ValueError(f"slide {self.id}: chart uses metric {chart.metric!r}, which the slide does not define (has {sorted(self.metrics)})")
         return self
 
 

@@ -333,8 +333,23 @@ def _age_groups(check: _Checker, frame: pd.DataFrame, codebook: Codebook, raw: _
 # --------------------------------------------------------------------------- main entry
 
 
-def load_wave(project: Project, year: int, path: Path) -> Wave:
-    """Read and validate the wave file ``path`` for ``year`` into a :class:`Wave`."""
+def load_wave(project: Project, year: int, path: Path, problems: list[str] | None = None) -> Wave:
+    """Read and validate the wave file ``path`` for ``year`` into a :class:`Wave`.
+
+    With ``problems`` given, column-level problems are appended to it (and the
+    column skipped) instead of stopping at the first, so ``validate`` can list
+    them all; problems that make the file unreadable still raise.
+    """
+
+    def guard(fn, *args):  # noqa: ANN001, ANN202 - collect or raise
+        try:
+            return fn(*args)
+        except DataError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            return None
+
     codebook = project.codebook
     demo = codebook.demographics
     raw = read_raw(path, year)
@@ -369,11 +384,15 @@ def load_wave(project: Project, year: int, path: Path) -> Wave:
     check.ids = ids_arr
 
     sex_pos, sex_bad = _category_column(check, demo.sex_column, frame[demo.sex_column], demo.sex, raw.value_labels.get(demo.sex_column))
-    years, age_pos, age_bad = _age_groups(check, frame, codebook, raw)
+    ages = guard(_age_groups, check, frame, codebook, raw)
+    if ages is None:
+        n_rows = len(frame)
+        ages = (np.full(n_rows, np.nan), np.zeros(n_rows, dtype=np.int16), np.zeros(n_rows, dtype=bool))
+    years, age_pos, age_bad = ages
     region_pos, region_bad = _category_column(check, demo.region_column, frame[demo.region_column], demo.region, raw.value_labels.get(demo.region_column))
 
     policy = project.survey.weighting.missing_demographics
-    problems = {
+    demo_checks = {
         demo.sex_column: (sex_bad, sex_pos == -1, f"codes {[c.code for c in demo.sex]} or names {[c.name for c in demo.sex]}"),
         (demo.age_column if demo.age_column in frame.columns else demo.age_group_column): (
             age_bad,
@@ -381,27 +400,31 @@ def load_wave(project: Project, year: int, path: Path) -> Wave:
             f"years {demo.age_min}–{demo.age_max} or groups {[g.name for g in demo.age_groups]}",
         ),
     }
-    bad_region = region_bad
-    if bad_region.any():
-        shown = frame[demo.region_column].astype(object)[bad_region].tolist()
-        raise check.fail(
-            demo.region_column,
-            f"{int(bad_region.sum())} unknown region value(s) {preview(shown)} in {check.rows(bad_region)}; "
-            f"expected codes {[c.code for c in demo.region]} or names {[c.name for c in demo.region]}",
-        )
+
+    def region_check() -> None:
+        if region_bad.any():
+            shown = frame[demo.region_column].astype(object)[region_bad].tolist()
+            raise check.fail(
+                demo.region_column,
+                f"{int(region_bad.sum())} unknown region value(s) {preview(shown)} in {check.rows(region_bad)}; "
+                f"expected codes {[c.code for c in demo.region]} or names {[c.name for c in demo.region]}",
+            )
+
+    guard(region_check)
     drop = np.zeros(len(frame), dtype=bool)
-    for column, (bad, blank, expected) in problems.items():
+    for column, (bad, blank, expected) in demo_checks.items():
         unusable = bad | blank
         if not unusable.any():
             continue
         if policy == "error" or (bad.any() and policy != "exclude"):
             what = "unknown" if bad.any() else "missing"
             shown = frame[column].astype(object)[unusable].tolist()
-            raise check.fail(
+            guard(_raise, check.fail(
                 column,
                 f"{int(unusable.sum())} {what} value(s) {preview(['' if _is_blank(v) else v for v in shown])} in {check.rows(unusable)}; "
                 f"expected {expected}. Fix the file, or set weighting.missing_demographics to exclude or impute in survey.yaml",
-            )
+            ))
+            continue
         if policy == "exclude":
             drop |= unusable
     imputed = 0
@@ -432,29 +455,32 @@ def load_wave(project: Project, year: int, path: Path) -> Wave:
         values = pd.to_numeric(series.astype(object).where(~blank, None), errors="coerce").to_numpy(dtype=float)
         bad = blank | np.isnan(values) | (values <= 0) | ~np.isfinite(values)
         if bad.any():
-            raise check.fail(
+            guard(_raise, check.fail(
                 demo.design_weight_column,
                 f"{int(bad.sum())} design weight(s) that are missing, zero or negative {preview(series.astype(object)[bad].tolist())} "
                 f"in {check.rows(bad)}; design weights must be positive numbers (drop the column if there are none)",
-            )
+            ))
         out["design_weight"] = values
+        if bad.any():
+            out["design_weight"] = np.where(bad, 1.0, values)
     else:
         out["design_weight"] = np.ones(len(frame))
 
     known = {demo.respondent_id, demo.sex_column, demo.age_column, demo.age_group_column, demo.region_column, demo.design_weight_column}
     for question in codebook.questions:
-        asked = year in question.waves
+        asked = question.asked(year)
         present = [c for c in question.columns if c in frame.columns]
         known.update(question.columns)
         if not asked:
             continue
         absent = [c for c in question.columns if c not in frame.columns]
         if absent:
-            raise check.fail(
+            guard(_raise, check.fail(
                 None,
                 f"question {question.id!r} is asked in wave {year} according to the codebook, but column(s) {preview(absent)} "
                 f"are absent; add them (blank cells where not asked) or remove {year} from the question's waves in codebook.yaml",
-            )
+            ))
+            continue
         for column in present:
             if question.type == "open":
                 series = frame[column]
@@ -462,7 +488,8 @@ def load_wave(project: Project, year: int, path: Path) -> Wave:
                 text = series.astype(object).where(~blank, "").map(lambda v: str(v).strip())
                 out[column] = text.to_numpy(dtype=object)
             else:
-                out[column] = _closed_column(check, column, frame[column], question, codebook)
+                values = guard(_closed_column, check, column, frame[column], question, codebook)
+                out[column] = values if values is not None else np.full(len(frame), MISSING, dtype=np.int16)
 
     extra = [c for c in frame.columns if c not in known]
     if extra:
@@ -479,6 +506,10 @@ def load_wave(project: Project, year: int, path: Path) -> Wave:
     for w in warnings:
         log.warning(w)
     return Wave(year=year, path=path, sha256=file_sha256(path), frame=result, warnings=tuple(warnings), excluded=excluded)
+
+
+def _raise(exc: DataError) -> None:
+    raise exc
 
 
 def _is_blank(value: object) -> bool:

@@ -395,11 +395,18 @@ class WaveBuilder:
         seeds = np.ones((len(self.cells.names), len(keys)))
         for j, key in enumerate(keys):
             seeds[:, j] *= float(dist[key])
+        shared = []
         for key, spec in (cell_shares or {}).items():
             per_cell = spec.get(self.year)
             if per_cell:
                 j = keys.index(key)
                 seeds[:, j] = [float(per_cell[name]) for name in self.cells.names]
+                shared.append(j)
+        if shared:
+            # the other answers fill what the given cell shares leave, in their usual proportions
+            others = [j for j in range(len(keys)) if j not in shared]
+            room = 100.0 - seeds[:, shared].sum(axis=1)
+            seeds[:, others] *= (room / seeds[:, others].sum(axis=1))[:, None]
         for key, spec in (factors or {}).items():
             codes = spec.get("codes", [key]) if isinstance(spec, dict) else [key]
             block = spec.get(self.year, spec) if isinstance(spec, dict) else None

@@ -1,0 +1,57 @@
+# survey-deck: `make report` builds the deck from the sample waves; `make test` runs the tests.
+# Both set up .venv on first use (Python >= 3.11 is all that is needed).
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: help setup report report-en test test-fast bench golden synth template render validate clean
+
+help: ## List the targets
+	@echo "Targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Error: python3.11 (or python3 >= 3.11) not found on PATH" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { echo "Error: $(PYTHON) is older than Python 3.11" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the project with its test tools
+
+report: $(STAMP) ## Build output/1177-<newest wave>.pptx (+ .xlsx, charts, manifest) from data/waves
+	$(BIN)/survey-deck report
+
+report-en: $(STAMP) ## Build the English deck output/1177-<wave>-en.pptx
+	$(BIN)/survey-deck report --lang en
+
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## Run the tests that do not build a whole deck
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP) ## Benchmarks: deck vs floor, 1,000,000 respondents, raking vs R, charts per kind
+	$(BIN)/python bench/run.py
+
+golden: $(STAMP) ## Regenerate the R survey golden values in tests/golden (needs r-base-core, r-cran-survey)
+	Rscript tests/r/golden.R tests/golden
+
+synth: $(STAMP) ## Regenerate the sample waves in data/waves from data/synth/model.yaml
+	$(BIN)/survey-deck synth
+
+template: $(STAMP) ## Rebuild templates/1177.pptx from templates/make_template.py
+	$(BIN)/python templates/make_template.py
+
+validate: $(STAMP) ## Check config and wave files without building anything
+	$(BIN)/survey-deck validate
+
+render: ## Convert the newest deck to PNG pages in output/pages (needs LibreOffice and pdftoppm)
+	@deck=$$(ls -t output/*.pptx | head -n 1); mkdir -p output/pages; \
+	soffice --headless --convert-to pdf --outdir output/pages "$$deck" >/dev/null && \
+	pdftoppm -png -r 60 output/pages/$$(basename "$$deck" .pptx).pdf output/pages/page && echo "pages in output/pages/"
+
+clean: ## Remove outputs and caches (keeps .venv)
+	rm -rf output/*.pptx output/*.xlsx output/*.json output/*-charts output/.cache output/pages .pytest_cache

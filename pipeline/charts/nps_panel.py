@@ -1,0 +1,116 @@
+"""NPS panel (S29): the score distribution of the report wave, and promoters / passives /
+detractors per wave with the NPS beside each bar."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.numbers import fmt_number
+
+BANDS = ("detractors", "passives", "promoters")
+
+
+def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
+    total = rows[rows["group_var"] == "total"]
+    waves = sorted((int(w) for w in total["wave"].unique()), reverse=True)
+    series = []
+    for band in BANDS:
+        part = total[(total["measure"] == "share") & (total["category"] == band)]
+        by = {int(r["wave"]): r for _, r in part.iterrows()}
+        series.append(Series(
+            str(part["label"].iloc[0]),
+            tuple(float(by[w]["value"]) for w in waves),
+            tuple(str(by[w]["sig"] or "") for w in waves),
+            tuple(str(by[w]["base_flag"]) for w in waves),
+            tuple(int(by[w]["n"]) for w in waves),
+        ))
+    nps = total[total["measure"] == "nps"]
+    nps_by = {int(r["wave"]): r for _, r in nps.iterrows()}
+    dist = total[(total["measure"] == "distribution") & (total["wave"] == ctx.wave)]
+    points = tuple((str(r["category"]), float(r["value"])) for _, r in dist.iloc[::-1].iterrows())
+    return ChartSpec(
+        kind="nps_panel",
+        categories=tuple(str(w) for w in waves),
+        series=tuple(series),
+        unit="percent",
+        lang=ctx.lang,
+        width=ctx.width,
+        height=ctx.height,
+        description=opts.get("description", ""),
+        extra=(
+            ("nps", tuple(float(nps_by[w]["value"]) for w in waves)),
+            ("nps_sig", tuple(str(nps_by[w]["sig"] or "") for w in waves)),
+            ("distribution", points),
+            ("wave", ctx.wave),
+            ("scale_note", opts.get("scale_note", "")),
+        ),
+    )
+
+
+def render(spec: ChartSpec, path: Path) -> None:
+    from pipeline.charts import style
+
+    fig = style.figure(spec.width, spec.height)
+    dist = spec.opt("distribution", ())
+    grid = fig.add_gridspec(2 if dist else 1, 1, height_ratios=[1, 1.5] if dist else [1], hspace=0.15)
+    colors = {"detractors": style.CORAL, "passives": style.LIGHT_GREY, "promoters": style.NAVY}
+    band_colors = [colors[b] for b in BANDS]
+    if dist:
+        ax0 = fig.add_subplot(grid[0, 0])
+        left = 0.0
+        ramp = ["#0E3B66", "#2E77BB", "#8DB8E2", "#B9CCE0", "#F3C3B5", "#EFA38E", "#E98467", "#E4572E", "#C7431E", "#A8361A", "#8A2B14"]
+        for i, (score, value) in enumerate(dist):
+            color = ramp[min(i, len(ramp) - 1)]
+            ax0.barh([0], [value], left=left, height=0.55, color=color, edgecolor="white", linewidth=0.6, zorder=2)
+            if value >= 2.5:
+                ax0.text(left + value / 2, 0, spec.label(value), ha="center", va="center", fontsize=8, color=style.text_color_on(color))
+            if value >= 1.8:
+                ax0.text(left + value / 2, 0.42, score, ha="center", va="bottom", fontsize=7.5, color=style.GREY)
+            left += value
+        ax0.set_xlim(0, 100)
+        ax0.set_ylim(-0.45, 0.75)
+        ax0.set_yticks([0])
+        ax0.set_yticklabels([f"{spec.opt('wave')}"], fontsize=9)
+        ax0.set_xticks([])
+        style.clean_axes(ax0)
+        for side in ("bottom", "left"):
+            ax0.spines[side].set_visible(False)
+        note = spec.opt("scale_note")
+        if note:
+            ax0.set_title(note, fontsize=8, color=style.GREY, loc="left")
+    ax = fig.add_subplot(grid[-1, 0])
+    n = len(spec.categories)
+    ys = list(range(n - 1, -1, -1))
+    left = [0.0] * n
+    for b, s in enumerate(spec.series):
+        ax.barh(ys, s.values, left=left, height=0.6, color=band_colors[b], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
+        for i, v in enumerate(s.values):
+            if v >= 4:
+                ax.text(left[i] + v / 2, ys[i], spec.label(v), ha="center", va="center", fontsize=8.5, color=style.text_color_on(band_colors[b]))
+        left = [l + v for l, v in zip(left, s.values)]
+    for y, value, mark in zip(ys, spec.opt("nps"), spec.opt("nps_sig")):
+        ax.text(103, y, f"NPS {fmt_number(value, 0, spec.lang)}{(' ' + mark) if mark else ''}", va="center", ha="left",
+                fontsize=10, fontweight="bold", color=style.NAVY)
+    ax.set_xlim(0, 100)
+    ax.set_yticks(ys)
+    ax.set_yticklabels(spec.categories, fontsize=9)
+    ax.set_xticks([])
+    style.clean_axes(ax)
+    for side in ("bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, fontsize=8.5, handlelength=1.0)
+    style.save(fig, path)
+
+
+def alt_text(spec: ChartSpec) -> str:
+    lead = spec.description.rstrip(".") + ". " if spec.description else ""
+    parts = []
+    for i, wave in enumerate(spec.categories):
+        bands = ", ".join(f"{s.name} {spec.fmt(s.values[i])}" for s in spec.series)
+        parts.append(f"{wave}: NPS {fmt_number(spec.opt('nps')[i], 0, spec.lang)} ({bands})")
+    return lead + "; ".join(parts) + "."

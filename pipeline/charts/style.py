@@ -1,0 +1,111 @@
+"""Shared look of every chart: brand palette, fonts, figure set-up and reproducible PNG output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+NAVY = "#0E3B66"
+BLUE = "#2E77BB"
+LIGHT = "#8DB8E2"
+PALE = "#D6E6F5"
+GREY = "#6B7280"
+LIGHT_GREY = "#C9CDD3"
+CORAL = "#E4572E"
+GREEN = "#2E8B57"
+TEXT = "#1F2937"
+
+# series colours, newest wave first
+WAVES = [NAVY, BLUE, LIGHT, PALE, "#A9B4C2", "#E5E7EB"]
+# categorical series (groups)
+GROUPS = [NAVY, CORAL, BLUE, GREEN, "#B58900", LIGHT, GREY, "#7A4EAB"]
+# sequential bands, low to high, "Vet ej" separate
+def bands(n: int) -> list[str]:
+    """``n`` band colours from light/neutral (low ratings) to navy (high ratings)."""
+    ramps = {
+        1: [NAVY],
+        2: [LIGHT, NAVY],
+        3: ["#B9CCE0", BLUE, NAVY],
+        4: ["#F0A58F", PALE, BLUE, NAVY],
+        5: ["#EE8F73", "#F6C9BA", PALE, BLUE, NAVY],
+        6: ["#EE8F73", "#F6C9BA", PALE, LIGHT, BLUE, NAVY],
+    }
+    if n in ramps:
+        return ramps[n]
+    cmap = matplotlib.colormaps["Blues"]
+    return [matplotlib.colors.to_hex(cmap(0.25 + 0.7 * i / max(n - 1, 1))) for i in range(n)]
+
+
+DONT_KNOW = "#D1D5DB"
+DPI = 300
+FONT = "DejaVu Sans"
+
+_RC = {
+    "font.family": FONT,
+    "font.size": 10,
+    "axes.edgecolor": LIGHT_GREY,
+    "axes.labelcolor": TEXT,
+    "axes.titlesize": 11,
+    "xtick.color": TEXT,
+    "ytick.color": TEXT,
+    "text.color": TEXT,
+    "legend.frameon": False,
+    "svg.hashsalt": "1177",
+    "path.simplify": True,
+}
+
+
+def figure(width: float, height: float) -> Figure:
+    """A new figure of the chart area's size, with the house style applied."""
+    plt.rcParams.update(_RC)
+    fig = plt.figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    return fig
+
+
+def clean_axes(ax, grid_axis: str | None = None) -> None:  # noqa: ANN001 - matplotlib Axes
+    """Remove chart junk: top/right spines, ticks; optional light grid on one axis."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    if grid_axis:
+        ax.grid(axis=grid_axis, color="#EEF0F3", linewidth=0.8)
+        ax.set_axisbelow(True)
+
+
+def text_color_on(hex_color: str) -> str:
+    """White or dark text, whichever reads better on ``hex_color``."""
+    r, g, b = (int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "white" if luminance < 0.55 else TEXT
+
+
+def row_major(handles: list, labels: list, ncol: int) -> tuple[list, list]:
+    """Reorder legend entries so that a multi-row legend reads left to right, row by row."""
+    rows = -(-len(handles) // ncol)
+    order = []
+    for c in range(ncol):
+        for r in range(rows):
+            i = r * ncol + c
+            if i < len(handles):
+                order.append(i)
+    return [handles[i] for i in order], [labels[i] for i in order]
+
+
+def save(fig: Figure, path: Path) -> None:
+    """Write the figure as PNG without timestamps or version stamps (same input, same bytes)."""
+    path = Path(path)
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+    plt.close(fig)
+
+
+def wrap(label: str, width: int = 38) -> str:
+    """Wrap a long category label over lines of about ``width`` characters."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width=width, break_long_words=False)) or label

@@ -1,0 +1,135 @@
+"""Subgroup bars (S28, S38, S42–S44): one row per subgroup (total, age groups, sexes …).
+
+``mode: grouped`` draws one bar per wave in each row (newest first);
+``mode: stacked`` draws one 100 % bar per group across the categories (e.g.
+detractors / passives / promoters by group, with the NPS beside each bar).
+Blocks of different subgroup variables are separated by a thin line.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.charts.data import low_base_mark, select, suppressed
+from pipeline.numbers import fmt_number
+
+
+def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
+    """Options: ``mode`` (grouped|stacked), ``measure``, ``categories``, ``groups`` (order), ``side``
+    (a measure printed beside stacked bars, e.g. nps), ``x_max``, ``decimals``."""
+    mode = opts.get("mode", "grouped")
+    data = select(rows, {k: v for k, v in opts.items() if k != "groups"} | {"exclude": opts.get("exclude", [])},
+                  default_measure=opts.get("measure"))
+    group_keys = [str(g) for g in opts.get("groups", list(dict.fromkeys(data["group"].astype(str))))]
+    data = data[data["group"].astype(str).isin(group_keys)]
+    group_labels = dict(zip(data["group"].astype(str), data["group_label"].astype(str)))
+    group_vars = dict(zip(data["group"].astype(str), data["group_var"].astype(str)))
+    series = []
+    if mode == "stacked":
+        data = data[data["wave"] == ctx.wave]
+        for cat in dict.fromkeys(data["category"].astype(str)):
+            part = data[data["category"].astype(str) == cat]
+            by = {str(r["group"]): r for _, r in part.iterrows()}
+            series.append(_series(str(part["label"].iloc[0]), [by.get(g) for g in group_keys]))
+        side_measure = opts.get("side")
+        side = None
+        if side_measure:
+            srows = rows[(rows["measure"] == side_measure) & (rows["wave"] == ctx.wave)]
+            by = dict(zip(srows["group"].astype(str), srows["value"].astype(float)))
+            side = tuple(by.get(g, math.nan) for g in group_keys)
+    else:
+        for wave in sorted(data["wave"].unique(), reverse=True):
+            part = data[data["wave"] == wave]
+            by = {str(r["group"]): r for _, r in part.iterrows()}
+            series.append(_series(str(wave), [by.get(g) for g in group_keys]))
+        side = None
+    return ChartSpec(
+        kind="subgroup_bars",
+        categories=tuple(group_labels.get(g, g) for g in group_keys),
+        series=tuple(series),
+        unit=str(data["unit"].iloc[0]),
+        decimals=int(opts.get("decimals", 0)),
+        lang=ctx.lang,
+        width=ctx.width,
+        height=ctx.height,
+        description=opts.get("description", ""),
+        extra=(("mode", mode), ("blocks", tuple(group_vars.get(g, "") for g in group_keys)), ("side", side),
+               ("side_label", opts.get("side_label", "")), ("x_max", opts.get("x_max")), ("series_bases", mode != "stacked")),
+    )
+
+
+def _series(name: str, found: list) -> Series:
+    values, sig, flags, bases = [], [], [], []
+    for r in found:
+        if r is None:
+            values.append(math.nan), sig.append(""), flags.append("missing"), bases.append(0)
+        else:
+            values.append(float(r["value"])), sig.append(str(r["sig"] or "")), flags.append(str(r["base_flag"])), bases.append(int(r["n"]))
+    return Series(name, tuple(values), tuple(sig), tuple(flags), tuple(bases))
+
+
+def render(spec: ChartSpec, path: Path) -> None:
+    from pipeline.charts import style
+
+    fig = style.figure(spec.width, spec.height)
+    ax = fig.add_subplot(111)
+    n_rows, n_ser = len(spec.categories), len(spec.series)
+    blocks = spec.opt("blocks", ())
+    # extra space between blocks of different subgroup variables
+    ys, y = [], 0.0
+    for i in range(n_rows):
+        if i and blocks and blocks[i] != blocks[i - 1]:
+            y += 0.5
+        ys.append(-y)
+        y += 1.0
+    font = 8.5 if n_rows <= 10 else 7.5
+    if spec.opt("mode") == "stacked":
+        colors = {0: [style.NAVY], 2: [style.LIGHT, style.NAVY], 3: [style.CORAL, style.LIGHT_GREY, style.NAVY]}.get(n_ser) or style.bands(n_ser)
+        left = [0.0] * n_rows
+        for k, s in enumerate(spec.series):
+            vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
+            ax.barh(ys, vals, left=left, height=0.62, color=colors[k], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
+            for i, v in enumerate(vals):
+                if v >= 4:
+                    ax.text(left[i] + v / 2, ys[i], spec.label(v), ha="center", va="center", fontsize=font, color=style.text_color_on(colors[k]))
+            left = [l + v for l, v in zip(left, vals)]
+        side = spec.opt("side")
+        if side:
+            for y_, v in zip(ys, side):
+                if not math.isnan(v):
+                    ax.text(102, y_, f"{spec.opt('side_label')} {fmt_number(v, 0, spec.lang)}".strip(), va="center", ha="left",
+                            fontsize=font + 0.5, fontweight="bold", color=style.NAVY)
+        ax.set_xlim(0, 100)
+        ax.set_xticks([])
+        ax.spines["bottom"].set_visible(False)
+    else:
+        bar_h = min(0.8 / n_ser, 0.34)
+        finite = [v for s in spec.series for v in s.values if not math.isnan(v)]
+        x_max = spec.opt("x_max") or (max(finite) * 1.2 if finite else 1)
+        for k, s in enumerate(spec.series):
+            yk = [yy + (n_ser - 1) * bar_h / 2 - k * bar_h for yy in ys]
+            vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
+            ax.barh(yk, vals, height=bar_h * 0.9, color=style.WAVES[k % len(style.WAVES)], label=s.name, zorder=2)
+            for i, (yy, v) in enumerate(zip(yk, s.values)):
+                text = "–" if suppressed(v, s.flag_at(i)) else spec.label(v) + low_base_mark(s.flag_at(i))
+                mark = s.sig_at(i) if k == 0 else ""
+                ax.text((0 if suppressed(v, s.flag_at(i)) else v) + x_max * 0.01, yy, text + (" " + mark if mark else ""),
+                        va="center", ha="left", fontsize=font - 0.5, color=style.TEXT)
+        ax.set_xlim(0, x_max * 1.12)
+        ax.tick_params(axis="x", labelsize=8)
+        if spec.unit == "percent":
+            ax.xaxis.set_major_formatter(lambda v, _p: spec.label(v) + (" %" if spec.lang == "sv" else "%"))
+    for i in range(1, n_rows):
+        if blocks and blocks[i] != blocks[i - 1]:
+            ax.axhline((ys[i] + ys[i - 1]) / 2, color="#E5E7EB", linewidth=0.8, zorder=1)
+    ax.set_yticks(ys)
+    ax.set_yticklabels(spec.categories, fontsize=font + 0.5)
+    style.clean_axes(ax, None if spec.opt("mode") == "stacked" else "x")
+    ax.spines["left"].set_visible(False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_ser, fontsize=8.5, handlelength=1.2)
+    style.save(fig, path)

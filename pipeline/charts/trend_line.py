@@ -1,0 +1,131 @@
+"""Trend lines over waves: one line per group (S40, S41) or a single measure (S18).
+
+A single line gets a label at every point; several lines get one label at
+their last point (name and value), nudged apart so that labels never overlap.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.charts.data import select
+
+
+def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
+    """Options: ``measure``, ``categories`` (the category plotted), ``groups`` (order of lines),
+    ``y_min``/``y_max``, ``decimals``."""
+    data = select(rows, {**opts, "exclude": opts.get("exclude", [])}, default_measure=opts.get("measure"))
+    waves = sorted(int(w) for w in data["wave"].unique())
+    group_order = [str(g) for g in opts.get("groups", list(dict.fromkeys(data["group"].astype(str))))]
+    series = []
+    for g in group_order:
+        part = data[data["group"].astype(str) == g]
+        if part.empty:
+            continue
+        by_wave = {int(r["wave"]): r for _, r in part.iterrows()}
+        values = tuple(float(by_wave[w]["value"]) if w in by_wave else math.nan for w in waves)
+        sig = tuple(str(by_wave[w]["sig"] or "") if w in by_wave else "" for w in waves)
+        flags = tuple(str(by_wave[w]["base_flag"]) if w in by_wave else "missing" for w in waves)
+        bases = tuple(int(by_wave[w]["n"]) if w in by_wave else 0 for w in waves)
+        series.append(Series(str(part["group_label"].iloc[0]), values, sig, flags, bases))
+    return ChartSpec(
+        kind="trend_line",
+        categories=tuple(str(w) for w in waves),
+        series=tuple(series),
+        unit=str(data["unit"].iloc[0]),
+        decimals=int(opts.get("decimals", 0)),
+        lang=ctx.lang,
+        width=ctx.width,
+        height=ctx.height,
+        description=opts.get("description", ""),
+        extra=(("y_min", opts.get("y_min")), ("y_max", opts.get("y_max"))),
+    )
+
+
+def _spread(positions: list[float], min_gap: float) -> list[float]:
+    """Move label positions apart (keeping their order) so neighbours are at least ``min_gap`` apart."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    placed = [positions[i] for i in order]
+    for _ in range(50):
+        moved = False
+        for a in range(1, len(placed)):
+            gap = placed[a] - placed[a - 1]
+            if gap < min_gap:
+                shift = (min_gap - gap) / 2
+                placed[a - 1] -= shift
+                placed[a] += shift
+                moved = True
+        if not moved:
+            break
+    out = [0.0] * len(positions)
+    for rank, i in enumerate(order):
+        out[i] = placed[rank]
+    return out
+
+
+def render(spec: ChartSpec, path: Path) -> None:
+    from pipeline.charts import style
+
+    fig = style.figure(spec.width, spec.height)
+    ax = fig.add_subplot(111)
+    xs = list(range(len(spec.categories)))
+    finite = [v for s in spec.series for v in s.values if not math.isnan(v)]
+    lo = spec.opt("y_min")
+    hi = spec.opt("y_max")
+    if lo is None:
+        lo = max(0.0, math.floor((min(finite) - 8) / 10) * 10) if finite else 0.0
+    if hi is None:
+        hi = min(100.0, math.ceil((max(finite) + 5) / 10) * 10) if spec.unit == "percent" else math.ceil(max(finite) + 5)
+    single = len(spec.series) == 1
+    colors = [style.NAVY] if single else style.GROUPS
+    for k, s in enumerate(spec.series):
+        color = colors[k % len(colors)]
+        pts = [(x, v) for x, v, f in zip(xs, s.values, s.flags or ("ok",) * len(xs)) if not math.isnan(v) and f != "suppressed"]
+        if not pts:
+            continue
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=2.2, marker="o", markersize=5, label=s.name, zorder=3)
+        if single:
+            for i, (x, v) in enumerate(zip(xs, s.values)):
+                if not math.isnan(v):
+                    mark = s.sig_at(i)
+                    ax.annotate(spec.fmt(v) + (" " + mark if mark else ""), (x, v), textcoords="offset points", xytext=(0, 9),
+                                ha="center", fontsize=9, color=style.TEXT)
+    if not single:
+        ends = []
+        for k, s in enumerate(spec.series):
+            last = max((i for i, v in enumerate(s.values) if not math.isnan(v)), default=None)
+            if last is not None:
+                ends.append((k, last, s.values[last]))
+        span = hi - lo
+        ys = _spread([v for _, _, v in ends], span * 0.055)
+        for (k, last, v), y in zip(ends, ys):
+            s = spec.series[k]
+            text = f"{s.name} {spec.label(v)}{(' ' + s.sig_at(last)) if s.sig_at(last) else ''}"
+            ax.annotate(text, xy=(xs[last], v), xytext=(xs[-1] + 0.15, y), textcoords="data", va="center", ha="left",
+                        fontsize=8.5, color=colors[k % len(colors)],
+                        arrowprops=dict(arrowstyle="-", color="#D1D5DB", linewidth=0.6, shrinkA=0, shrinkB=3))
+        ax.set_xlim(-0.3, len(xs) - 1 + 1.25)
+    else:
+        ax.set_xlim(-0.4, len(xs) - 0.6)
+    ax.set_ylim(lo, hi)
+    ax.set_xticks(xs)
+    ax.set_xticklabels(spec.categories, fontsize=9)
+    if spec.unit == "percent":
+        ax.yaxis.set_major_formatter(lambda y, _pos: spec.label(y, 0) + (" %" if spec.lang == "sv" else "%"))
+    ax.tick_params(axis="y", labelsize=8.5)
+    style.clean_axes(ax, "y")
+    style.save(fig, path)
+
+
+def alt_text(spec: ChartSpec) -> str:
+    lead = spec.description.rstrip(".") + ". " if spec.description else ""
+    parts = []
+    for s in spec.series:
+        pts = [f"{w} {spec.fmt(v, max(spec.decimals, 0))}" for w, v in zip(spec.categories, s.values) if not math.isnan(v)]
+        parts.append(f"{s.name}: " + ", ".join(pts))
+    return lead + "; ".join(parts) + "."

@@ -1,0 +1,268 @@
+"""Command-line interface: ``survey-deck`` (also ``python -m pipeline``).
+
+The only module that prints errors and exits. A user mistake raises a
+:class:`~pipeline.errors.PipelineError`; here it becomes one line on stderr,
+``Error: …``, and exit code 1 (2 for wrong command-line usage), with the
+traceback only under ``--debug``. Heavy libraries are imported inside the
+commands, so ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pipeline.errors import PipelineError
+
+app = typer.Typer(
+    name="survey-deck",
+    help=(
+        "Turn survey waves into a weighted, tested, branded slide deck.\n\n"
+        "Typical use: `survey-deck report` builds output/1177-<wave>.pptx from the wave files in data/waves "
+        "with the config in config/. See README.md and docs/data-format.md."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Config folder with survey.yaml, codebook.yaml, targets.yaml, deck.yaml.")]
+DataOpt = Annotated[Optional[Path], typer.Option("--data", "-d", help="Folder with one wave file per year (default: files.waves in survey.yaml).")]
+DEFAULT_CONFIG = Path(os.environ.get("SURVEY_DECK_CONFIG", "config"))
+
+_state = {"debug": False, "quiet": False, "verbose": False}
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.ERROR if _state["quiet"] else logging.WARNING, format="%(levelname)s: %(message)s",
+                        stream=sys.stderr, force=True)
+    if _state["verbose"]:
+        logging.getLogger("pipeline").setLevel(logging.INFO)
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the final result.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print progress details and stage timings.")] = False,
+) -> None:
+    """Options that apply to every command."""
+    _state.update(debug=debug, quiet=quiet, verbose=verbose)
+    _setup_logging()
+
+
+def _echo(message: str) -> None:
+    if not _state["quiet"]:
+        typer.echo(message)
+
+
+class _Progress:
+    """A progress bar on a terminal (quiet in CI, when piped, or with --quiet)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty() and not os.environ.get("CI") and not _state["quiet"]
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
+            self.bar.start()
+        return self
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total or 1)
+        self.bar.update(self.tasks[stage], completed=done, total=total or 1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def report(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    data: DataOpt = None,
+    wave: Annotated[Optional[int], typer.Option(help="Report wave (year); default: the newest wave file.")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Deck language: sv (default) or en.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: report.output_dir in survey.yaml).")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if the outputs are up to date.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
+) -> None:
+    """Build the deck (.pptx), its tables (.xlsx), chart images and a run manifest.
+
+    Every figure is computed from the wave files: weighted by sex and age to the
+    population targets, with linearized standard errors and significance against
+    the previous wave. Outputs replace the previous ones only if the whole run succeeds.
+    """
+    if lang is not None and lang not in ("sv", "en"):
+        raise typer.BadParameter("use sv or en", param_hint="--lang")
+    from pipeline.report import run_report
+
+    with _Progress() as progress:
+        result = run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress)
+    if result.up_to_date:
+        _echo(f"Up to date (inputs unchanged): {result.deck}")
+    else:
+        _echo(f"Wrote {result.slides} slides: {result.deck}")
+        _echo(f"Tables: {result.tables}")
+        _echo(f"Charts: {result.charts}/ ({result.rendered} rendered, {result.reused} reused)")
+        _echo(f"Manifest: {result.manifest}")
+    for w in result.warnings:
+        _echo(f"Warning: {w}")
+    if _state["verbose"]:
+        _echo("Timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
+    if _state["quiet"]:
+        typer.echo(str(result.deck))
+
+
+@app.command()
+def tables(
+    out: Annotated[Path, typer.Option(help="Output file: .xlsx (one sheet per slide) or .csv (one long table).")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    data: DataOpt = None,
+    wave: Annotated[Optional[int], typer.Option(help="Report wave (default: newest).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of labels: sv or en.")] = "sv",
+) -> None:
+    """Write every figure of the deck's slides as a table, with bases, SEs, flags and significance."""
+    from pipeline.config import MetricRequest, load_project
+    from pipeline.export import write_tables
+    from pipeline.load import discover_waves, load_wave
+    from pipeline.metrics import MetricContext, compute
+    from pipeline.outputs import OutputSet
+    from pipeline.report import _pick_wave, check_output_path
+    from pipeline.slides import build_presentation
+    from pipeline.weight import weight_wave
+
+    check_output_path(out, (".xlsx", ".csv"))
+    project = load_project(config)
+    waves_dir = data or project.waves_dir
+    available = discover_waves(waves_dir)
+    report_wave = _pick_wave(available, wave, waves_dir)
+    designs = {y: weight_wave(project, load_wave(project, y, p)) for y, p in sorted(available.items()) if y <= report_wave}
+    pres = build_presentation(project, designs, report_wave, lang)
+    diagnostics = compute(MetricContext(project, designs, report_wave, lang), MetricRequest(kind="weighting", waves="all"))
+    outputs = OutputSet(out.parent if str(out.parent) else Path("."))
+    try:
+        tmp = outputs.file(out.name)
+        write_tables(pres.tables, diagnostics, tmp, out.suffix.lower().lstrip("."))
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    rows = sum(len(t) for t in pres.tables.values())
+    _echo(f"Wrote {rows} rows for {len(pres.slides)} slides: {out}")
+
+
+@app.command()
+def weights(
+    wave: Annotated[int, typer.Option(help="Wave (year) to weight.")],
+    out: Annotated[Path, typer.Option(help="CSV with one row per respondent: respondent_id, wave, sex, age_group, weight.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    data: DataOpt = None,
+    targets_out: Annotated[Optional[Path], typer.Option("--targets-out", help="Also write the targets used: variable, category, share.")] = None,
+) -> None:
+    """Weight one wave and write its weights (and optionally the targets used).
+
+    Weights are raked (or post-stratified, per survey.yaml) to the wave year's
+    population targets and scaled to mean 1. The diagnostics (Kish efficiency,
+    effective n, design effect, weight range) are printed.
+    """
+    from pipeline.report import check_output_path, weights_table
+
+    check_output_path(out, (".csv",))
+    if targets_out is not None:
+        check_output_path(targets_out, (".csv",))
+    table, targets, design = weights_table(config, wave, data)
+    table.to_csv(out, index=False, float_format="%.17g", lineterminator="\n")
+    if targets_out is not None:
+        targets.to_csv(targets_out, index=False, float_format="%.10g", lineterminator="\n")
+    d = design.diagnostics
+    _echo(
+        f"Wave {wave}: {d.n} respondents, {d.method} on {' + '.join(d.variables)} in {d.iterations} iterations; "
+        f"Kish efficiency {d.efficiency:.1%}, effective n {d.n_effective:.0f}, design effect {d.deff:.3f}, "
+        f"weights {d.min_weight:.3f}–{d.max_weight:.3f} (ratio {d.ratio:.2f}), capped {d.capped_low + d.capped_high}"
+    )
+    _echo(f"Wrote {out}" + (f" and {targets_out}" if targets_out else ""))
+
+
+@app.command()
+def validate(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    data: DataOpt = None,
+) -> None:
+    """Check the config and every wave file without building anything; list every problem found."""
+    from pipeline.validate import validate_all
+
+    problems, checked = validate_all(config, data)
+    for p in problems:
+        typer.echo(f"Error: {p}", err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found in {checked}.", err=True)
+        raise typer.Exit(1)
+    _echo(f"OK: {checked} checked, no problems found.")
+
+
+@app.command()
+def synth(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    model: Annotated[Path, typer.Option(help="Population model (YAML) the sample waves are drawn from.")] = Path("data/synth/model.yaml"),
+    out: Annotated[Path, typer.Option(help="Folder for the generated wave files.")] = Path("data/waves"),
+    wave: Annotated[Optional[list[int]], typer.Option(help="Only these waves (repeatable); default: all in the model.")] = None,
+) -> None:
+    """Generate the sample waves (seeded, deterministic) from the population model.
+
+    The waves are calibrated so that, weighted, they reproduce the published figures
+    of the 1177 deck; unweighted they are skewed like a web panel.
+    """
+    from pipeline.config import load_project
+    from pipeline.synth import synthesize
+
+    project = load_project(config)
+    for path in synthesize(project, model, out, wave):
+        _echo(f"Wrote {path}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and an exit code."""
+    debug = "--debug" in sys.argv
+    try:
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except PipelineError as exc:
+        if debug:
+            raise
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted; outputs left as they were.", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except Exception as exc:  # command-line usage errors arrive here when standalone_mode is off
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        typer.echo(f"Error: internal error ({type(exc).__name__}: {exc}); rerun with --debug and report it", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

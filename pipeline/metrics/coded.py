@@ -1,0 +1,88 @@
+"""Open-ended questions coded with a versioned code frame: first mention, any mention, nets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.coding import DONT_KNOW, UNCODED
+from pipeline.config import MetricRequest, Question
+from pipeline.design import estimate_means, estimate_shares
+from pipeline.errors import ConfigError
+from pipeline.metrics import register
+from pipeline.metrics.common import Cell, MetricContext, build_rows, cells
+
+UNCODED_KEY = "uncoded"
+DONT_KNOW_KEY = "dont_know"
+
+
+def frame_changes(ctx: MetricContext, question: Question, waves: list[int]) -> list[tuple[int, str, str]]:
+    """(wave, old frame, new frame) wherever the code frame differs from the previous shown wave."""
+    out = []
+    for before, after in zip(waves, waves[1:]):
+        old, new = question.frame_for(before), question.frame_for(after)
+        if old != new:
+            out.append((after, old, new))
+    return out
+
+
+@register("coded")
+def coded_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+    """Share of respondents per coded category of an open question.
+
+    Options: ``measure`` (``first`` mention, default, or ``any`` mention),
+    ``categories`` (keys to report; default all), ``nets`` (net keys to add; a
+    net counts a person once), ``uncoded`` and ``dont_know`` (report those
+    shares, default true: the uncoded share is never hidden).
+    """
+    question = ctx.question(request)
+    if question.type != "open":
+        raise ConfigError(f"deck.yaml: metric 'coded' needs an open question; {question.id!r} is {question.type}")
+    mode = request.options.get("measure", "first")
+    if mode not in ("first", "any"):
+        raise ConfigError(f"deck.yaml: metric 'coded' on {question.id!r}: measure must be first or any (got {mode!r})")
+    wanted = request.options.get("categories")
+    nets = list(request.options.get("nets", []))
+    show_uncoded = bool(request.options.get("uncoded", True))
+    show_dk = bool(request.options.get("dont_know", True))
+    dk_label = ctx.project.codebook.dont_know_label.get(ctx.lang)
+    uncoded_label = {"sv": "Ej kodbart svar", "en": "Uncoded answer"}[ctx.lang]
+
+    def measure(design, group_mask):
+        coded = ctx.coded(question, design)
+        frame = coded.frame
+        keys = coded.keys
+        labels = [c.label.get(ctx.lang) for c in frame.categories]
+        ok = (coded.first != -3) & ctx.routed(design, question) & group_mask
+        out: list[Cell] = []
+        k = len(keys)
+        if mode == "first":
+            idx = np.where(coded.first >= 0, coded.first, np.where(coded.first == UNCODED, k, k + 1))
+            est = estimate_shares(design, idx, k + 2, ok)
+            out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "first", "percent")
+        else:
+            matrix = np.concatenate(
+                [coded.mentions, (coded.first == UNCODED)[:, None], (coded.first == DONT_KNOW)[:, None]], axis=1
+            ).astype(float)
+            est = estimate_means(design, matrix, ok)
+            out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "any", "percent")
+        if nets:
+            known = {n.key: n for n in frame.nets}
+            missing = [n for n in nets if n not in known]
+            if missing:
+                raise ConfigError(f"deck.yaml: code frame {frame.key} has no net {missing}; nets are {sorted(known)}")
+            matrix = np.stack(
+                [(coded.net_first(n) if mode == "first" else coded.net_mentions(n)).astype(float) for n in nets], axis=1
+            )
+            est = estimate_means(design, matrix, ok)
+            out += cells(est, nets, [known[n].label.get(ctx.lang) for n in nets], mode, "percent")
+        keep = set(keys) | set(nets)
+        if wanted is not None:
+            keep = {str(w) for w in wanted} | set(nets)
+        if show_uncoded:
+            keep.add(UNCODED_KEY)
+        if show_dk:
+            keep.add(DONT_KNOW_KEY)
+        return [c for c in out if c.category in keep]
+
+    return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)

@@ -1,0 +1,247 @@
+"""Shared machinery of the metric kinds: context, subgroups, rows, change and significance."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from pipeline.coding import CodedAnswers, code_answers
+from pipeline.config import MetricRequest, Project, Question
+from pipeline.design import Estimates, SurveyDesign, difference_test
+from pipeline.errors import ConfigError
+from pipeline.load import MISSING, routed_mask
+
+COLUMNS = [
+    "metric", "measure", "question", "item", "item_label", "wave", "group_var", "group", "group_label", "category", "label",
+    "value", "se", "ci_low", "ci_high", "unit", "n", "n_weighted", "n_effective", "base_flag",
+    "prev_wave", "change", "change_rel", "p_value", "sig",
+]
+
+UNIT_SCALE = {"percent": 100.0, "points": 100.0, "scale": 1.0, "coefficient": 1.0, "growth": 100.0}
+
+
+@dataclass(frozen=True)
+class Group:
+    """A subgroup (or the total) of respondents, defined on demographics or a single-choice answer."""
+
+    var: str
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One estimate of one wave and group, before change and significance are attached."""
+
+    category: str
+    label: str
+    measure: str
+    value: float
+    se: float
+    n: int
+    n_weighted: float
+    n_effective: float
+    unit: str
+
+
+@dataclass
+class MetricContext:
+    """What every metric kind needs: the project, the weighted waves, the report wave and language."""
+
+    project: Project
+    designs: dict[int, SurveyDesign]
+    wave: int
+    lang: str = "sv"
+    _masks: dict = field(default_factory=dict, repr=False)
+    _coded: dict = field(default_factory=dict, repr=False)
+
+    # -------------------------------------------------------------- lookups
+
+    @property
+    def stats(self):  # noqa: ANN201 - config.Statistics
+        return self.project.survey.statistics
+
+    def question(self, request: MetricRequest) -> Question:
+        if not request.question:
+            raise ConfigError(f"deck.yaml: metric kind {request.kind!r} needs a question")
+        return self.project.codebook.question(request.question)
+
+    def text(self, key: str) -> str:
+        return self.project.text(key, self.lang)
+
+    def asked_waves(self, question: Question) -> list[int]:
+        """Waves up to the report wave that asked ``question`` and are loaded."""
+        return [w for w in sorted(self.designs) if w <= self.wave and question.asked(w)]
+
+    def waves_for(self, question: Question, request: MetricRequest) -> list[int]:
+        """The waves a request shows, oldest first."""
+        asked = self.asked_waves(question)
+        spec = request.waves
+        if spec == "all":
+            chosen = asked
+        elif isinstance(spec, int):
+            chosen = asked[-spec:] if spec > 0 else asked
+        else:
+            chosen = [w for w in asked if w in spec]
+        if not chosen:
+            raise ConfigError(
+                f"deck.yaml: metric {request.kind!r} on {question.id!r}: no loaded wave up to {self.wave} asked it "
+                f"(codebook waves {question.waves}, loaded {sorted(self.designs)})"
+            )
+        return chosen
+
+    def previous_wave(self, question: Question, wave: int) -> int | None:
+        earlier = [w for w in self.asked_waves(question) if w < wave]
+        return earlier[-1] if earlier else None
+
+    def column(self, design: SurveyDesign, name: str) -> np.ndarray:
+        try:
+            return design.frame[name].to_numpy()
+        except KeyError:
+            raise ConfigError(f"wave {design.year}: column {name!r} is not in the wave file") from None
+
+    def coded(self, question: Question, design: SurveyDesign) -> CodedAnswers:
+        key = (question.id, design.year)
+        if key not in self._coded:
+            frame = self.project.codeframes[question.frame_for(design.year)]
+            self._coded[key] = code_answers(frame, self.column(design, question.id))
+        return self._coded[key]
+
+    def routed(self, design: SurveyDesign, question: Question) -> np.ndarray:
+        key = ("routed", question.id, design.year)
+        if key not in self._masks:
+            self._masks[key] = routed_mask(design.frame, question)
+        return self._masks[key]
+
+    # -------------------------------------------------------------- groups
+
+    def groups(self, request: MetricRequest, total: bool = True) -> list[Group]:
+        """The total (unless ``total`` is False) and each requested subgroup."""
+        out = [Group("total", "total", self.text("total"))] if total else []
+        demo = self.project.codebook.demographics
+        for var in request.by:
+            if var in ("sex", "age_group", "region"):
+                out += [Group(var, name, demo.label(var, name, self.lang)) for name in demo.categories(var)]
+            elif var == "sex_age":
+                for s in demo.categories("sex"):
+                    for a in demo.categories("age_group"):
+                        out.append(Group("sex_age", f"{s} {a}", f"{demo.label('sex', s, self.lang)} {demo.label('age_group', a, self.lang)}"))
+            else:
+                q = self.project.codebook.question(var)
+                if q.type != "single":
+                    raise ConfigError(f"deck.yaml: subgroups by {var!r} need a single-choice question (it is {q.type})")
+                out += [Group(var, str(c.code), c.text(self.lang)) for c in q.categories]
+        return out
+
+    def group_mask(self, design: SurveyDesign, group: Group) -> np.ndarray:
+        key = ("group", design.year, group.var, group.key)
+        if key not in self._masks:
+            frame = design.frame
+            if group.var == "total":
+                mask = np.ones(len(frame), dtype=bool)
+            elif group.var in ("sex", "age_group", "region"):
+                mask = (frame[group.var] == group.key).to_numpy()
+            elif group.var == "sex_age":
+                s, a = group.key.split(" ", 1)
+                mask = ((frame["sex"] == s) & (frame["age_group"] == a)).to_numpy()
+            else:
+                values = frame[group.var].to_numpy() if group.var in frame else np.full(len(frame), MISSING)
+                mask = values == int(group.key)
+            self._masks[key] = mask
+        return self._masks[key]
+
+
+# ------------------------------------------------------------------ cells from estimates
+
+
+def cells(est: Estimates, keys: Iterable[str], labels: Iterable[str], measure: str, unit: str) -> list[Cell]:
+    """Turn an :class:`Estimates` of K quantities into K cells in ``unit``."""
+    scale = UNIT_SCALE[unit]
+    return [
+        Cell(str(k), str(lab), measure, float(v) * scale, float(s) * scale, est.n, est.weighted_n, est.effective_n, unit)
+        for k, lab, v, s in zip(keys, labels, est.value, est.se)
+    ]
+
+
+# ------------------------------------------------------------------ rows with change and significance
+
+
+def build_rows(
+    ctx: MetricContext,
+    request: MetricRequest,
+    question: Question | None,
+    item: str,
+    waves: list[int],
+    groups: list[Group],
+    measure: Callable[[SurveyDesign, np.ndarray], list[Cell]],
+    previous: Callable[[int], int | None] | None = None,
+) -> pd.DataFrame:
+    """Evaluate ``measure`` for each wave and group and attach bases, flags, change and significance.
+
+    ``measure(design, group_mask)`` returns the cells of one wave and group. The
+    previous wave of each shown wave is evaluated too (if loaded) so that the
+    first shown wave is also tested against its predecessor.
+    """
+    stats = ctx.stats
+    z = NormalDist().inv_cdf(0.5 + stats.confidence_level / 2)
+    alpha = 1 - stats.significance_level
+    previous = previous or (lambda w: ctx.previous_wave(question, w) if question is not None else None)
+    needed = sorted(set(waves) | {p for w in waves if (p := previous(w)) is not None})
+    results: dict[tuple[int, str], list[Cell]] = {}
+    for wave in needed:
+        design = ctx.designs[wave]
+        for group in groups:
+            results[(wave, group.key)] = measure(design, ctx.group_mask(design, group))
+    item_label = ""
+    if question is not None:
+        item_label = question.item(item).label(ctx.lang) if item else question.text.get(ctx.lang)
+    rows = []
+    for wave in waves:
+        prev = previous(wave)
+        for group in groups:
+            before = {(c.category, c.measure): c for c in results.get((prev, group.key), [])} if prev else {}
+            for c in results[(wave, group.key)]:
+                flag = base_flag(c.n, stats.low_base.suppress_below, stats.low_base.flag_below)
+                value, se = (c.value, c.se) if flag != "suppressed" else (math.nan, math.nan)
+                row = {
+                    "metric": request.kind, "measure": c.measure, "question": question.id if question else "",
+                    "item": item, "item_label": item_label, "wave": wave, "group_var": group.var, "group": group.key, "group_label": group.label,
+                    "category": c.category, "label": c.label, "value": value, "se": se,
+                    "ci_low": value - z * se if c.unit != "coefficient" else math.nan,
+                    "ci_high": value + z * se if c.unit != "coefficient" else math.nan,
+                    "unit": c.unit, "n": c.n, "n_weighted": c.n_weighted, "n_effective": c.n_effective,
+                    "base_flag": flag, "prev_wave": prev if prev else None,
+                    "change": math.nan, "change_rel": math.nan, "p_value": math.nan, "sig": "",
+                }
+                old = before.get((c.category, c.measure))
+                if old is not None:
+                    old_flag = base_flag(old.n, stats.low_base.suppress_below, stats.low_base.flag_below)
+                    if flag != "suppressed" and old_flag != "suppressed" and np.isfinite(old.value) and np.isfinite(c.value):
+                        row["change"] = c.value - old.value
+                        row["change_rel"] = (c.value / old.value - 1) * 100 if old.value else math.nan
+                        if c.unit != "coefficient" and c.se > 0 and old.se > 0:
+                            _, p = difference_test(old.value, old.se, c.value, c.se)
+                            row["p_value"] = p
+                            if p < alpha:
+                                row["sig"] = "▲" if c.value > old.value else "▼"
+                rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def base_flag(n: int, suppress_below: int, flag_below: int) -> str:
+    """``suppressed`` below the suppression threshold, ``low`` below the flag threshold, else ``ok``."""
+    if n < suppress_below:
+        return "suppressed"
+    if n < flag_below:
+        return "low"
+    return "ok"
+
+
+def answered(values: np.ndarray) -> np.ndarray:
+    """True where a closed answer is present (not blank)."""
+    return values != MISSING

@@ -1,0 +1,36 @@
+"""Cumulative reach on an ordered answer scale (e.g. acceptable waiting time, S33)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import MetricRequest
+from pipeline.design import estimate_means
+from pipeline.errors import ConfigError
+from pipeline.metrics import register
+from pipeline.metrics.common import MetricContext, answered, build_rows, cells
+
+
+@register("reach")
+def reach_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+    """For each category j of an ordered single-choice question, the share answering j or later.
+
+    With waiting-time categories "Max 5 min", "Max 15 min", … the row for
+    "Max 15 min" is the share who accept a wait of 15 minutes or more: the
+    share a service with a 15-minute wait reaches. "Vet ej" is excluded.
+    """
+    question = ctx.question(request)
+    if question.type != "single":
+        raise ConfigError(f"deck.yaml: metric 'reach' needs an ordered single-choice question; {question.id!r} is {question.type}")
+    codes = [c.code for c in question.categories]
+    labels = [c.text(ctx.lang) for c in question.categories]
+    dk = ctx.project.codebook.dont_know_code
+
+    def measure(design, group_mask):
+        values = ctx.column(design, question.id)
+        ok = answered(values) & (values != dk) & ctx.routed(design, question) & group_mask
+        matrix = np.stack([(values >= c) & ok for c in codes], axis=1).astype(float)
+        return cells(estimate_means(design, matrix, ok), [str(c) for c in codes], labels, "reach", "percent")
+
+    return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)

@@ -1,0 +1,87 @@
+"""Rating scales: banded distribution with "Vet ej", mean and n without "Vet ej", top-box and agreement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import MetricRequest, Question, Scale
+from pipeline.design import estimate_means, estimate_shares
+from pipeline.errors import ConfigError
+from pipeline.metrics import register
+from pipeline.metrics.common import Cell, MetricContext, answered, build_rows, cells
+from pipeline.metrics.single import items_of
+
+
+def default_bands(scale: Scale) -> list[tuple[int, int]]:
+    """1–10 → 1-2 … 9-10; 0–10 → 0-2, 3-4, 5-6, 7-8, 9-10; short scales → each point."""
+    if scale.max - scale.min >= 9:
+        bands = [(lo, lo + 1) for lo in range(scale.max - 1, scale.min - 1, -2)][::-1]
+        if bands[0][0] > scale.min:
+            bands[0] = (scale.min, bands[0][1])
+        return bands
+    return [(p, p) for p in scale.points]
+
+
+def band_label(lo: int, hi: int, scale: Scale, lang: str) -> str:
+    if lo == hi:
+        anchor = scale.anchors.get(lo)
+        return f"{lo}={anchor.get(lang)}" if anchor and lo in (scale.min, scale.max) else (anchor.get(lang) if anchor else str(lo))
+    return f"{lo}-{hi}"
+
+
+@register("scale")
+def scale_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+    """Distribution over bands (with "Vet ej"), mean and n excluding "Vet ej", top-box and agreement share.
+
+    Options: ``bands`` (list of [lo, hi], default by scale length), ``top_box``
+    ([lo, hi], default 7–10 on 10-point scales, 4–5 on 5-point), ``agree``
+    ([lo, hi], default as top box), ``measures`` (subset of
+    distribution, mean, top_box, agree; default all).
+    """
+    question = ctx.question(request)
+    scale = question.scale
+    if scale is None:
+        raise ConfigError(f"deck.yaml: metric 'scale' needs a scale question or grid; {question.id!r} has no scale")
+    bands = [tuple(b) for b in request.options.get("bands", default_bands(scale))]
+    long = scale.max - scale.min >= 9
+    top = tuple(request.options.get("top_box", (7, 10) if long else (scale.max - 1, scale.max)))
+    agree = tuple(request.options.get("agree", top))
+    measures = set(request.options.get("measures", ["distribution", "mean", "top_box", "agree"]))
+    dk = ctx.project.codebook.dont_know_code
+    keep_dk = question.dont_know == "keep"
+    band_keys = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in bands]
+    band_labels = [band_label(lo, hi, scale, ctx.lang) for lo, hi in bands]
+    if keep_dk:
+        band_keys.append(str(dk))
+        band_labels.append(ctx.project.codebook.dont_know_label.get(ctx.lang))
+    lookup = np.full(max(scale.max, dk) + 2, -1, dtype=np.int64)
+    for b, (lo, hi) in enumerate(bands):
+        lookup[lo : hi + 1] = b
+    if keep_dk:
+        lookup[dk] = len(bands)
+    frames = []
+    for item in items_of(question, request):
+
+        def measure(design, group_mask, item=item):
+            values = ctx.column(design, item)
+            asked = answered(values) & ctx.routed(design, question) & group_mask
+            base = asked if keep_dk else asked & (values != dk)
+            rated = asked & (values != dk)
+            out: list[Cell] = []
+            if "distribution" in measures:
+                idx = lookup[np.where(base, values, 0)]
+                est = estimate_shares(design, idx, len(band_keys), base & (idx >= 0))
+                out += cells(est, band_keys, band_labels, "share", "percent")
+            if "mean" in measures:
+                est = estimate_means(design, values.astype(float), rated)
+                out += cells(est, ["mean"], [ctx.text("mean")], "mean", "scale")
+            for name, (lo, hi) in (("top_box", top), ("agree", agree)):
+                if name in measures:
+                    indicator = ((values >= lo) & (values <= hi)).astype(float)
+                    est = estimate_means(design, indicator, base)
+                    out += cells(est, [name], [f"{lo}-{hi}"], name, "percent")
+            return out
+
+        frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request), ctx.groups(request), measure))
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,42 @@
+"""Weighting diagnostics as table rows (method slide, tables export)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from pipeline.config import MetricRequest
+from pipeline.metrics import register
+from pipeline.metrics.common import COLUMNS, MetricContext
+
+
+@register("weighting")
+def weighting_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+    """Per wave: n, Kish efficiency, effective n, design effect, weight range, iterations, capped
+    weights, and unweighted / weighted / target share of every weighting margin."""
+    waves = [w for w in sorted(ctx.designs) if w <= ctx.wave]
+    if isinstance(request.waves, int) and request.waves > 0:
+        waves = waves[-request.waves :]
+    elif isinstance(request.waves, list):
+        waves = [w for w in waves if w in request.waves]
+    rows = []
+    for wave in waves:
+        d = ctx.designs[wave].diagnostics
+        base = {c: math.nan for c in COLUMNS}
+        base.update({"metric": "weighting", "question": "", "item": "", "item_label": "", "wave": wave,
+                     "group_var": "total", "group": "total", "group_label": ctx.text("total"), "n": d.n,
+                     "n_weighted": d.sum_weights, "n_effective": d.n_effective, "base_flag": "ok", "prev_wave": None, "sig": ""})
+        stats = {
+            "n": (d.n, "scale"), "efficiency": (d.efficiency * 100, "percent"), "n_effective": (d.n_effective, "scale"),
+            "deff": (d.deff, "scale"), "min_weight": (d.min_weight, "scale"), "max_weight": (d.max_weight, "scale"),
+            "weight_ratio": (d.ratio, "scale"), "iterations": (d.iterations, "scale"),
+            "capped": (d.capped_low + d.capped_high, "scale"), "max_margin_gap": (d.max_margin_gap * 100, "percent"),
+        }
+        for name, (value, unit) in stats.items():
+            rows.append({**base, "measure": name, "category": name, "label": name, "value": float(value), "unit": unit})
+        for variable, category, unweighted, weighted, target in d.margins:
+            for name, value in (("margin_unweighted", unweighted), ("margin_weighted", weighted), ("margin_target", target)):
+                rows.append({**base, "measure": name, "group_var": variable, "group": category, "group_label": category,
+                             "category": category, "label": category, "value": value * 100, "unit": "percent"})
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,112 @@
+"""Writing outputs safely: all-or-nothing commits and reproducible zip containers.
+
+Every output of a run (deck, tables, chart images, manifest) is first written
+under a temporary name in the output folder; :class:`OutputSet` renames them
+into place only when the whole run has succeeded. A failed or interrupted run
+removes its temporary files and leaves the previous outputs byte for byte as
+they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+from pipeline.errors import OutputError
+
+ZIP_TIME = (2023, 1, 1, 0, 0, 0)
+
+
+def normalize_zip(path: Path) -> None:
+    """Rewrite a zip (pptx/xlsx) with fixed entry timestamps so identical content gives identical bytes."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    tmp = path.with_name(path.name + ".norm")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, data)
+    tmp.replace(path)
+
+
+def safe_name(name: str) -> str:
+    """Refuse output names that would leave the output folder or hide files."""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or ".." in name:
+        raise OutputError(f"output name {name!r} is not a plain file name; report.name in survey.yaml must not contain folders or start with a dot")
+    return name
+
+
+def ensure_writable(folder: Path) -> Path:
+    """Create ``folder`` if needed and check that files can be written there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"{folder}: output folder cannot be written ({exc.strerror}); choose another with --out DIR or fix its permissions") from None
+    return folder
+
+
+class OutputSet:
+    """Temporary outputs of one run, committed together or discarded together."""
+
+    def __init__(self, folder: Path):
+        self.folder = ensure_writable(folder)
+        self.tag = f".tmp-{os.getpid()}"
+        self.pending: list[tuple[Path, Path]] = []  # (temporary, final)
+
+    def file(self, name: str) -> Path:
+        """A temporary path for the output file ``name`` (inside the output folder)."""
+        final = self.folder / safe_name(name)
+        tmp = self.folder / f".{final.name}{self.tag}"
+        self.pending.append((tmp, final))
+        return tmp
+
+    def directory(self, name: str) -> Path:
+        final = self.folder / safe_name(name)
+        tmp = self.folder / f".{final.name}{self.tag}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        self.pending.append((tmp, final))
+        return tmp
+
+    def commit(self) -> list[Path]:
+        """Move every temporary output into place; directories are swapped whole."""
+        done = []
+        try:
+            for tmp, final in self.pending:
+                if tmp.is_dir():
+                    old = final.with_name(f".{final.name}.old{self.tag}")
+                    if final.exists():
+                        final.rename(old)
+                    tmp.rename(final)
+                    if old.exists():
+                        shutil.rmtree(old)
+                else:
+                    os.replace(tmp, final)
+                done.append(final)
+        except OSError as exc:
+            raise OutputError(f"{self.folder}: could not move outputs into place ({exc.strerror})") from None
+        self.pending = []
+        return done
+
+    def discard(self) -> None:
+        """Remove every temporary output (after a failure or an interrupt)."""
+        for tmp, _ in self.pending:
+            try:
+                if tmp.is_dir():
+                    shutil.rmtree(tmp, ignore_errors=True)
+                elif tmp.exists():
+                    tmp.unlink()
+            except OSError:
+                pass
+        norm = list(self.folder.glob(f".*{self.tag}.norm"))
+        for extra in norm:
+            extra.unlink(missing_ok=True)
+        self.pending = []

@@ -1,0 +1,126 @@
+"""Slide text from jinja2 templates over computed numbers.
+
+Templates run in a sandboxed environment with strict undefined variables:
+a template that names something the context does not have is an error that
+names the template and the variable. Filters format numbers the Swedish (or
+English) way: ``pct``, ``num``, ``count``, ``signed``.
+
+Templates reach the numbers through :class:`TableView` objects (``m.<name>``
+for each metric of the slide), e.g. ``{{ m.reach.get(category="2") | pct }}``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from pipeline.errors import TemplateError
+from pipeline.numbers import fmt_count, fmt_number, fmt_percent
+
+
+class TableView:
+    """Read-only access to one metric's rows for templates.
+
+    ``get(**filters)`` returns the value of the single row matching the
+    filters (defaults: total group, the report wave, first measure); ``row``
+    returns that row as a dict; ``rows`` returns all matches as dicts.
+    """
+
+    def __init__(self, name: str, table: pd.DataFrame, wave: int):
+        self._name, self._table, self._wave = name, table, wave
+
+    def _match(self, filters: dict[str, Any]) -> pd.DataFrame:
+        t = self._table
+        defaults: dict[str, Any] = {"wave": self._wave}
+        if "group" not in filters and "group_var" not in filters:
+            defaults["group"] = "total"
+        for key, value in {**defaults, **filters}.items():
+            if value is None:
+                continue
+            if key not in t.columns:
+                raise TemplateError(f"metric {self._name!r} has no column {key!r}; columns are {list(t.columns)}")
+            if isinstance(value, (list, tuple)):
+                t = t[t[key].astype(str).isin([str(v) for v in value])]
+            elif key in ("category", "group", "item"):
+                t = t[t[key].astype(str) == str(value)]
+            else:
+                t = t[t[key] == value]
+        return t
+
+    def rows(self, **filters: Any) -> list[dict]:
+        return [dict(r) for _, r in self._match(filters).iterrows()]
+
+    def row(self, **filters: Any) -> dict:
+        found = self._match(filters)
+        if "measure" not in filters and len(found) > 1 and found["measure"].nunique() > 1:
+            found = found[found["measure"] == found["measure"].iloc[0]]
+        if len(found) != 1:
+            raise TemplateError(
+                f"metric {self._name!r}: {len(found)} rows match {filters} (with group=total, wave={self._wave} unless given); "
+                "add filters so exactly one row matches"
+            )
+        return dict(found.iloc[0])
+
+    def get(self, **filters: Any) -> float:
+        return float(self.row(**filters)["value"])
+
+    def top(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
+        """The ``n`` rows with the highest ``by`` (value, change …) among the matches."""
+        found = self._match(filters)
+        if "measure" not in filters and found["measure"].nunique() > 1:
+            found = found[found["measure"] == found["measure"].iloc[0]]
+        found = found[~found["category"].astype(str).isin(["uncoded", "dont_know", "99"])]
+        return [dict(r) for _, r in found.sort_values(by, ascending=False, kind="stable").head(n).iterrows()]
+
+    def bottom(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
+        """The ``n`` rows with the lowest ``by`` among the matches."""
+        found = self._match(filters)
+        if "measure" not in filters and found["measure"].nunique() > 1:
+            found = found[found["measure"] == found["measure"].iloc[0]]
+        found = found[~found["category"].astype(str).isin(["uncoded", "dont_know", "99"])]
+        return [dict(r) for _, r in found.sort_values(by, ascending=True, kind="stable").head(n).iterrows()]
+
+
+def _pct(value: Any, decimals: int = 0, lang: str = "sv") -> str:
+    return fmt_percent(_f(value), decimals, lang)
+
+
+def _f(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class TextRenderer:
+    """Renders jinja2 text templates for one language."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        env.filters["pct"] = lambda v, d=0: fmt_percent(_f(v), d, lang)
+        env.filters["pct_signed"] = lambda v, d=0: fmt_percent(_f(v), d, lang, signed=True)
+        env.filters["num"] = lambda v, d=0: fmt_number(_f(v), d, lang)
+        env.filters["signed"] = lambda v, d=0: fmt_number(_f(v), d, lang, signed=True)
+        env.filters["count"] = lambda v: fmt_count(_f(v), lang)
+        env.filters["abs"] = lambda v: abs(_f(v))
+        env.globals["round"] = round
+        self.env = env
+
+    def render(self, template: str, context: dict[str, Any], where: str) -> str:
+        """Render ``template``; ``where`` (e.g. "deck.yaml slide S14 footnote") names it in errors."""
+        try:
+            out = self.env.from_string(template).render(**context)
+        except UndefinedError as exc:
+            raise TemplateError(f"{where}: undefined name in template: {exc.message}; known names: {', '.join(sorted(context))}") from None
+        except TemplateError:
+            raise
+        except JinjaTemplateError as exc:
+            raise TemplateError(f"{where}: template error: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - a template calling a method wrongly
+            raise TemplateError(f"{where}: template failed: {type(exc).__name__}: {exc}") from None
+        return " ".join(out.split())

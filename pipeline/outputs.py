@@ -10,6 +10,7 @@ they were.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -17,6 +18,9 @@ from pathlib import Path
 from pipeline.errors import OutputError
 
 ZIP_TIME = (2023, 1, 1, 0, 0, 0)
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def normalize_zip(path: Path) -> None:
@@ -29,6 +33,8 @@ def normalize_zip(path: Path) -> None:
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
+            if info.filename == "docProps/core.xml":  # writers stamp the save time here
+                data = _CORE_DATES.sub(rb"\g<1>2023-01-01T00:00:00Z\g<2>", data)
             dst.writestr(fixed, data)
     tmp.replace(path)
 

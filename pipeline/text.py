@@ -11,6 +11,8 @@ for each metric of the slide), e.g. ``{{ m.reach.get(category="2") | pct }}``.
 
 from __future__ import annotations
 
+import re
+
 import math
 from typing import Any
 
@@ -85,6 +87,8 @@ class TableView:
         return [dict(r) for _, r in found.sort_values(by, ascending=True, kind="stable").head(n).iterrows()]
 
 
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
+
 def _pct(value: Any, decimals: int = 0, lang: str = "sv") -> str:
     return fmt_percent(_f(value), decimals, lang)
 
@@ -123,4 +127,5 @@ class TextRenderer:
             raise TemplateError(f"{where}: template error: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - a template calling a method wrongly
             raise TemplateError(f"{where}: template failed: {type(exc).__name__}: {exc}") from None
-        return " ".join(out.split())
+        # collapse ordinary whitespace only: no-break spaces ("99,2 %", "2 001") must survive
+        return " ".join(_WHITESPACE.split(out.strip(" \t\r\n")))

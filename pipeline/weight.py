@@ -188,17 +188,31 @@ def _margin_gap(w, unit_margin_codes, unit_counts, margin_totals, grand) -> floa
 
 
 def _solve_bounded_factor(w: np.ndarray, counts: np.ndarray, target: float, lo: float, hi: float) -> float:
-    """Return f with sum(counts * clip(w * f, lo, hi)) == target (bisection on a monotone function)."""
-    f_lo, f_hi = lo / float(w.max()), hi / float(w.min())
-    for _ in range(200):
-        mid = 0.5 * (f_lo + f_hi)
-        if float(np.sum(counts * np.clip(w * mid, lo, hi))) < target:
-            f_lo = mid
-        else:
-            f_hi = mid
-        if f_hi - f_lo <= 1e-16 * f_hi:
-            break
-    return 0.5 * (f_lo + f_hi)
+    """Return f with sum(counts * clip(w * f, lo, hi)) == target.
+
+    The left side is piecewise linear and non-decreasing in f with breakpoints
+    at lo/w and hi/w, so the root is found exactly between two breakpoints.
+    """
+    if len(w) > 200:  # many units (varying design weights): bisection, each step O(units)
+        f_lo, f_hi = lo / float(w.max()), hi / float(w.min())
+        for _ in range(120):
+            mid = 0.5 * (f_lo + f_hi)
+            if float(np.sum(counts * np.clip(w * mid, lo, hi))) < target:
+                f_lo = mid
+            else:
+                f_hi = mid
+            if f_hi - f_lo <= 1e-15 * f_hi:
+                break
+        return 0.5 * (f_lo + f_hi)
+    points = np.unique(np.concatenate([lo / w, hi / w]))
+    values = np.array([float(np.sum(counts * np.clip(w * f, lo, hi))) for f in points])
+    k = int(np.searchsorted(values, target))
+    if k == 0:
+        return float(points[0])
+    if k >= len(points):
+        return float(points[-1])
+    f0, f1, g0, g1 = points[k - 1], points[k], values[k - 1], values[k]
+    return float(f0 + (target - g0) * (f1 - f0) / (g1 - g0)) if g1 > g0 else float(f1)
 
 
 def _trim(

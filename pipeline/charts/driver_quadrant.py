@@ -23,7 +23,6 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
     total = rows[rows["group_var"] == "total"]
     now = total[total["wave"] == ctx.wave]
     items = list(dict.fromkeys(now[now["measure"] == "agree"]["category"].astype(str)))
-    labels = dict(zip(now["category"].astype(str), now["label"].astype(str)))
     agree_rows = now[now["measure"] == "agree"]
     labels = dict(zip(agree_rows["category"].astype(str), agree_rows["label"].astype(str)))
 
@@ -33,13 +32,17 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         return tuple(by.get(i, math.nan) for i in items)
 
     x, y = values(now, "agree"), values(now, imp)
+    base_by = dict(zip(agree_rows["category"].astype(str), agree_rows["n"].astype(int)))
+    bases = tuple(base_by.get(i, 0) for i in items)
+    x_label = opts.get("x_label") or ctx.strings.get("driver_x", "")
+    y_label = opts.get("y_label") or ctx.strings.get(f"driver_y_{imp}", "")
     prev_waves = sorted(w for w in total["wave"].unique() if w < ctx.wave)
     prev = total[total["wave"] == prev_waves[-1]] if prev_waves and opts.get("show_previous", True) else None
     names = {k: ctx.strings.get(f"quadrant_{k}", "") for k in (1, 2, 3, 4)}
     return ChartSpec(
         kind="driver_quadrant",
         categories=tuple(labels[i] for i in items),
-        series=(Series("x", x), Series("y", y)),
+        series=(Series(x_label, x, bases=bases), Series(y_label, y, bases=bases)),
         unit="percent",
         lang=ctx.lang,
         width=ctx.width,
@@ -51,8 +54,8 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
             ("prev_wave", str(prev_waves[-1]) if prev is not None else ""),
             ("wave", str(ctx.wave)),
             ("quadrants", tuple(sorted(names.items()))),
-            ("x_label", opts.get("x_label", "")),
-            ("y_label", opts.get("y_label", "")),
+            ("x_label", x_label),
+            ("y_label", y_label),
             ("y_unit", "percent" if imp == "relative_weight" else "coefficient"),
         ),
     )

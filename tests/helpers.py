@@ -1,0 +1,63 @@
+"""Helpers for tests: tiny projects and designs built from inline frames (import as `from helpers import …`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import Codebook, Project, Targets, Weighting
+from pipeline.design import SurveyDesign
+from pipeline.load import Wave, load_wave
+from pipeline.weight import weight_wave
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = REPO / "config"
+WAVES = REPO / "data" / "waves"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def subset_project(
+    project: Project,
+    questions: list[str],
+    *,
+    targets: dict[int, dict[str, dict[str, float]]] | None = None,
+    weighting: dict | None = None,
+) -> Project:
+    """A copy of ``project`` whose codebook holds only ``questions`` (so tiny wave files are valid),
+    optionally with other sex × age targets per year and other weighting settings."""
+    cb = project.codebook.model_dump()
+    cb["questions"] = [q for q in cb["questions"] if q["id"] in questions]
+    codebook = Codebook.model_validate(cb)
+    update: dict = {"codebook": codebook}
+    if targets is not None:
+        t = project.targets.model_dump()
+        t["years"] = {year: {"reference_date": "2000-12-31", "sex_age": sa} for year, sa in targets.items()}
+        update["targets"] = Targets.model_validate(t)
+    if weighting is not None:
+        w = project.survey.weighting.model_dump()
+        w.update(weighting)
+        survey = project.survey.model_copy(update={"weighting": Weighting.model_validate(w)})
+        update["survey"] = survey
+    return project.model_copy(update=update)
+
+
+EQUAL_TARGETS = {"Man": {"18-29": 0.125, "30-44": 0.125, "45-64": 0.125, "65+": 0.125},
+                 "Kvinna": {"18-29": 0.125, "30-44": 0.125, "45-64": 0.125, "65+": 0.125}}
+
+
+def write_csv(tmp_path: Path, year: int, frame: pd.DataFrame) -> Path:
+    path = tmp_path / f"{year}.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def wave_from_frame(project: Project, year: int, frame: pd.DataFrame, tmp_path: Path) -> Wave:
+    """Write ``frame`` as a CSV wave file and read it back through the real loader."""
+    return load_wave(project, year, write_csv(tmp_path, year, frame))
+
+
+def design_from_frame(project: Project, year: int, frame: pd.DataFrame, tmp_path: Path) -> SurveyDesign:
+    """Load ``frame`` through the loader and weight it with ``project``'s settings."""
+    return weight_wave(project, wave_from_frame(project, year, frame, tmp_path))

@@ -159,3 +159,56 @@ def test_english_deck(tmp_path):
     text = "\n".join(all_text(prs))
     assert re.search(r"\b99\.2%", text)
     assert "Antal svarande" not in text
+
+
+def test_deck_renders_in_libreoffice(built, tmp_path):
+    """LibreOffice opens the deck and renders every slide; a chart page is not blank."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs libreoffice-impress when run as root")
+    import subprocess
+
+    result, prs = built
+    profile = (tmp_path / "lo-profile").as_uri()
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(result.deck)],
+        capture_output=True, text=True, timeout=300,
+    )
+    pdf = tmp_path / (result.deck.stem + ".pdf")
+    assert done.returncode == 0 and pdf.is_file(), done.stderr
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+    assert pages == len(prs.slides) == 39
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed; page count checked, pixels not")
+    titles = [s.shapes.title.text if s.shapes.title is not None else "" for s in prs.slides]
+    page = titles.index("Net Promoter Score") + 1
+    subprocess.run([pdftoppm, "-png", "-r", "40", "-f", str(page), "-l", str(page), str(pdf), str(tmp_path / "p")],
+                   check=True, timeout=120)
+    import numpy as np
+    from PIL import Image
+
+    (png,) = tmp_path.glob("p*.png")
+    rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    rgb = rgb[rgb.shape[0] // 5 :]  # below the title and the template's navy top band: the chart area
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    # the NPS panel's dark-blue promoter bars (brand navy) must be drawn, not a blank page
+    navy = int(np.sum((r < 40) & (g > 40) & (g < 90) & (b > 80) & (b < 140)))
+    assert navy > 500, f"page {page} has only {navy} navy pixels"
+
+
+def test_no_verbatims_or_respondent_ids_leave_the_data(built):
+    """Open answers appear only as coded categories; respondent ids appear nowhere in deck, notes or tables."""
+    result, prs = built
+    frame = pd.read_csv(WAVES / "2022.csv", dtype=str, keep_default_na=False)
+    verbatims = {v for c in ("worry_contact", "advice_contact", "internet_search", "lifestyle", "describe_1177")
+                 for v in frame[c] if len(v) > 20}
+    ids = set(frame["respondent_id"])
+    assert len(verbatims) > 100 and len(ids) == 2001
+    deck_text = "\n".join(all_text(prs))
+    with pd.ExcelFile(result.tables) as book:
+        cells = {str(v) for sheet in pd.read_excel(book, sheet_name=None, dtype=str).values() for v in sheet.to_numpy().ravel()}
+    assert not [v for v in verbatims if v in deck_text]
+    assert not verbatims & cells
+    assert not [i for i in ids if i in deck_text]
+    assert not ids & cells

@@ -215,3 +215,76 @@ def test_property_trimming_never_leaves_bounds(project, tmp_path_factory, counts
     mean = design.weights.mean()
     assert design.weights.min() >= 0.4 * mean * (1 - 1e-9)
     assert design.weights.max() <= 2.5 * mean * (1 + 1e-9)
+
+
+REGIONS = {"Norra": 1, "Stockholm-Gotland": 3}
+
+
+def test_region_as_extra_raking_margin(project, tmp_path):
+    """With region added to the raking variables, all three weighted margins equal their targets."""
+    t = project.targets.model_dump()
+    regions = {r: 0.0 for r in project.targets.years[2022].region}
+    regions.update({"Norra": 0.3, "Stockholm-Gotland": 0.7})
+    t["years"] = {2030: {"reference_date": "2029-12-31", "sex_age": EQUAL_TARGETS, "region": regions}}
+    from pipeline.config import Targets
+
+    tp = subset_project(project, ["heard_of_1177"], weighting={"variables": ["sex", "age_group", "region"]})
+    tp = tp.model_copy(update={"targets": Targets.model_validate(t)})
+    rng = np.random.default_rng(7)
+    frame = frame_from_counts({(s, a): 5 + 3 * i for i, (s, a) in enumerate((s, a) for s in SEXES for a in AGES)})
+    frame["region"] = rng.choice([1, 3], size=len(frame), p=[0.6, 0.4])
+    try:
+        design = design_from_frame(tp, 2030, frame, tmp_path)
+    except ConfigError as exc:  # zero-share regions must be refused explicitly, not silently
+        pytest.fail(f"extra region margin refused: {exc}")
+    w = design.weights
+    f = design.frame
+    total = w.sum()
+    assert total == pytest.approx(len(frame), rel=1e-12)
+    for s in SEXES:
+        assert w[(f["sex"] == s).to_numpy()].sum() / total == pytest.approx(0.5, abs=1e-9)
+    for a in AGES:
+        assert w[(f["age_group"] == a).to_numpy()].sum() / total == pytest.approx(0.25, abs=1e-9)
+    assert w[(f["region"] == "Norra").to_numpy()].sum() / total == pytest.approx(0.3, abs=1e-9)
+    assert w[(f["region"] == "Stockholm-Gotland").to_numpy()].sum() / total == pytest.approx(0.7, abs=1e-9)
+
+
+def _with_missing_sex(frame: pd.DataFrame, ids: list[int]) -> pd.DataFrame:
+    frame = frame.astype({"sex": object})
+    frame.loc[frame["respondent_id"].isin(ids), "sex"] = ""
+    return frame
+
+
+def test_missing_sex_is_an_error_naming_the_respondents(tiny, tmp_path):
+    """Default policy: respondents without sex are refused, naming their ids."""
+    frame = _with_missing_sex(frame_from_counts({(s, a): 3 for s in SEXES for a in AGES}), [4, 17])
+    from pipeline.errors import PipelineError
+
+    with pytest.raises(PipelineError) as err:
+        design_from_frame(tiny(), 2030, frame, tmp_path)
+    msg = str(err.value)
+    assert "sex" in msg and "4" in msg and "17" in msg and "missing_demographics" in msg
+
+
+def test_missing_sex_exclude_policy_drops_and_reports(tiny, tmp_path):
+    """Policy exclude: the 2 respondents are dropped (24 → 22), margins still hit, and the effect is reported."""
+    frame = _with_missing_sex(frame_from_counts({(s, a): 3 for s in SEXES for a in AGES}), [4, 17])
+    design = design_from_frame(tiny(missing_demographics="exclude"), 2030, frame, tmp_path)
+    assert design.n == 22 and design.wave.excluded == 2
+    ids = set(design.frame["respondent_id"].astype(str))
+    assert len(ids) == 22 and "4" not in ids and "17" not in ids
+    assert any("excluded 2" in w for w in design.wave.warnings)
+    f, w = design.frame, design.weights
+    assert w[(f["sex"] == "Man").to_numpy()].sum() / w.sum() == pytest.approx(0.5, abs=1e-12)
+
+
+def test_missing_sex_impute_policy_keeps_everyone_and_reports(tiny, tmp_path):
+    """Policy impute: all 24 kept; the missing sex takes the most common category (Kvinna: 13 vs 11 known)."""
+    counts = {(s, a): 3 for s in SEXES for a in AGES}
+    counts[("Kvinna", "65+")] = 5  # Kvinna 14, Man 12 → after blanking ids 1 and 2 (Man): Man 10, Kvinna 14
+    frame = _with_missing_sex(frame_from_counts(counts), [1, 2])
+    design = design_from_frame(tiny(missing_demographics="impute"), 2030, frame, tmp_path)
+    assert design.n == 26
+    f = design.frame
+    assert list(f.loc[f["respondent_id"].astype(str).isin(["1", "2"]), "sex"]) == ["Kvinna", "Kvinna"]
+    assert any("imputed 2" in w for w in design.wave.warnings)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline.errors import TemplateError
 from pipeline.numbers import fmt_count, fmt_number, fmt_percent
@@ -105,7 +105,9 @@ class TextRenderer:
 
     def __init__(self, lang: str):
         self.lang = lang
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        # immutable sandbox: no dunder/private attributes, and no list.append or dict.update on the
+        # context, so one template cannot change what the next one sees
+        env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
         env.filters["pct"] = lambda v, d=0: fmt_percent(_f(v), d, lang)
         env.filters["pct_signed"] = lambda v, d=0: fmt_percent(_f(v), d, lang, signed=True)
         env.filters["num"] = lambda v, d=0: fmt_number(_f(v), d, lang)
@@ -121,8 +123,9 @@ class TextRenderer:
             out = self.env.from_string(template).render(**context)
         except UndefinedError as exc:
             raise TemplateError(f"{where}: undefined name in template: {exc.message}; known names: {', '.join(sorted(context))}") from None
-        except TemplateError:
-            raise
+        except TemplateError as exc:  # from TableView (no such row or column): say which template asked
+            message = str(exc)
+            raise TemplateError(message if message.startswith(f"{where}: ") else f"{where}: {message}") from None
         except JinjaTemplateError as exc:
             raise TemplateError(f"{where}: template error: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - a template calling a method wrongly

@@ -107,6 +107,11 @@ def render(spec: ChartSpec, path: Path) -> None:
     module(spec.kind).render(spec, path)
 
 
+def figure(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure (imported lazily)
+    """Draw ``spec`` into a new matplotlib Figure without saving it (the caller closes it)."""
+    return module(spec.kind).draw(spec)
+
+
 def alt_text(spec: ChartSpec) -> str:
     """Alt text: what the chart shows and its key figures."""
     mod = module(spec.kind)
@@ -116,34 +121,50 @@ def alt_text(spec: ChartSpec) -> str:
 
 
 def default_alt_text(spec: ChartSpec) -> str:
-    parts = [spec.description.rstrip(".") + "."]
+    parts = [spec.description.rstrip(".") + "."] if spec.description else []
     for s in spec.series[:3]:
-        pairs = [
-            f"{c} {spec.fmt(v)}" for c, v in zip(spec.categories, s.values) if v is not None and not math.isnan(v)
-        ]
+        pairs = [f"{c} {spec.fmt(v)}" for i, (c, v) in enumerate(zip(spec.categories, s.values)) if _shown(v, s.flag_at(i))]
         if pairs:
             parts.append(f"{s.name}: " + "; ".join(pairs[:6]) + ("; …" if len(pairs) > 6 else "") + ".")
     return " ".join(parts)
 
 
+def _shown(value: float | None, flag: str) -> bool:
+    """Whether a value is shown at all: not missing and its base not suppressed."""
+    return value is not None and not math.isnan(value) and flag not in ("suppressed", "missing")
+
+
 def notes_table(spec: ChartSpec) -> str:
     """The chart's data as a plain-text table for the speaker notes (values with one decimal, bases)."""
     lang = spec.lang
-    head = [""] + [s.name for s in spec.series]
+    mod = module(spec.kind)
+    # a kind may add columns of its own (e.g. the NPS beside the NPS panel's bands)
+    extra = mod.notes_columns(spec) if hasattr(mod, "notes_columns") else []
+    head = [""] + [s.name for s in spec.series] + [name for name, _ in extra]
     lines = [" | ".join(head)]
     for i, cat in enumerate(spec.categories):
         cells = [cat]
         for s in spec.series:
             v = s.values[i] if i < len(s.values) else math.nan
-            text = fmt_number(v, 1, lang) if v is not None and not math.isnan(v) else "–"
-            cells.append(text + s.sig_at(i))
+            if _shown(v, s.flag_at(i)):
+                cells.append(fmt_number(v, 1, lang) + ("*" if s.flag_at(i) == "low" else "") + s.sig_at(i))
+            else:
+                cells.append("–")
+        cells += [column[i] for _, column in extra]
         lines.append(" | ".join(cells))
-    bases = []
-    for s in spec.series:
-        ns = sorted({b for b in s.bases if b is not None})
-        if ns:
-            shown = fmt_count(ns[0], lang) if len(ns) == 1 else f"{fmt_count(ns[0], lang)}–{fmt_count(ns[-1], lang)}"
-            bases.append(f"{s.name}: {shown}")
+
+    def span(s: Series) -> str:
+        ns = sorted({b for b in s.bases if b})  # 0 = no cell (missing), not a base
+        if not ns:
+            return ""
+        return fmt_count(ns[0], lang) if len(ns) == 1 else f"{fmt_count(ns[0], lang)}–{fmt_count(ns[-1], lang)}"
+
+    spans = [(s.name, span(s)) for s in spec.series]
+    spans = [(name, text) for name, text in spans if text]
+    if spans and all(s.bases == spec.series[0].bases for s in spec.series):
+        bases = [spans[0][1]]  # every series has the same bases (bands of one bar, x and y of one point)
+    else:
+        bases = [f"{name}: {text}" for name, text in spans]
     if bases:
         lines.append(("Bas (n): " if lang == "sv" else "Base (n): ") + "; ".join(bases))
     return "\n".join(lines)

@@ -118,6 +118,16 @@ def suppressed(value: float, flag: str) -> bool:
     return flag in ("suppressed", "missing") or value is None or math.isnan(value)
 
 
+def row_flag(series: list[Series] | tuple[Series, ...], i: int) -> str:
+    """The base flag of row ``i`` across ``series`` (e.g. the segments of one stacked bar):
+    the worst of them, "suppressed" before "low" before "ok"."""
+    flags = {s.flag_at(i) for s in series}
+    for flag in ("suppressed", "low"):
+        if flag in flags:
+            return flag
+    return "ok"
+
+
 def low_base_mark(flag: str) -> str:
     return "*" if flag == "low" else ""
 

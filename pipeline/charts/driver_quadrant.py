@@ -2,7 +2,9 @@
 
 Lines at the means split the plane into four quadrants named in the corners;
 the previous wave's positions are drawn as faint dots joined to this wave's,
-so movement in importance shows. Point labels are nudged apart vertically.
+so movement in importance shows. Each point's label is placed next to it where
+it overlaps no other label, point or quadrant name (a thin leader line when it
+had to move away); see ``_place_labels``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.charts import ChartContext, ChartSpec, Series
-from pipeline.numbers import fmt_number
+from pipeline.numbers import fmt_number, fmt_percent
 
 
 def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
@@ -63,7 +65,15 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
 
 def render(spec: ChartSpec, path: Path) -> None:
     from pipeline.charts import style
-    from pipeline.charts.trend_line import _spread
+
+    style.save(draw(spec), path)
+
+
+def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+    """The chart as an unsaved matplotlib Figure."""
+    from matplotlib.ticker import MaxNLocator
+
+    from pipeline.charts import style
 
     fig = style.figure(spec.width, spec.height)
     ax = fig.add_subplot(111)
@@ -73,48 +83,139 @@ def render(spec: ChartSpec, path: Path) -> None:
     all_x = [p[0] for p in pts] + ([v for v in px if not math.isnan(v)] if px else [])
     all_y = [p[1] for p in pts] + ([v for v in py if not math.isnan(v)] if py else [])
     x_lo, x_hi = min(all_x) - 6, max(all_x) + 6
-    y_lo, y_hi = min(0, min(all_y)), max(all_y) * 1.15
+    y_lo = min(0, min(all_y))
+    y_hi = max(all_y) + 0.15 * max(max(all_y) - y_lo, 1e-9)
     mx = sum(p[0] for p in pts) / len(pts)
     my = sum(p[1] for p in pts) / len(pts)
     ax.axvline(mx, color=style.LIGHT_GREY, linewidth=1, zorder=1)
     ax.axhline(my, color=style.LIGHT_GREY, linewidth=1, zorder=1)
+    moves = []
     if px and py:
         for x0, y0, x1, y1 in zip(px, py, xs, ys):
             if not any(math.isnan(v) for v in (x0, y0, x1, y1)):
                 ax.plot([x0, x1], [y0, y1], color="#D1D5DB", linewidth=0.8, zorder=2)
-                ax.scatter([x0], [y0], s=14, color="#C9CDD3", zorder=2)
-    ax.scatter(xs, ys, s=36, color=style.NAVY, zorder=3, label=spec.opt("wave"))
+                ax.scatter([x0], [y0], s=PREV_SIZE, color="#C9CDD3", zorder=2)
+                moves.append((x0, y0, x1, y1))
+    ax.scatter(xs, ys, s=POINT_SIZE, color=style.NAVY, zorder=3, label=spec.opt("wave"))
     if px:
-        ax.scatter([], [], s=14, color="#C9CDD3", label=spec.opt("prev_wave"))
-    span = y_hi - y_lo
-    label_y = _spread(list(ys), span * 0.045)
-    for cat, x, y, ly in zip(spec.categories, xs, ys, label_y):
-        right = x < (x_lo + x_hi) / 2 + 8
-        ax.annotate(cat, xy=(x, y), xytext=(x + (1.2 if right else -1.2), ly), ha="left" if right else "right", va="center",
-                    fontsize=8, color=style.TEXT, arrowprops=dict(arrowstyle="-", color="#E5E7EB", linewidth=0.5, shrinkA=0, shrinkB=2))
+        ax.scatter([], [], s=PREV_SIZE, color="#C9CDD3", label=spec.opt("prev_wave"))
     corners = {1: (x_hi, y_hi, "right", "top"), 2: (x_lo, y_hi, "left", "top"), 3: (x_hi, y_lo, "right", "bottom"), 4: (x_lo, y_lo, "left", "bottom")}
+    names = []
     for number, name in spec.opt("quadrants", ()):
-        cx, cy, ha, va = corners[number]
-        ax.text(cx, cy, name, ha=ha, va=va, fontsize=8.5, color=style.BLUE, fontweight="bold", alpha=0.9)
+        if name:
+            cx, cy, ha, va = corners[number]
+            names.append(ax.text(cx, cy, name, ha=ha, va=va, fontsize=8.5, color=style.BLUE, fontweight="bold", alpha=0.9))
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     ax.set_xlabel(spec.opt("x_label"), fontsize=8.5, color=style.GREY)
     ax.set_ylabel(spec.opt("y_label"), fontsize=8.5, color=style.GREY)
-    ax.xaxis.set_major_formatter(lambda v, _p: spec.label(v) + (" %" if spec.lang == "sv" else "%"))
+    ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang))
     if spec.opt("y_unit") == "percent":
-        ax.yaxis.set_major_formatter(lambda v, _p: spec.label(v) + (" %" if spec.lang == "sv" else "%"))
-    from matplotlib.ticker import MaxNLocator
-
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=False))
     ax.tick_params(labelsize=8)
     style.clean_axes(ax)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8)
-    style.save(fig, path)
+    labelled = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys) if not (math.isnan(x) or math.isnan(y))]
+    texts = []
+    for cat, x, y in labelled:
+        text = ax.text(x, y, cat, ha="center", va="center", fontsize=8, color=style.TEXT, zorder=4)
+        text.set_in_layout(False)  # placed after the layout is fixed, so it must not move the layout
+        texts.append(text)
+    _place_labels(fig, ax, texts, [(x, y) for _, x, y in labelled], moves, names)
+    return fig
+
+
+POINT_SIZE = 36  # marker area (pt²) of this wave's points
+PREV_SIZE = 14  # marker area of the previous wave's points
+
+
+def _place_labels(fig, ax, texts: list, points: list[tuple[float, float]], moves: list[tuple[float, float, float, float]],
+                  fixed: list) -> None:  # noqa: ANN001 - matplotlib objects
+    """Put each point's label next to it where it overlaps no other label, no point of this wave, no
+    quadrant name and stays inside the plot; among such places the nearest wins, and places that
+    cover the previous wave's dots or the movement lines are avoided when possible. A label that
+    had to move away from its point gets a thin leader line."""
+    import numpy as np
+    from matplotlib.text import Text
+
+    fig.draw_without_rendering()  # fixes the layout, so display coordinates are final
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    scale = fig.dpi / 72.0
+    r_now = math.sqrt(POINT_SIZE) / 2 * scale + 1
+    r_prev = math.sqrt(PREV_SIZE) / 2 * scale
+    pad = 2.5 * scale
+    frame = ax.get_window_extent(renderer)
+    p_now = [tuple(to_px(p)) for p in points]
+    soft_parts = [np.empty((0, 2))]  # previous dots and points along the movement lines
+    for x0, y0, x1, y1 in moves:
+        a, b = to_px((x0, y0)), to_px((x1, y1))
+        steps = max(2, int(math.hypot(*(b - a)) / (4 * scale)))
+        soft_parts.append(a + (b - a) * np.linspace(0, 1, steps)[:-1, None])
+    soft = np.vstack(soft_parts)
+    placed = [tuple(t.get_window_extent(renderer).extents) for t in fixed]
+
+    def hits(box: tuple[float, float, float, float], others: list, margin: float) -> int:
+        x0, y0, x1, y1 = box
+        return sum(1 for a0, b0, a1, b1 in others if x0 < a1 + margin and a0 < x1 + margin and y0 < b1 + margin and b0 < y1 + margin)
+
+    def covers(box: tuple[float, float, float, float], centres: list, radius: float) -> int:
+        x0, y0, x1, y1 = box
+        return sum(1 for cx, cy in centres if x0 - radius < cx < x1 + radius and y0 - radius < cy < y1 + radius)
+
+    # crowded points first: they have the fewest good places
+    def crowding(i: int) -> float:
+        return -sum(1 for j in range(len(p_now)) if j != i and math.dist(p_now[i], p_now[j]) < 60 * scale)
+
+    for i in sorted(range(len(texts)), key=lambda i: (crowding(i), i)):
+        text = texts[i]
+        w, h = Text.get_window_extent(text, renderer).size
+        cx0, cy0 = p_now[i]
+        candidates = []
+        for side in (1, -1):  # right, left
+            for a in range(4):
+                for j in range(-10, 11):
+                    dx = side * (r_now + pad + w / 2 + a * 2 * h)
+                    dy = j * 0.55 * h
+                    candidates.append((dx, dy))
+        for side in (1, -1):  # above, below
+            for b in range(9):
+                for k in (-0.5, -0.25, 0, 0.25, 0.5):
+                    candidates.append((k * w, side * (r_now + pad + h / 2 + b * 0.55 * h)))
+        best, best_cost = None, math.inf
+        for dx, dy in candidates:
+            box = (cx0 + dx - w / 2, cy0 + dy - h / 2, cx0 + dx + w / 2, cy0 + dy + h / 2)
+            # distance from the point to the nearest edge of the label
+            gap = math.hypot(max(box[0] - cx0, 0, cx0 - box[2]), max(box[1] - cy0, 0, cy0 - box[3]))
+            hard = (
+                hits(box, placed, 1.0)
+                + covers(box, p_now, r_now)
+                + (box[0] < frame.x0 + 1 or box[2] > frame.x1 - 1 or box[1] < frame.y0 + 1 or box[3] > frame.y1 - 1)
+            )
+            cost = hard * 1e6 + gap + 0.1 * abs(dy) + (0.0 if dx > 0 else 2 * scale)
+            cost += 0.6 * h * int(np.count_nonzero((soft[:, 0] > box[0] - r_prev) & (soft[:, 0] < box[2] + r_prev)
+                                                   & (soft[:, 1] > box[1] - r_prev) & (soft[:, 1] < box[3] + r_prev)))
+            if cost < best_cost:
+                best, best_cost = (box, gap), cost
+        (box, gap) = best
+        placed.append(box)
+        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        text.set_position(tuple(ax.transData.inverted().transform(centre)))
+        if gap > r_now + pad + 2 * scale:
+            # leader from the point's edge to the nearest point of the label
+            near = (min(max(cx0, box[0]), box[2]), min(max(cy0, box[1]), box[3]))
+            inv = ax.transData.inverted()
+            line = ax.plot(*zip(inv.transform((cx0, cy0)), inv.transform(near)), color="#9CA3AF", linewidth=0.5, zorder=2.5)[0]
+            line.set_in_layout(False)
 
 
 def alt_text(spec: ChartSpec) -> str:
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     pairs = sorted(zip(spec.categories, spec.series[0].values, spec.series[1].values), key=lambda t: -t[2])
-    shown = "; ".join(f"{c}: instämmer {fmt_number(x, 0, spec.lang)} %, vikt {fmt_number(y, 1, spec.lang)}" if spec.lang == "sv"
-                      else f"{c}: agree {fmt_number(x, 0, spec.lang)}%, importance {fmt_number(y, 1, spec.lang)}" for c, x, y in pairs)
+    d = 1 if spec.opt("y_unit", "percent") == "percent" else 2
+    shown = "; ".join(f"{c}: instämmer {fmt_percent(x, 0, spec.lang)}, vikt {fmt_number(y, d, spec.lang)}" if spec.lang == "sv"
+                      else f"{c}: agree {fmt_percent(x, 0, spec.lang)}, importance {fmt_number(y, d, spec.lang)}" for c, x, y in pairs)
     return lead + shown + "."

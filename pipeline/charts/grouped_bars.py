@@ -18,6 +18,9 @@ from pipeline.charts import ChartContext, ChartSpec, default_alt_text
 from pipeline.charts.data import low_base_mark, pivot, reorder, select, sort_keys, suppressed
 
 
+MIN_LABEL_SIZE = 5.5  # pt; smaller data labels are not drawn
+
+
 def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
     """Options: ``measure``, ``rows`` (category|item|group), ``series`` (wave|group),
     ``sort`` (newest|fixed|mean), ``top`` (N rows), ``categories``/``exclude``, ``decimals``, ``x_max``."""
@@ -57,50 +60,74 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
 def render(spec: ChartSpec, path: Path) -> None:
     from pipeline.charts import style
 
+    style.save(draw(spec), path)
+
+
+def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+    """The chart as an unsaved matplotlib Figure."""
+    from pipeline.charts import style
+
     n_rows, n_series = len(spec.categories), len(spec.series)
     fig = style.figure(spec.width, spec.height)
     ax = fig.add_subplot(111)
     # geometry: rows top to bottom, series within a row top to bottom (newest first)
     bar_h = min(0.8 / n_series, 0.32)
-    group_h = bar_h * n_series + 0.35 * bar_h * (n_series > 1) + 0.25
+    group_h = bar_h * n_series + (0.8 * bar_h if n_series > 1 else 0.25)
+    y_lo, y_hi = -(n_rows - 1) * group_h - n_series * bar_h + bar_h / 2 - 0.15, bar_h / 2 + 0.1
     colors = style.WAVES if spec.opt("palette", "waves") == "waves" else style.GROUPS
     finite = [v for s in spec.series for v in s.values if v is not None and not math.isnan(v)]
     vmax = max(finite) if finite else 1.0
     x_max = spec.opt("x_max") or (100.0 if spec.unit == "percent" and vmax > 30 else vmax * 1.18)
-    label_size = 7.5 if n_rows * n_series > 24 else 8.5
+    # labels of neighbouring bars must not overlap: the font follows the bar pitch
+    # (the plot area is the figure less the legend row and the x tick labels)
+    plot_h = spec.height - (0.6 if n_series > 1 else 0.35)
+    largest = 7.5 if n_rows * n_series > 24 else 8.5
+    label_size = style.fit_label_size(bar_h, y_hi - y_lo, plot_h, largest, smallest=0)
+    labelled = n_series
+    if label_size < MIN_LABEL_SIZE and n_series > 1:
+        # too crowded to label every bar legibly: only the newest wave is labelled (the notes hold the rest)
+        labelled = 1
+        label_size = style.fit_label_size(group_h, y_hi - y_lo, plot_h, largest, smallest=MIN_LABEL_SIZE)
+    label_size = max(label_size, MIN_LABEL_SIZE)
     for s_idx, s in enumerate(spec.series):
         color = colors[s_idx % len(colors)]
         ys = [-(r * group_h + s_idx * bar_h) for r in range(n_rows)]
         vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
         ax.barh(ys, vals, height=bar_h * 0.92, color=color, label=s.name, zorder=2)
         for i, (y, v) in enumerate(zip(ys, s.values)):
+            if s_idx >= labelled:
+                break
             flag = s.flag_at(i)
             if suppressed(v, flag):
                 text = "–"
             else:
                 text = spec.label(v) + low_base_mark(flag)
-            mark = s.sig_at(i) if s_idx == 0 else ""
-            ax.text((0 if suppressed(v, flag) else v) + x_max * 0.008, y, text, va="center", ha="left",
-                    fontsize=label_size, color=style.TEXT, zorder=3)
+            mark = s.sig_at(i) if s_idx == 0 and not suppressed(v, flag) else ""
+            label = ax.text((0 if suppressed(v, flag) else v) + x_max * 0.008, y, text, va="center", ha="left",
+                            fontsize=label_size, color=style.TEXT, zorder=3)
             if mark:
-                offset = x_max * (0.008 + 0.012 * (len(text) + 1))
-                ax.text((0 if suppressed(v, flag) else v) + offset, y, mark, va="center", ha="left",
-                        fontsize=label_size, color=style.GREEN if mark == "▲" else style.CORAL, zorder=3)
+                # placed right after the label's drawn extent, so it never runs into the number
+                ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(label_size * 0.3, 0), textcoords="offset points",
+                            va="center", ha="left", fontsize=label_size, color=style.GREEN if mark == "▲" else style.CORAL,
+                            zorder=3)
     centers = [-(r * group_h + (n_series - 1) * bar_h / 2) for r in range(n_rows)]
     ax.set_yticks(centers)
     ax.set_yticklabels([style.wrap(c, spec.opt("label_width", 34)) for c in spec.categories],
                        fontsize=8.5 if n_rows <= 11 else 7.5)
     ax.set_xlim(0, x_max * 1.08)
-    ax.set_ylim(-(n_rows - 1) * group_h - n_series * bar_h + bar_h / 2 - 0.15, bar_h / 2 + 0.1)
+    ax.set_ylim(y_lo, y_hi)
     style.clean_axes(ax, "x")
     ax.spines["bottom"].set_visible(False)
     ax.tick_params(axis="x", labelsize=8)
     if spec.unit == "percent":
-        ax.xaxis.set_major_formatter(lambda x, _pos: spec.label(x) + (" %" if spec.lang == "sv" else "%"))
+        ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang))
+    else:
+        ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=False))
+    style.nice_ticks(ax.xaxis)
     if n_series > 1:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_series, fontsize=8.5,
                   handlelength=1.2, columnspacing=1.5)
-    style.save(fig, path)
+    return fig
 
 
 def alt_text(spec: ChartSpec) -> str:

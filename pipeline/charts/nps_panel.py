@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.charts.data import low_base_mark, row_flag, suppressed
 from pipeline.numbers import fmt_number
 
 BANDS = ("detractors", "passives", "promoters")
@@ -55,6 +56,13 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
 def render(spec: ChartSpec, path: Path) -> None:
     from pipeline.charts import style
 
+    style.save(draw(spec), path)
+
+
+def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+    """The chart as an unsaved matplotlib Figure."""
+    from pipeline.charts import style
+
     fig = style.figure(spec.width, spec.height)
     dist = spec.opt("distribution", ())
     grid = fig.add_gridspec(2 if dist else 1, 1, height_ratios=[1, 1.5] if dist else [1], hspace=0.15)
@@ -87,30 +95,49 @@ def render(spec: ChartSpec, path: Path) -> None:
     n = len(spec.categories)
     ys = list(range(n - 1, -1, -1))
     left = [0.0] * n
+    # a wave whose base is suppressed is not drawn; a low base marks the wave's name
+    hidden = [row_flag(spec.series, i) == "suppressed" for i in range(n)]
     for b, s in enumerate(spec.series):
-        ax.barh(ys, s.values, left=left, height=0.6, color=band_colors[b], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
-        for i, v in enumerate(s.values):
-            if v >= 4:
-                ax.text(left[i] + v / 2, ys[i], spec.label(v), ha="center", va="center", fontsize=8.5, color=style.text_color_on(band_colors[b]))
-        left = [l + v for l, v in zip(left, s.values)]
-    for y, value, mark in zip(ys, spec.opt("nps"), spec.opt("nps_sig")):
+        vals = [0.0 if hidden[i] or suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
+        ax.barh(ys, vals, left=left, height=0.6, color=band_colors[b], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
+        for i, v in enumerate(vals):
+            mark = s.sig_at(i)
+            if v >= (8 if mark else 4):
+                ax.text(left[i] + v / 2, ys[i], spec.label(v) + mark, ha="center", va="center", fontsize=8.5,
+                        color=style.text_color_on(band_colors[b]))
+        left = [l + v for l, v in zip(left, vals)]
+    for i, (y, value, mark) in enumerate(zip(ys, spec.opt("nps"), spec.opt("nps_sig"))):
+        if hidden[i] or math.isnan(value):
+            continue
         ax.text(103, y, f"NPS {fmt_number(value, 0, spec.lang)}{(' ' + mark) if mark else ''}", va="center", ha="left",
                 fontsize=10, fontweight="bold", color=style.NAVY)
     ax.set_xlim(0, 100)
     ax.set_yticks(ys)
-    ax.set_yticklabels(spec.categories, fontsize=9)
+    ax.set_yticklabels([w + low_base_mark(row_flag(spec.series, i)) for i, w in enumerate(spec.categories)], fontsize=9)
     ax.set_xticks([])
     style.clean_axes(ax)
     for side in ("bottom", "left"):
         ax.spines[side].set_visible(False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, fontsize=8.5, handlelength=1.0)
-    style.save(fig, path)
+    return fig
 
 
 def alt_text(spec: ChartSpec) -> str:
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for i, wave in enumerate(spec.categories):
+        if row_flag(spec.series, i) == "suppressed":
+            continue
         bands = ", ".join(f"{s.name} {spec.fmt(s.values[i])}" for s in spec.series)
         parts.append(f"{wave}: NPS {fmt_number(spec.opt('nps')[i], 0, spec.lang)} ({bands})")
     return lead + "; ".join(parts) + "."
+
+
+def notes_columns(spec: ChartSpec) -> list[tuple[str, list[str]]]:
+    """The NPS of each wave as an extra column of the notes table."""
+    nps, marks = spec.opt("nps", ()), spec.opt("nps_sig", ())
+    column = []
+    for i in range(len(spec.categories)):
+        hidden = row_flag(spec.series, i) == "suppressed" or math.isnan(nps[i])
+        column.append("–" if hidden else fmt_number(nps[i], 1, spec.lang) + (marks[i] if i < len(marks) else ""))
+    return [("NPS", column)]

@@ -45,16 +45,23 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
 
 def render(spec: ChartSpec, path: Path) -> None:
     from pipeline.charts import style
-    from pipeline.charts.stacked_bars import draw
+
+    style.save(draw(spec), path)
+
+
+def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+    """The chart as an unsaved matplotlib Figure."""
+    from pipeline.charts import style
+    from pipeline.charts.stacked_bars import draw_bars
 
     fig = style.figure(spec.width, spec.height)
     ax = fig.add_subplot(111)
-    draw(spec, fig, ax)
+    draw_bars(spec, ax)
     ncol = spec.opt("legend_cols", 6)
     handles, labels = style.row_major(*ax.get_legend_handles_labels(), ncol)
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.05), ncol=ncol, fontsize=8,
               handlelength=1.0, columnspacing=1.2)
-    style.save(fig, path)
+    return fig
 
 
 def alt_text(spec: ChartSpec) -> str:

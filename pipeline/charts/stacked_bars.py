@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.charts import ChartContext, ChartSpec, Series
-from pipeline.charts.data import select
+from pipeline.charts.data import low_base_mark, row_flag, select, suppressed
 from pipeline.errors import ConfigError
 from pipeline.numbers import fmt_count, fmt_number
 
@@ -35,6 +35,7 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         for wave in waves if per_wave else [ctx.wave]:
             bar_keys.append((item, int(wave)))
     mean_of = {(str(r["item"]), int(r["wave"])): (float(r["value"]), int(r["n"])) for _, r in means.iterrows()}
+    mean_sig = {(str(r["item"]), int(r["wave"])): str(r["sig"] or "") for _, r in means.iterrows()}
     if opts.get("sort") == "mean":
         bar_keys.sort(key=lambda k: -mean_of.get(k, (-1e9, 0))[0])
     bands = list(dict.fromkeys(shares["category"].astype(str)))
@@ -42,17 +43,18 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
     item_labels = dict(zip(shares["item"].astype(str), shares["item_label"].astype(str)))
     series = []
     for band in bands:
-        values, bases, sig = [], [], []
+        values, bases, sig, flags = [], [], [], []
         for item, wave in bar_keys:
             hit = shares[(shares["item"].astype(str) == item) & (shares["wave"] == wave) & (shares["category"].astype(str) == band)]
             if hit.empty:
-                values.append(math.nan), bases.append(0), sig.append("")
+                values.append(math.nan), bases.append(0), sig.append(""), flags.append("missing")
             else:
                 r = hit.iloc[0]
                 values.append(float(r["value"])), bases.append(int(r["n"])), sig.append(str(r["sig"] or ""))
-        series.append(Series(band_labels[band], tuple(values), tuple(sig), (), tuple(bases)))
+                flags.append(str(r["base_flag"]))
+        series.append(Series(band_labels[band], tuple(values), tuple(sig), tuple(flags), tuple(bases)))
     n_from = opts.get("n_from", "mean" if not means.empty else "share")
-    labels, counts, mean_values = [], [], []
+    labels, counts, mean_values, mean_marks = [], [], [], []
     for item, wave in bar_keys:
         label = item_labels.get(item, item)
         labels.append(f"{label} – {wave}" if per_wave else label)
@@ -60,6 +62,7 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         share_n = next((s.bases[len(labels) - 1] for s in series if s.bases[len(labels) - 1]), 0)
         counts.append(n_mean if n_from == "mean" and n_mean else share_n)
         mean_values.append(mean)
+        mean_marks.append(mean_sig.get((item, wave), ""))
     if not bar_keys:
         raise ConfigError("deck.yaml: stacked_bars found no items to draw")
     if opts.get("row_label") and len(labels) == 1:
@@ -78,6 +81,7 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         extra=(
             ("n", tuple(counts)),
             ("mean", tuple(mean_values) if opts.get("mean", not means.empty) else None),
+            ("mean_sig", tuple(mean_marks)),
             ("dont_know_last", bool(dk_last)),
             ("label_min", float(opts.get("label_min", 3))),
             ("answers_label", ctx.strings.get("answers", "Antal svar")),
@@ -89,7 +93,7 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
     )
 
 
-def draw(spec: ChartSpec, fig, ax) -> None:  # noqa: ANN001 - matplotlib objects
+def draw_bars(spec: ChartSpec, ax) -> None:  # noqa: ANN001 - matplotlib Axes
     """Draw the stacked bars of ``spec`` on ``ax`` (shared with single_stacked)."""
     from pipeline.charts import style
 
@@ -103,16 +107,22 @@ def draw(spec: ChartSpec, fig, ax) -> None:  # noqa: ANN001 - matplotlib objects
     label_min = spec.opt("label_min", 3)
     font = 8 if n_rows <= 9 else 7
     for b, s in enumerate(spec.series):
-        vals = [0.0 if (v is None or math.isnan(v)) else v for v in s.values]
+        vals = [0.0 if suppressed(v, row_flag(spec.series, i)) else v for i, v in enumerate(s.values)]
         ax.barh(ys, vals, left=left, height=height, color=colors[b], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
         for i, v in enumerate(vals):
-            if v >= label_min:
-                ax.text(left[i] + v / 2, ys[i], spec.label(v), ha="center", va="center", fontsize=font,
+            mark = s.sig_at(i)
+            # a segment carrying a ▲▼ needs room for the wider label
+            if v >= label_min + (4 if mark else 0):
+                ax.text(left[i] + v / 2, ys[i], spec.label(v) + mark, ha="center", va="center", fontsize=font,
                         color=style.text_color_on(colors[b]), zorder=3)
         left = [l + v for l, v in zip(left, vals)]
     ax.set_xlim(0, 100)
     ax.set_yticks(ys)
-    ax.set_yticklabels([style.wrap(c, spec.opt("label_width", 30)) for c in spec.categories], fontsize=font + 0.5)
+    names = [style.wrap(c, spec.opt("label_width", 30)) for c in spec.categories]
+    if spec.opt("n") is None:
+        # no "Antal svar" column to carry the low-base mark: it goes on the bar's name
+        names = [name + low_base_mark(row_flag(spec.series, i)) for i, name in enumerate(names)]
+    ax.set_yticklabels(names, fontsize=font + 0.5)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     style.clean_axes(ax)
     ax.spines["bottom"].set_visible(False)
@@ -123,32 +133,46 @@ def draw(spec: ChartSpec, fig, ax) -> None:  # noqa: ANN001 - matplotlib objects
 def render(spec: ChartSpec, path: Path) -> None:
     from pipeline.charts import style
 
+    style.save(draw(spec), path)
+
+
+def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+    """The chart as an unsaved matplotlib Figure."""
+    from pipeline.charts import style
+
     fig = style.figure(spec.width, spec.height)
     counts = spec.opt("n")
     means = spec.opt("mean")
     extra_cols = (counts is not None) + (means is not None)
     grid = fig.add_gridspec(1, 1 + extra_cols, width_ratios=[10] + [1.1] * extra_cols, wspace=0.02)
     ax = fig.add_subplot(grid[0, 0])
-    draw(spec, fig, ax)
+    draw_bars(spec, ax)
     ys = list(range(len(spec.categories) - 1, -1, -1))
     font = 8 if len(spec.categories) <= 9 else 7
     col = 1
-    for values, title, fmt in (
-        (counts, spec.opt("answers_label"), lambda v: fmt_count(v, spec.lang) if v else "–"),
-        (means, spec.opt("mean_label"), lambda v: fmt_number(v, spec.opt("mean_decimals", 1), spec.lang)),
-    ):
+    mean_sig = spec.opt("mean_sig", ())
+
+    def count_text(i: int, v: int) -> str:
+        return fmt_count(v, spec.lang) + low_base_mark(row_flag(spec.series, i)) if v else "–"
+
+    def mean_text(i: int, v: float) -> str:
+        if suppressed(v, row_flag(spec.series, i)):
+            return "–"
+        return fmt_number(v, spec.opt("mean_decimals", 1), spec.lang) + (mean_sig[i] if i < len(mean_sig) else "")
+
+    for values, title, fmt in ((counts, spec.opt("answers_label"), count_text), (means, spec.opt("mean_label"), mean_text)):
         if values is None:
             continue
         side = fig.add_subplot(grid[0, col], sharey=ax)
         col += 1
-        for y, v in zip(ys, values):
-            side.text(0.5, y, fmt(v), ha="center", va="center", fontsize=font + 0.5, color=style.TEXT)
+        for i, (y, v) in enumerate(zip(ys, values)):
+            side.text(0.5, y, fmt(i, v), ha="center", va="center", fontsize=font + 0.5, color=style.TEXT)
         side.set_title(title, fontsize=8, color=style.GREY, loc="center")
         side.axis("off")
         side.set_xlim(0, 1)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=max(1, math.ceil(len(spec.series) / spec.opt("legend_rows", 1))),
               fontsize=7.5, handlelength=1.0, columnspacing=1.0)
-    style.save(fig, path)
+    return fig
 
 
 def alt_text(spec: ChartSpec) -> str:
@@ -157,6 +181,20 @@ def alt_text(spec: ChartSpec) -> str:
     for i, cat in enumerate(spec.categories[:8]):
         segs = ", ".join(f"{s.name} {spec.fmt(s.values[i])}" for s in spec.series if not math.isnan(s.values[i]))
         mean_word = str(spec.opt("mean_label", "Medel")).lower()
-        mean = f"; {mean_word} {fmt_number(means[i], 1, spec.lang)}" if means and not math.isnan(means[i]) else ""
+        mean = (f"; {mean_word} {fmt_number(means[i], spec.opt('mean_decimals', 1), spec.lang)}"
+                if means and not math.isnan(means[i]) else "")
         parts.append(f"{cat}: {segs}{mean}.")
     return " ".join(p for p in parts if p)
+
+
+def notes_columns(spec: ChartSpec) -> list[tuple[str, list[str]]]:
+    """The answer count and the mean of each bar as extra columns of the notes table."""
+    out = []
+    counts, means, marks = spec.opt("n"), spec.opt("mean"), spec.opt("mean_sig", ())
+    if counts is not None:
+        out.append((spec.opt("answers_label", "Antal svar"), [fmt_count(v, spec.lang) if v else "–" for v in counts]))
+    if means is not None:
+        out.append((spec.opt("mean_label", "Medel"), [
+            "–" if suppressed(v, row_flag(spec.series, i)) else fmt_number(v, 2, spec.lang) + (marks[i] if i < len(marks) else "")
+            for i, v in enumerate(means)]))
+    return out

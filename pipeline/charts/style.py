@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -95,6 +96,38 @@ def row_major(handles: list, labels: list, ncol: int) -> tuple[list, list]:
             if i < len(handles):
                 order.append(i)
     return [handles[i] for i in order], [labels[i] for i in order]
+
+
+def fit_label_size(pitch: float, span: float, axes_height: float, largest: float, smallest: float = 5.5) -> float:
+    """Font size for labels set ``pitch`` data units apart on a vertical axis ``span`` data units long
+    and about ``axes_height`` inches tall: the largest half-point size, at most ``largest``, whose text
+    boxes (about one font size tall) do not overlap their neighbours."""
+    pitch_pt = pitch * axes_height * 72 / span
+    return max(smallest, min(largest, math.floor(pitch_pt * 0.95 * 2) / 2))
+
+
+def tick_formatter(lang: str, percent: bool = True, decimals: int = 0):  # noqa: ANN201 - a tick formatter callable
+    """Axis tick labels in the house number format, with as many decimals as the tick needs
+    (so 2.5 shows as "2,5 %", never as a rounded "2 %" next to a "2 %")."""
+    from pipeline.numbers import fmt_number
+
+    def fmt(value: float, _pos: int | None = None) -> str:
+        d = decimals
+        while d < 3 and abs(value * 10**d - round(value * 10**d)) > 1e-6:
+            d += 1
+        text = fmt_number(value, d, lang)
+        if not percent:
+            return text
+        return text + ("\u00a0%" if lang == "sv" else "%")
+
+    return fmt
+
+
+def nice_ticks(axis) -> None:  # noqa: ANN001 - matplotlib Axis
+    """Ticks at 1, 2 or 5 times a power of ten (no 2.5 steps, which read badly as whole per cents)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
 
 
 def save(fig: Figure, path: Path) -> None:

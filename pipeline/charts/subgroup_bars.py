@@ -76,6 +76,13 @@ def _series(name: str, found: list) -> Series:
 def render(spec: ChartSpec, path: Path) -> None:
     from pipeline.charts import style
 
+    style.save(draw(spec), path)
+
+
+def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+    """The chart as an unsaved matplotlib Figure."""
+    from pipeline.charts import style
+
     fig = style.figure(spec.width, spec.height)
     ax = fig.add_subplot(111)
     n_rows, n_ser = len(spec.categories), len(spec.series)
@@ -95,13 +102,15 @@ def render(spec: ChartSpec, path: Path) -> None:
             vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
             ax.barh(ys, vals, left=left, height=0.62, color=colors[k], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
             for i, v in enumerate(vals):
-                if v >= 4:
-                    ax.text(left[i] + v / 2, ys[i], spec.label(v), ha="center", va="center", fontsize=font, color=style.text_color_on(colors[k]))
+                mark = s.sig_at(i)
+                if v >= (7 if mark else 4):
+                    ax.text(left[i] + v / 2, ys[i], spec.label(v) + mark, ha="center", va="center", fontsize=font,
+                            color=style.text_color_on(colors[k]))
             left = [l + v for l, v in zip(left, vals)]
         side = spec.opt("side")
         if side:
-            for y_, v in zip(ys, side):
-                if not math.isnan(v):
+            for i, (y_, v) in enumerate(zip(ys, side)):
+                if not math.isnan(v) and not all(suppressed(s.values[i], s.flag_at(i)) for s in spec.series):
                     ax.text(102, y_, f"{spec.opt('side_label')} {fmt_number(v, 0, spec.lang)}".strip(), va="center", ha="left",
                             fontsize=font + 0.5, fontweight="bold", color=style.NAVY)
         ax.set_xlim(0, 100)
@@ -109,6 +118,16 @@ def render(spec: ChartSpec, path: Path) -> None:
         ax.spines["bottom"].set_visible(False)
     else:
         bar_h = min(0.8 / n_ser, 0.34)
+        y_top, y_bot = ys[0] + n_ser * bar_h / 2 + 0.2, ys[-1] - n_ser * bar_h / 2 - 0.2
+        ax.set_ylim(y_bot, y_top)
+        # neighbouring bars' labels must not overlap: the font follows the bar pitch
+        label_font = style.fit_label_size(bar_h, y_top - y_bot, spec.height - 0.6, font - 0.5, smallest=0)
+        labelled = n_ser
+        if label_font < 5.5 and n_ser > 1:
+            # too crowded to label every bar legibly: only the newest wave is labelled (the notes hold the rest)
+            labelled = 1
+            label_font = style.fit_label_size(1.0, y_top - y_bot, spec.height - 0.6, font - 0.5)
+        label_font = max(label_font, 5.5)
         finite = [v for s in spec.series for v in s.values if not math.isnan(v)]
         x_max = spec.opt("x_max") or (max(finite) * 1.2 if finite else 1)
         for k, s in enumerate(spec.series):
@@ -116,20 +135,61 @@ def render(spec: ChartSpec, path: Path) -> None:
             vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
             ax.barh(yk, vals, height=bar_h * 0.9, color=style.WAVES[k % len(style.WAVES)], label=s.name, zorder=2)
             for i, (yy, v) in enumerate(zip(yk, s.values)):
+                if k >= labelled:
+                    break
                 text = "–" if suppressed(v, s.flag_at(i)) else spec.label(v) + low_base_mark(s.flag_at(i))
-                mark = s.sig_at(i) if k == 0 else ""
+                mark = s.sig_at(i) if k == 0 and not suppressed(v, s.flag_at(i)) else ""
                 ax.text((0 if suppressed(v, s.flag_at(i)) else v) + x_max * 0.01, yy, text + (" " + mark if mark else ""),
-                        va="center", ha="left", fontsize=font - 0.5, color=style.TEXT)
+                        va="center", ha="left", fontsize=label_font, color=style.TEXT)
         ax.set_xlim(0, x_max * 1.12)
         ax.tick_params(axis="x", labelsize=8)
         if spec.unit == "percent":
-            ax.xaxis.set_major_formatter(lambda v, _p: spec.label(v) + (" %" if spec.lang == "sv" else "%"))
+            ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang))
+        else:
+            ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=False))
+        style.nice_ticks(ax.xaxis)
     for i in range(1, n_rows):
         if blocks and blocks[i] != blocks[i - 1]:
             ax.axhline((ys[i] + ys[i - 1]) / 2, color="#E5E7EB", linewidth=0.8, zorder=1)
     ax.set_yticks(ys)
-    ax.set_yticklabels(spec.categories, fontsize=font + 0.5)
+    row_labels = list(spec.categories)
+    if spec.opt("mode") == "stacked":
+        # 100 % bars have no single value to mark: a low base marks the group's name
+        for i in range(n_rows):
+            if any(s.flag_at(i) == "low" for s in spec.series):
+                row_labels[i] += low_base_mark("low")
+    ax.set_yticklabels(row_labels, fontsize=font + 0.5)
     style.clean_axes(ax, None if spec.opt("mode") == "stacked" else "x")
     ax.spines["left"].set_visible(False)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_ser, fontsize=8.5, handlelength=1.2)
-    style.save(fig, path)
+    return fig
+
+
+def alt_text(spec: ChartSpec) -> str:
+    """Grouped: the default (figures per wave). Stacked: each group's bands and the side measure."""
+    from pipeline.charts import default_alt_text
+
+    if spec.opt("mode") != "stacked":
+        return default_alt_text(spec)
+    lead = spec.description.rstrip(".") + ". " if spec.description else ""
+    side, side_label = spec.opt("side"), spec.opt("side_label", "")
+    parts = []
+    for i, group in enumerate(spec.categories):
+        if all(suppressed(s.values[i], s.flag_at(i)) for s in spec.series):
+            continue
+        bands = ", ".join(f"{s.name} {spec.fmt(s.values[i])}" for s in spec.series if not suppressed(s.values[i], s.flag_at(i)))
+        extra = "; " + " ".join(filter(None, [side_label, fmt_number(side[i], 0, spec.lang)])) if side and not math.isnan(side[i]) else ""
+        parts.append(f"{group}: {bands}{extra}")
+    return lead + ". ".join(parts) + "."
+
+
+def notes_columns(spec: ChartSpec) -> list[tuple[str, list[str]]]:
+    """Stacked bars with a side measure (e.g. the NPS) carry it as an extra notes column."""
+    side = spec.opt("side")
+    if spec.opt("mode") != "stacked" or not side:
+        return []
+    column = []
+    for i, v in enumerate(side):
+        hidden = math.isnan(v) or all(suppressed(s.values[i], s.flag_at(i)) for s in spec.series)
+        column.append("–" if hidden else fmt_number(v, 1, spec.lang))
+    return [(spec.opt("side_label") or "", column)]

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.charts import ChartContext, ChartSpec, Series
-from pipeline.charts.data import select
+from pipeline.charts.data import low_base_mark, select, suppressed
 
 
 def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
@@ -47,21 +47,34 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
     )
 
 
-def _spread(positions: list[float], min_gap: float) -> list[float]:
-    """Move label positions apart (keeping their order) so neighbours are at least ``min_gap`` apart."""
-    order = sorted(range(len(positions)), key=lambda i: positions[i])
-    placed = [positions[i] for i in order]
-    for _ in range(50):
-        moved = False
+def _spread(positions: list[float], min_gap: float, lo: float | None = None, hi: float | None = None) -> list[float]:
+    """Move label positions apart, keeping their order, so that neighbours are at least ``min_gap``
+    apart and each run of crowded labels stays centred on its points; then, room permitting,
+    inside [``lo``, ``hi``]."""
+    order = sorted(range(len(positions)), key=lambda i: (positions[i], i))
+    # clusters of labels set min_gap apart; a cluster sits where its labels are closest to their points
+    clusters: list[list[float]] = []  # each: targets of its members, bottom to top
+    starts: list[float] = []
+
+    def start_of(targets: list[float]) -> float:
+        return sum(t - k * min_gap for k, t in enumerate(targets)) / len(targets)
+
+    for i in order:
+        clusters.append([positions[i]])
+        starts.append(positions[i])
+        while len(clusters) > 1 and starts[-2] + len(clusters[-2]) * min_gap > starts[-1]:
+            merged = clusters[-2] + clusters[-1]
+            clusters[-2:] = [merged]
+            starts[-2:] = [start_of(merged)]
+    placed = [start + k * min_gap for start, members in zip(starts, clusters) for k in range(len(members))]
+    if hi is not None and placed and placed[-1] > hi:
+        placed[-1] = hi
+        for a in range(len(placed) - 2, -1, -1):
+            placed[a] = min(placed[a], placed[a + 1] - min_gap)
+    if lo is not None and placed and placed[0] < lo:
+        placed[0] = lo
         for a in range(1, len(placed)):
-            gap = placed[a] - placed[a - 1]
-            if gap < min_gap:
-                shift = (min_gap - gap) / 2
-                placed[a - 1] -= shift
-                placed[a] += shift
-                moved = True
-        if not moved:
-            break
+            placed[a] = max(placed[a], placed[a - 1] + min_gap)
     out = [0.0] * len(positions)
     for rank, i in enumerate(order):
         out[i] = placed[rank]
@@ -71,10 +84,18 @@ def _spread(positions: list[float], min_gap: float) -> list[float]:
 def render(spec: ChartSpec, path: Path) -> None:
     from pipeline.charts import style
 
+    style.save(draw(spec), path)
+
+
+def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+    """The chart as an unsaved matplotlib Figure."""
+    from pipeline.charts import style
+
     fig = style.figure(spec.width, spec.height)
     ax = fig.add_subplot(111)
     xs = list(range(len(spec.categories)))
-    finite = [v for s in spec.series for v in s.values if not math.isnan(v)]
+    shown = [tuple(v if not suppressed(v, s.flag_at(i)) else math.nan for i, v in enumerate(s.values)) for s in spec.series]
+    finite = [v for vals in shown for v in vals if not math.isnan(v)]
     lo = spec.opt("y_min")
     hi = spec.opt("y_max")
     if lo is None:
@@ -85,27 +106,29 @@ def render(spec: ChartSpec, path: Path) -> None:
     colors = [style.NAVY] if single else style.GROUPS
     for k, s in enumerate(spec.series):
         color = colors[k % len(colors)]
-        pts = [(x, v) for x, v, f in zip(xs, s.values, s.flags or ("ok",) * len(xs)) if not math.isnan(v) and f != "suppressed"]
+        pts = [(x, v) for x, v in zip(xs, shown[k]) if not math.isnan(v)]
         if not pts:
             continue
         ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=2.2, marker="o", markersize=5, label=s.name, zorder=3)
         if single:
-            for i, (x, v) in enumerate(zip(xs, s.values)):
+            for i, (x, v) in enumerate(zip(xs, shown[k])):
                 if not math.isnan(v):
                     mark = s.sig_at(i)
-                    ax.annotate(spec.fmt(v) + (" " + mark if mark else ""), (x, v), textcoords="offset points", xytext=(0, 9),
-                                ha="center", fontsize=9, color=style.TEXT)
+                    text = spec.fmt(v) + low_base_mark(s.flag_at(i)) + (" " + mark if mark else "")
+                    ax.annotate(text, (x, v), textcoords="offset points", xytext=(0, 9), ha="center", fontsize=9, color=style.TEXT)
     if not single:
         ends = []
         for k, s in enumerate(spec.series):
-            last = max((i for i, v in enumerate(s.values) if not math.isnan(v)), default=None)
+            last = max((i for i, v in enumerate(shown[k]) if not math.isnan(v)), default=None)
             if last is not None:
                 ends.append((k, last, s.values[last]))
         span = hi - lo
-        ys = _spread([v for _, _, v in ends], span * 0.055)
+        # one label height (8.5 pt text, a little air) in data units; the plot is the figure less the x tick labels
+        gap = span * (8.5 * 1.25 / 72) / max(spec.height - 0.4, 0.5)
+        ys = _spread([v for _, _, v in ends], gap, lo + gap / 2, hi - gap / 2)
         for (k, last, v), y in zip(ends, ys):
             s = spec.series[k]
-            text = f"{s.name} {spec.label(v)}{(' ' + s.sig_at(last)) if s.sig_at(last) else ''}"
+            text = f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(last))}{(' ' + s.sig_at(last)) if s.sig_at(last) else ''}"
             ax.annotate(text, xy=(xs[last], v), xytext=(xs[-1] + 0.15, y), textcoords="data", va="center", ha="left",
                         fontsize=8.5, color=colors[k % len(colors)],
                         arrowprops=dict(arrowstyle="-", color="#D1D5DB", linewidth=0.6, shrinkA=0, shrinkB=3))
@@ -116,16 +139,19 @@ def render(spec: ChartSpec, path: Path) -> None:
     ax.set_xticks(xs)
     ax.set_xticklabels(spec.categories, fontsize=9)
     if spec.unit == "percent":
-        ax.yaxis.set_major_formatter(lambda y, _pos: spec.label(y, 0) + (" %" if spec.lang == "sv" else "%"))
+        ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang))
+    else:
+        ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=False))
+    style.nice_ticks(ax.yaxis)
     ax.tick_params(axis="y", labelsize=8.5)
     style.clean_axes(ax, "y")
-    style.save(fig, path)
+    return fig
 
 
 def alt_text(spec: ChartSpec) -> str:
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for s in spec.series:
-        pts = [f"{w} {spec.fmt(v, max(spec.decimals, 0))}" for w, v in zip(spec.categories, s.values) if not math.isnan(v)]
+        pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values)) if not suppressed(v, s.flag_at(i))]
         parts.append(f"{s.name}: " + ", ".join(pts))
     return lead + "; ".join(parts) + "."

@@ -35,13 +35,14 @@ def change_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     if rows.empty:
         raise ConfigError(f"deck.yaml: metric 'change': {kind!r} on {request.question!r} has no category {category!r}")
     out = []
+    previous: dict[int, pd.DataFrame] = {}  # the inner metric for each previous wave, computed once
     for _, r in rows.iterrows():
         new = dict(r)
         new["metric"] = "change"
         se = math.nan
         if not math.isnan(r["change"]):
             prev_value = r["value"] - r["change"]
-            prev_se = _prev_se(ctx, inner, r)
+            prev_se = _prev_se(ctx, inner, r, previous)
             if mode == "points":
                 value = r["change"]
                 se = math.hypot(r["se"], prev_se)
@@ -57,12 +58,15 @@ def change_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     return pd.DataFrame(out, columns=COLUMNS)
 
 
-def _prev_se(ctx: MetricContext, inner: MetricRequest, row: pd.Series) -> float:
-    """SE of the same estimate in the previous wave (computed again for that wave only)."""
+def _prev_se(ctx: MetricContext, inner: MetricRequest, row: pd.Series, cache: dict[int, pd.DataFrame]) -> float:
+    """SE of the same estimate (same item, group, category and measure) in the previous wave."""
     from pipeline.metrics import compute
 
     prev = int(row["prev_wave"])
-    again = compute(ctx, inner.model_copy(update={"waves": [prev]}))
-    match = again[(again["group_var"] == row["group_var"]) & (again["group"] == row["group"])
-                  & (again["category"].astype(str) == str(row["category"])) & (again["measure"] == row["measure"])]
+    if prev not in cache:
+        cache[prev] = compute(ctx, inner.model_copy(update={"waves": [prev]}))
+    again = cache[prev]
+    match = again[(again["item"].astype(str) == str(row["item"])) & (again["group_var"] == row["group_var"])
+                  & (again["group"] == row["group"]) & (again["category"].astype(str) == str(row["category"]))
+                  & (again["measure"] == row["measure"])]
     return float(match["se"].iloc[0]) if len(match) else math.nan

@@ -224,7 +224,8 @@ def build_rows(
                     if flag != "suppressed" and old_flag != "suppressed" and np.isfinite(old.value) and np.isfinite(c.value):
                         row["change"] = c.value - old.value
                         row["change_rel"] = (c.value / old.value - 1) * 100 if old.value else math.nan
-                        if c.unit != "coefficient" and c.se > 0 and old.se > 0:
+                        # one wave may have SE 0 (a share of 0 or 100 %): the test still holds on the other's SE
+                        if c.unit != "coefficient" and (c.se > 0 or old.se > 0):
                             _, p = difference_test(old.value, old.se, c.value, c.se)
                             row["p_value"] = p
                             if p < alpha:

@@ -1,0 +1,16 @@
+"""Chart tests: every figure drawn in a test is closed afterwards (matplotlib warns past 20 open)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")

@@ -1,0 +1,160 @@
+"""What every chart kind shares: the registry, spec formatting, notes table, default alt text, data helpers, style."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from chart_kit import MINUS, NBSP, NNBSP, frame, row
+
+from pipeline import charts
+from pipeline.charts import ChartSpec, Series, data, style
+from pipeline.errors import ConfigError
+
+
+def test_every_kind_is_registered_with_build_draw_render():
+    assert set(charts.KINDS) == {"grouped_bars", "stacked_bars", "single_stacked", "trend_line", "nps_panel",
+                                 "driver_quadrant", "change_bars", "subgroup_bars"}
+    for kind in charts.KINDS:
+        mod = charts.module(kind)
+        assert callable(mod.build) and callable(mod.draw) and callable(mod.render), kind
+
+
+def test_unknown_kind_names_the_supported_ones():
+    with pytest.raises(ConfigError, match="unknown chart kind 'pie'.*grouped_bars"):
+        charts.module("pie")
+
+
+def test_spec_formats_swedish_and_english():
+    sv = ChartSpec("grouped_bars", (), (), decimals=1)
+    assert sv.fmt(99.24) == f"99,2{NBSP}%"
+    assert sv.fmt(-3.0, signed=True) == f"{MINUS}3,0{NBSP}%" and sv.fmt(3.0, signed=True) == f"+3,0{NBSP}%"
+    assert sv.label(55.04) == "55,0" and sv.label(1992.0, 0) == f"1{NNBSP}992"
+    en = ChartSpec("grouped_bars", (), (), decimals=1, lang="en")
+    assert en.fmt(99.26) == "99.3%" and en.fmt(-3.0, signed=True) == "-3.0%" and en.label(1992.0, 0) == "1,992"
+    points = ChartSpec("trend_line", (), (), unit="points")
+    assert points.fmt(46.2) == "46"
+
+
+def test_notes_table_lines_marks_and_bases():
+    spec = ChartSpec("grouped_bars", ("A", "B", "C", "D"), (
+        Series("2022", (55.04, 12.34, math.nan, 20.0), ("▲", "", "", "▼"), ("ok", "low", "missing", "suppressed"), (1992, 85, 0, 20)),
+        Series("2021", (50.0, 10.0, 3.33, 19.0), (), ("ok", "ok", "ok", "ok"), (2001, 90, 2001, 40)),
+    ))
+    lines = charts.notes_table(spec).splitlines()
+    assert lines == [
+        " | 2022 | 2021",
+        "A | 55,0▲ | 50,0",
+        "B | 12,3* | 10,0",
+        "C | – | 3,3",
+        "D | – | 19,0",  # suppressed: no value, no mark
+        f"Bas (n): 2022: 20–1{NNBSP}992; 2021: 40–2{NNBSP}001",  # 0 = missing cell, not a base
+    ]
+    en = charts.notes_table(ChartSpec("grouped_bars", ("A",), (Series("2022", (55.04,), (), (), (1992,)),), lang="en"))
+    assert en.splitlines() == [" | 2022", "A | 55.0", "Base (n): 1,992"]
+
+
+def test_notes_table_without_bases_has_no_base_line():
+    lines = charts.notes_table(ChartSpec("grouped_bars", ("A",), (Series("s", (1.0,)),))).splitlines()
+    assert lines == [" | s", "A | 1,0"]
+
+
+def test_default_alt_text_lists_at_most_six_figures_and_three_series():
+    cats = tuple("ABCDEFG")
+    spec = ChartSpec("grouped_bars", cats, tuple(Series(str(2022 - k), tuple(float(10 * i + k) for i in range(7)),
+                                                        flags=("ok", "suppressed") + ("ok",) * 5) for k in range(4)),
+                     description="Liggande stapeldiagram.")
+    alt = charts.alt_text(spec)
+    assert alt.startswith(f"Liggande stapeldiagram. 2022: A 0{NBSP}%; C 20{NBSP}%; D 30{NBSP}%; E 40{NBSP}%; F 50{NBSP}%; "
+                          f"G 60{NBSP}%. 2021: A 1{NBSP}%;")
+    assert "B 10" not in alt  # suppressed
+    assert "2019" not in alt
+    seven = ChartSpec("grouped_bars", cats, (Series("2022", tuple(float(i) for i in range(7))),))
+    assert charts.alt_text(seven).endswith(f"F 5{NBSP}%; ….")
+
+
+# ----------------------------------------------------------------- data helpers
+
+
+def tidy() -> list[dict]:
+    out = []
+    for wave, values in ((2022, [40.0, 30.0, 5.0, 2.0]), (2021, [35.0, 33.0, 6.0])):
+        for (cat, label), v in zip([("a", "Alfa"), ("b", "Beta"), ("uncoded", "Okodat"), ("dont_know", "Vet ej")], values):
+            out.append(row(wave=wave, category=cat, label=label, value=v, n=100 * (wave - 2020), sig="▲" if cat == "b" else ""))
+    out.append(row(measure="mean", category="a", label="Alfa", value=3.1))
+    out.append(row(group_var="sex", group="Man", group_label="Man", category="a", label="Alfa", value=41.0))
+    return out
+
+
+def test_select_filters_and_hides_uncoded_and_dont_know_by_default():
+    rows = frame(tidy())
+    got = data.select(rows, {}, default_measure="share")
+    assert sorted(set(got["category"])) == ["a", "b"]
+    assert len(data.select(rows, {"exclude": []}, default_measure="share")) == 7 + 1  # 7 total rows + the Man row
+    assert list(data.select(rows, {"categories": ["b"]}, default_measure="share")["value"]) == [30.0, 33.0]
+    assert list(data.select(rows, {"groups": ["Man"]}, default_measure="share")["value"]) == [41.0]
+    assert list(data.select(rows, {"waves": [2021], "group_var": "total"}, default_measure="share")["value"]) == [35.0, 33.0]
+    with pytest.raises(ConfigError, match="select no rows"):
+        data.select(rows, {"categories": ["zzz"]}, default_measure="share")
+
+
+def test_pivot_one_value_per_key_and_series_with_missing_cells():
+    rows = frame(tidy())
+    part = data.select(rows, {"exclude": ["uncoded"], "group_var": "total"}, default_measure="share")
+    keys, labels, series = data.pivot(part, "category", "wave")
+    assert keys == ["a", "b", "dont_know"] and labels == ["Alfa", "Beta", "Vet ej"]
+    assert [s.name for s in series] == ["2022", "2021"]
+    assert series[0].values == (40.0, 30.0, 2.0) and series[0].bases == (200, 200, 200) and series[0].sig == ("", "▲", "")
+    assert series[1].values[:2] == (35.0, 33.0) and math.isnan(series[1].values[2])
+    assert series[1].flags[2] == "missing" and series[1].bases[2] == 0
+
+
+def test_sort_keys_newest_fixed_extra():
+    s = [Series("2022", (10.0, math.nan, 30.0, 30.0)), Series("2021", (50.0, 60.0, 0.0, 1.0))]
+    keys = ["a", "b", "c", "d"]
+    assert data.sort_keys(keys, s, "newest") == [2, 3, 0, 1]  # ties keep order, no value last
+    assert data.sort_keys(keys, s, "fixed") == [0, 1, 2, 3]
+    assert data.sort_keys(keys, s, "extra", {"a": 1.0, "b": 4.0, "c": 2.0}) == [1, 2, 0, 3]
+    with pytest.raises(ConfigError, match="unknown sort 'size'"):
+        data.sort_keys(keys, s, "size")
+    moved = data.reorder([Series("x", (1.0, 2.0), ("▲", ""), ("ok", "low"), (10, 20))], [1, 0])[0]
+    assert moved == Series("x", (2.0, 1.0), ("", "▲"), ("low", "ok"), (20, 10))
+
+
+def test_flags_helpers():
+    assert data.suppressed(5.0, "suppressed") and data.suppressed(5.0, "missing") and data.suppressed(math.nan, "ok")
+    assert not data.suppressed(5.0, "low") and not data.suppressed(0.0, "ok")
+    assert data.low_base_mark("low") == "*" and data.low_base_mark("ok") == "" and data.low_base_mark("suppressed") == ""
+    bands = [Series("x", (1.0, 1.0, 1.0), flags=("ok", "low", "low")), Series("y", (1.0, 1.0, 1.0), flags=("ok", "ok", "suppressed"))]
+    assert [data.row_flag(bands, i) for i in range(3)] == ["ok", "low", "suppressed"]
+
+
+# ----------------------------------------------------------------- style
+
+
+def test_tick_labels_show_the_decimals_a_tick_needs():
+    sv = style.tick_formatter("sv")
+    assert sv(20.0) == f"20{NBSP}%" and sv(2.5) == f"2,5{NBSP}%" and sv(-2.5) == f"{MINUS}2,5{NBSP}%" and sv(0.0) == f"0{NBSP}%"
+    assert style.tick_formatter("en")(2.5) == "2.5%"
+    assert style.tick_formatter("sv", percent=False)(0.25) == "0,25"
+    assert style.tick_formatter("sv", percent=False)(1000.0) == f"1{NNBSP}000"
+
+
+def test_label_size_follows_the_bar_pitch():
+    # 0.25 units of a 10-unit axis that is 4 in tall: 0.25 × 4 × 72 / 10 = 7.2 pt → 0.95 × 7.2 = 6.84 → 6.5 pt
+    assert style.fit_label_size(0.25, 10, 4, 8.5) == 6.5
+    assert style.fit_label_size(1.0, 10, 4, 8.5) == 8.5  # plenty of room: the largest size
+    assert style.fit_label_size(0.05, 10, 4, 8.5) == 5.5  # never below the smallest
+
+
+def test_text_colour_on_fills():
+    assert style.text_color_on(style.NAVY) == "white"
+    assert style.text_color_on(style.PALE) == style.TEXT
+
+
+def test_figures_use_the_house_dpi_and_font():
+    spec = ChartSpec("grouped_bars", ("A",), (Series("2022", (10.0,)),), width=3.0, height=2.0)
+    fig = charts.figure(spec)
+    assert fig.dpi == style.DPI >= 200
+    assert tuple(fig.get_size_inches()) == (3.0, 2.0)
+    assert fig.axes[0].texts[0].get_fontfamily() == [style.FONT]

@@ -94,44 +94,93 @@ def _render_one(args: tuple) -> str:
     return str(path)
 
 
-def render_charts(
-    specs: dict[str, object], cache_dir: Path, jobs: int, progress: Progress | None, salt: str = ""
-) -> tuple[dict[str, Path], int]:
-    """Render specs not yet in the cache (in parallel where it pays); return (key → cached PNG, rendered count).
+def _warm_up() -> None:
+    """Import matplotlib and the chart kinds in a worker while the main process loads and computes."""
+    from pipeline import charts
+    from pipeline.charts import style  # noqa: F401 - fonts and rc settings
 
-    A cached image is named by the spec's content hash and ``salt`` (the code hash),
-    so a change in the numbers or in the drawing code renders it again.
+    for kind in charts.KINDS:
+        charts.module(kind)
+    import matplotlib.pyplot  # noqa: F401
+
+
+class ChartRenderer:
+    """Renders chart specs into a content-addressed cache, in worker processes where it pays.
+
+    Charts are submitted slide by slide while the metrics of the next slides are
+    still being computed, so drawing overlaps the statistics. A cached image is
+    named by the spec's content hash and ``salt`` (the code hash): a change in the
+    numbers or in the drawing code renders it again; anything else is reused.
     """
-    cache_dir.mkdir(parents=True, exist_ok=True)
 
-    def image(key: str) -> Path:
-        return cache_dir / f"{key}-{salt[:12]}.png" if salt else cache_dir / f"{key}.png"
-
-    todo = [(spec, str(image(key)) + ".part") for key, spec in specs.items() if not image(key).exists()]
-    done = 0
-    total = len(todo)
-    if progress:
-        progress("charts", 0, total)
-    if total:
-        workers = max(1, min(jobs, total))
-        if workers > 1 and total >= 4:
+    def __init__(self, cache_dir: Path, jobs: int, salt: str = "", expected: int = 0):
+        self.cache_dir = cache_dir
+        self.salt = salt
+        self.jobs = max(1, jobs)
+        self.pool = None
+        self.pending: list[tuple[object, str]] = []  # (future or spec, part path)
+        self.keys: list[str] = []
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        if self.jobs > 1 and expected >= 4:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for _ in pool.map(_render_one, todo, chunksize=1):
-                    done += 1
-                    if progress:
-                        progress("charts", done, total)
-        else:
-            for item in todo:
-                _render_one(item)
-                done += 1
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"))
+            for _ in range(self.jobs):
+                self.pool.submit(_warm_up)
+
+    def image(self, key: str) -> Path:
+        return self.cache_dir / (f"{key}-{self.salt[:12]}.png" if self.salt else f"{key}.png")
+
+    def submit(self, key: str, spec: object) -> None:
+        self.keys.append(key)
+        path = self.image(key)
+        if path.exists() or any(part == str(path) + ".part" for _, part in self.pending):
+            return
+        part = str(path) + ".part"
+        job = self.pool.submit(_render_one, (spec, part)) if self.pool is not None else spec
+        self.pending.append((job, part))
+
+    def finish(self, progress: Progress | None = None) -> tuple[dict[str, Path], int]:
+        """Wait for every render, move the images into the cache; return (key → image, rendered count)."""
+        total = len(self.pending)
+        try:
+            for done, (job, part) in enumerate(self.pending, start=1):
+                if self.pool is not None:
+                    job.result()
+                else:
+                    _render_one((job, part))
                 if progress:
                     progress("charts", done, total)
-        for _, part in todo:
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = None
+        for _, part in self.pending:
             Path(part).replace(part[: -len(".part")])
-    return {key: image(key) for key in specs}, total
+        return {key: self.image(key) for key in self.keys}, total
+
+    def abandon(self) -> None:
+        """Stop the workers and remove partial images (a failed run)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        for _, part in self.pending:
+            Path(part).unlink(missing_ok=True)
+
+
+def render_charts(
+    specs: dict[str, object], cache_dir: Path, jobs: int, progress: Progress | None = None, salt: str = ""
+) -> tuple[dict[str, Path], int]:
+    """Render specs not yet in the cache; return (key → cached PNG, rendered count)."""
+    renderer = ChartRenderer(cache_dir, jobs, salt, expected=len(specs))
+    try:
+        for key, spec in specs.items():
+            renderer.submit(key, spec)
+        return renderer.finish(progress)
+    except BaseException:
+        renderer.abandon()
+        raise
 
 
 def run_report(
@@ -172,7 +221,8 @@ def run_report(
     code = code_hash()
     key_material = json.dumps(
         {
-            "inputs": inputs,
+            # file names and contents, not how the folder was spelled (data/waves vs /abs/data/waves)
+            "inputs": {Path(k).name: v for k, v in inputs.items()},
             "config": project.files_hash,
             "template": _file_hash(template) if template.is_file() else "missing",
             "code": code,
@@ -205,45 +255,55 @@ def run_report(
     from pipeline.slides import build_presentation
     from pipeline.weight import weight_wave
 
-    waves = {}
-    for i, (year, path) in enumerate(used.items()):
-        if progress:
-            progress("load", i, len(used))
-        waves[year] = load_wave(project, year, path)
-    lap("load")
-    designs = {}
-    for i, (year, w) in enumerate(waves.items()):
-        if progress:
-            progress("weight", i, len(waves))
-        designs[year] = weight_wave(project, w)
-    lap("weight")
-    areas = deck_stage.chart_areas(template, project.deck.layouts)
-    if progress:
-        progress("metrics", 0, len(project.deck.slides))
-    pres = build_presentation(project, designs, report_wave, lang, areas)
-    diagnostics = compute(MetricContext(project, designs, report_wave, lang), MetricRequest(kind="weighting", waves="all"))
-    lap("metrics")
-    specs = {c.key: c.spec for s in pres.slides for c in s.charts}
-    cache_dir = out / ".cache" / "charts"
-    images, rendered = render_charts(specs, cache_dir, jobs or os.cpu_count() or 1, progress, salt=code)
-    lap("charts")
-
+    expected = sum(len(s.charts) for s in project.deck.slides)
+    renderer = ChartRenderer(out / ".cache" / "charts", jobs or os.cpu_count() or 1, code, expected=expected)
     outputs = OutputSet(out)
     try:
+        waves = {}
+        for i, (year, path) in enumerate(used.items()):
+            if progress:
+                progress("load", i, len(used))
+            waves[year] = load_wave(project, year, path)
+        lap("load")
+        designs = {}
+        for i, (year, w) in enumerate(waves.items()):
+            if progress:
+                progress("weight", i, len(waves))
+            designs[year] = weight_wave(project, w)
+        lap("weight")
+        areas = deck_stage.chart_areas(template, project.deck.layouts)
+        built = 0
+
+        def on_slide(content) -> None:  # noqa: ANN001 - SlideContent
+            nonlocal built
+            built += 1
+            if progress:
+                progress("metrics", built, len(project.deck.slides))
+            for c in content.charts:
+                renderer.submit(c.key, c.spec)
+
+        pres = build_presentation(project, designs, report_wave, lang, areas, on_slide=on_slide)
+        diagnostics = compute(MetricContext(project, designs, report_wave, lang), MetricRequest(kind="weighting", waves="all"))
+        lap("metrics")
+        # the tables are written while the charts are still being drawn
+        tables_tmp = outputs.file(paths["tables"].name)
+        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
+        lap("tables")
+        images, rendered = renderer.finish(progress)
+        specs = {c.key: c.spec for s in pres.slides for c in s.charts}
+        lap("charts")
         deck_tmp = outputs.file(paths["deck"].name)
         title = f"{project.survey.survey.name.get(lang)} {report_wave}"
         if progress:
             progress("deck", 0, len(pres.slides))
         deck_stage.write_deck(pres, template, project.deck.layouts, images, deck_tmp, title)
         lap("deck")
-        tables_tmp = outputs.file(paths["tables"].name)
-        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
         charts_tmp = outputs.directory(paths["charts"].name)
         for s in pres.slides:
             for i, c in enumerate(s.charts, start=1):
                 suffix = "" if len(s.charts) == 1 else f"-{i}"
                 shutil.copyfile(images[c.key], charts_tmp / f"{s.id}{suffix}.png")
-        lap("tables")
+        lap("images")
         warnings = [w for wv in waves.values() for w in wv.warnings] + pres.warnings
         manifest = {
             "manifest_version": MANIFEST_VERSION,
@@ -269,11 +329,12 @@ def run_report(
         manifest_tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         outputs.commit()
     except BaseException:
+        renderer.abandon()
         outputs.discard()
         raise
     lap("commit")
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
-    _prune_cache(cache_dir, set(specs), keep=400)
+    _prune_cache(renderer.cache_dir, set(specs), keep=400)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,
                         rendered=rendered, reused=len(specs) - rendered)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,9 +265,18 @@ class SlideBuilder:
 
 
 def build_presentation(
-    project: Project, designs: dict[int, SurveyDesign], wave: int, lang: str, areas: ChartAreas | None = None
+    project: Project,
+    designs: dict[int, SurveyDesign],
+    wave: int,
+    lang: str,
+    areas: ChartAreas | None = None,
+    on_slide: Callable[[SlideContent], None] | None = None,
 ) -> Presentation:
-    """Build every slide's content for the report ``wave`` in ``lang``."""
+    """Build every slide's content for the report ``wave`` in ``lang``.
+
+    ``on_slide`` is called with each slide as soon as it is built (the report
+    stage starts rendering its charts while the next slides are computed).
+    """
     builder = SlideBuilder(project, designs, wave, lang, areas or ChartAreas())
     slides, tables, warnings = [], {}, []
     for spec in project.deck.slides:
@@ -275,6 +285,8 @@ def build_presentation(
         if content is None:
             continue
         slides.append(content)
+        if on_slide is not None:
+            on_slide(content)
         for name, table in slide_tables.items():
             t = table.copy()
             t.insert(0, "slide", spec.id)

@@ -116,11 +116,15 @@ class TextRenderer:
         env.filters["abs"] = lambda v: abs(_f(v))
         env.globals["round"] = round
         self.env = env
+        self._compiled: dict[str, Any] = {}  # template text → compiled template (many slides share footnotes)
 
     def render(self, template: str, context: dict[str, Any], where: str) -> str:
         """Render ``template``; ``where`` (e.g. "deck.yaml slide S14 footnote") names it in errors."""
         try:
-            out = self.env.from_string(template).render(**context)
+            compiled = self._compiled.get(template)
+            if compiled is None:
+                compiled = self._compiled[template] = self.env.from_string(template)
+            out = compiled.render(**context)
         except UndefinedError as exc:
             raise TemplateError(f"{where}: undefined name in template: {exc.message}; known names: {', '.join(sorted(context))}") from None
         except TemplateError as exc:  # from TableView (no such row or column): say which template asked

@@ -12,13 +12,17 @@ variables (for raking: ten sweeps of centring within each margin, exactly as
 R does; for post-stratification: centring within cells) and the variance is
 ``n/(n−1) Σ (z − z̄)²``. Because the calibration variables define a handful of
 cells, all of this is computed from per-cell sums: the cost is one
-``bincount`` over the respondents per estimate family, whatever the size of
-the wave.
+``bincount`` over the domain's respondents per sum and column, whatever the
+size of the wave. The per-cell totals over the whole wave are computed once per
+design (:attr:`SurveyDesign.cell_totals`), the design-weight sums only for
+post-stratification (raking does not use them), and columns of a multi-column
+estimate are summed one at a time, so no n × K temporaries are made.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import NormalDist
 
 import numpy as np
@@ -85,6 +89,16 @@ class SurveyDesign:
     def n(self) -> int:
         return len(self.weights)
 
+    @cached_property
+    def cell_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(respondents, Σw, Σw²) per calibration cell over the whole wave; computed once per design."""
+        cal = self.calibration
+        w = self.weights
+        n_c = np.bincount(cal.cell, minlength=cal.n_cells).astype(float)
+        w_c = np.bincount(cal.cell, weights=w, minlength=cal.n_cells)
+        w2_c = np.bincount(cal.cell, weights=w * w, minlength=cal.n_cells)
+        return n_c, w_c, w2_c
+
 
 @dataclass(frozen=True)
 class Estimates:
@@ -102,7 +116,7 @@ class Estimates:
 
 
 class _CellSums:
-    """Per-cell sums over a domain, shape (cells, K)."""
+    """Per-cell sums over a domain, shape (cells, K); ``d_y`` and ``d_d`` (design weights) are None for raking."""
 
     def __init__(self, count_y, w_y, w2_y, w2_y2, d_y, n_d, w_d, w2_d, d_d):
         self.count_y, self.w_y, self.w2_y, self.w2_y2, self.d_y = count_y, w_y, w2_y, w2_y2, d_y
@@ -116,9 +130,7 @@ def _finish(design: SurveyDesign, sums: _CellSums) -> Estimates:
     n_all = len(w)
     cells = cal.n_cells
     # totals over all respondents of each cell (not just the domain)
-    n_c = np.bincount(cal.cell, minlength=cells).astype(float)
-    w_c = np.bincount(cal.cell, weights=w, minlength=cells)
-    w2_c = np.bincount(cal.cell, weights=w * w, minlength=cells)
+    n_c, w_c, w2_c = design.cell_totals
     wd_total = float(sums.w_d.sum())
     n_dom = int(round(float(sums.n_d.sum())))
     w2_total = float(sums.w2_d.sum())
@@ -156,6 +168,14 @@ def _finish(design: SurveyDesign, sums: _CellSums) -> Estimates:
     return Estimates(est, se, n_dom, wd_total, wd_total * wd_total / w2_total)
 
 
+def _domain_index(domain: np.ndarray) -> np.ndarray | slice:
+    """Positions of the domain's respondents (or all of them), to take each array's domain values once."""
+    domain = np.asarray(domain)
+    if domain.dtype != bool:
+        return domain  # already positions
+    return slice(None) if domain.all() else np.flatnonzero(domain)
+
+
 def estimate_shares(design: SurveyDesign, codes: np.ndarray, n_categories: int, domain: np.ndarray) -> Estimates:
     """Weighted share of each category ``0..n_categories-1`` of ``codes`` within ``domain``.
 
@@ -165,15 +185,18 @@ def estimate_shares(design: SurveyDesign, codes: np.ndarray, n_categories: int, 
     cal = design.calibration
     w = design.weights
     cells = cal.n_cells
-    idx = cal.cell[domain] * n_categories + codes[domain].astype(np.int64)
-    wd = w[domain]
-    dd = cal.design_weights[domain]
+    at = _domain_index(domain)
+    idx = cal.cell[at] * n_categories + np.asarray(codes)[at].astype(np.int64)
+    wd = w[at]
     size = cells * n_categories
     cnt = np.bincount(idx, minlength=size).reshape(cells, n_categories).astype(float)
     sw = np.bincount(idx, weights=wd, minlength=size).reshape(cells, n_categories)
     sw2 = np.bincount(idx, weights=wd * wd, minlength=size).reshape(cells, n_categories)
-    sd = np.bincount(idx, weights=dd, minlength=size).reshape(cells, n_categories)
-    sums = _CellSums(cnt, sw, sw2, sw2, sd, cnt.sum(axis=1), sw.sum(axis=1), sw2.sum(axis=1), sd.sum(axis=1))
+    sd = None
+    if cal.method != "rake":
+        sd = np.bincount(idx, weights=cal.design_weights[at], minlength=size).reshape(cells, n_categories)
+    sums = _CellSums(cnt, sw, sw2, sw2, sd, cnt.sum(axis=1), sw.sum(axis=1), sw2.sum(axis=1),
+                     None if sd is None else sd.sum(axis=1))
     return _finish(design, sums)
 
 
@@ -185,32 +208,28 @@ def estimate_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray)
     y = np.asarray(values, dtype=float)
     if y.ndim == 1:
         y = y[:, None]
-    cell = cal.cell[domain]
-    yd = y[domain]
-    wd = w[domain]
-    dd = cal.design_weights[domain]
+    at = _domain_index(domain)
+    cell = cal.cell[at]
+    wd = w[at]
+    w2d = wd * wd
+    dd = cal.design_weights[at] if cal.method != "rake" else None
     k = y.shape[1]
 
     def by_cell(weights: np.ndarray | None) -> np.ndarray:
         return np.bincount(cell, weights=weights, minlength=cells).astype(float)
 
-    def by_cell_k(weights_per_col: np.ndarray) -> np.ndarray:
-        out = np.empty((cells, k))
-        for j in range(k):
-            out[:, j] = np.bincount(cell, weights=weights_per_col[:, j], minlength=cells)
-        return out
-
-    sums = _CellSums(
-        by_cell_k(yd),
-        by_cell_k(yd * wd[:, None]),
-        by_cell_k(yd * (wd * wd)[:, None]),
-        by_cell_k(yd * yd * (wd * wd)[:, None]),
-        by_cell_k(yd * dd[:, None]),
-        by_cell(None),
-        by_cell(wd),
-        by_cell(wd * wd),
-        by_cell(dd),
-    )
+    count_y, w_y, w2_y, w2_y2 = (np.empty((cells, k)) for _ in range(4))
+    d_y = np.empty((cells, k)) if dd is not None else None
+    for j in range(k):  # one column at a time: the same sums, in the same order, as on the whole n × K matrix
+        yj = y[at, j] if isinstance(at, np.ndarray) else y[:, j]
+        count_y[:, j] = np.bincount(cell, weights=yj, minlength=cells)
+        w_y[:, j] = np.bincount(cell, weights=yj * wd, minlength=cells)
+        w2_y[:, j] = np.bincount(cell, weights=yj * w2d, minlength=cells)
+        w2_y2[:, j] = np.bincount(cell, weights=yj * yj * w2d, minlength=cells)
+        if d_y is not None:
+            d_y[:, j] = np.bincount(cell, weights=yj * dd, minlength=cells)
+    sums = _CellSums(count_y, w_y, w2_y, w2_y2, d_y, by_cell(None), by_cell(wd), by_cell(w2d),
+                     None if dd is None else by_cell(dd))
     return _finish(design, sums)
 
 

@@ -293,9 +293,12 @@ def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None
         unit_cell = np.array([u[0] for u in uniques], dtype=np.int64)
         unit_start = np.array([u[1] for u in uniques], dtype=float)
     else:
-        unit_cell_all = np.unique(cell)
-        unit_index = np.searchsorted(unit_cell_all, cell)
-        unit_cell = unit_cell_all
+        # the occupied cells in ascending order (as np.unique would give) and each respondent's position among them,
+        # by a lookup table over the few cells instead of sorting the respondents
+        unit_cell = np.flatnonzero(np.bincount(cell, minlength=n_cells))
+        position = np.full(n_cells, -1, dtype=np.int64)
+        position[unit_cell] = np.arange(len(unit_cell))
+        unit_index = position[cell]
         unit_start = np.ones(len(unit_cell))
     unit_counts = np.bincount(unit_index, minlength=len(unit_cell)).astype(float)
     # design weights scaled so their total is n before calibration (R is scale-free here)

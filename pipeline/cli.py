@@ -140,12 +140,13 @@ def tables(
     from pipeline.export import write_tables
     from pipeline.load import discover_waves, load_wave
     from pipeline.metrics import MetricContext, compute
-    from pipeline.outputs import OutputSet
+    from pipeline.outputs import OutputSet, ensure_writable
     from pipeline.report import _pick_wave, check_output_path
     from pipeline.slides import build_presentation
     from pipeline.weight import weight_wave
 
     check_output_path(out, (".xlsx", ".csv"))
+    ensure_writable(out.parent, "--out FILE")  # fail before the work, not after it
     project = load_project(config)
     waves_dir = data or project.waves_dir
     available = discover_waves(waves_dir)
@@ -179,15 +180,18 @@ def weights(
     population targets and scaled to mean 1. The diagnostics (Kish efficiency,
     effective n, design effect, weight range) are printed.
     """
+    from pipeline.outputs import ensure_writable, write_file_atomically
     from pipeline.report import check_output_path, weights_table
 
     check_output_path(out, (".csv",))
+    ensure_writable(out.parent, "--out FILE")
     if targets_out is not None:
         check_output_path(targets_out, (".csv",))
+        ensure_writable(targets_out.parent, "--targets-out FILE")
     table, targets, design = weights_table(config, wave, data)
-    table.to_csv(out, index=False, float_format="%.17g", lineterminator="\n")
+    write_file_atomically(out, lambda p: table.to_csv(p, index=False, float_format="%.17g", lineterminator="\n"))
     if targets_out is not None:
-        targets.to_csv(targets_out, index=False, float_format="%.10g", lineterminator="\n")
+        write_file_atomically(targets_out, lambda p: targets.to_csv(p, index=False, float_format="%.10g", lineterminator="\n"))
     d = design.diagnostics
     _echo(
         f"Wave {wave}: {d.n} respondents, {d.method} on {' + '.join(d.variables)} in {d.iterations} iterations; "
@@ -234,6 +238,18 @@ def synth(
         _echo(f"Wrote {path}")
 
 
+def _usage_error(exc: Exception) -> int:
+    """Print a command-line usage error as one ``Error:`` line with a pointer to ``--help``; return its exit code (2)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `survey-deck`: show the help
+        exc.show()  # type: ignore[attr-defined]
+        return int(exc.exit_code)  # type: ignore[attr-defined]
+    message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "survey-deck"
+    typer.echo(f"Error: {message}. Run '{command} --help' to see the options.", err=True)
+    return int(exc.exit_code)  # type: ignore[attr-defined]
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and an exit code."""
     debug = "--debug" in sys.argv
@@ -244,7 +260,7 @@ def main() -> None:
     except PipelineError as exc:
         if debug:
             raise
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         typer.echo("Interrupted; outputs left as they were.", err=True)
@@ -255,6 +271,8 @@ def main() -> None:
         typer.echo("Aborted.", err=True)
         sys.exit(1)
     except Exception as exc:  # command-line usage errors arrive here when standalone_mode is off
+        if hasattr(exc, "format_message") and getattr(exc, "exit_code", None) == 2:
+            sys.exit(_usage_error(exc))
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(exc.exit_code)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import CodeFrame
+from pipeline.errors import ConfigError
 
 BLANK = -3
 DONT_KNOW = -2
@@ -66,20 +67,32 @@ class _Compiled:
     dont_know: tuple[re.Pattern[str], ...]
 
 
-_COMPILED: dict[str, _Compiled] = {}
+_COMPILED: dict[tuple, _Compiled] = {}
 
 
 def _compile(frame: CodeFrame) -> _Compiled:
-    key = frame.key + "|" + str(id(frame))
+    # Keyed on the patterns themselves: an id() key goes stale when a frame is freed and another
+    # frame with the same id@version (but other patterns) reuses its memory.
+    key = (frame.key, tuple(tuple(c.patterns) for c in frame.categories), tuple(frame.dont_know_patterns))
     if key not in _COMPILED:
         _COMPILED[key] = _build(frame)
     return _COMPILED[key]
 
 
+def _pattern(frame: CodeFrame, where: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(
+            f"code frame {frame.key}, {where}: invalid regular expression {pattern!r} ({exc}); "
+            "write a Python regular expression, e.g. '\\bvårdcentral' (escape ( ) [ ] . + ? * with a backslash)"
+        ) from None
+
+
 def _build(frame: CodeFrame) -> _Compiled:
     return _Compiled(
-        tuple(tuple(re.compile(p, re.IGNORECASE) for p in cat.patterns) for cat in frame.categories),
-        tuple(re.compile(p, re.IGNORECASE) for p in frame.dont_know_patterns),
+        tuple(tuple(_pattern(frame, f"category {cat.key!r}", p) for p in cat.patterns) for cat in frame.categories),
+        tuple(_pattern(frame, "dont_know_patterns", p) for p in frame.dont_know_patterns),
     )
 
 

@@ -20,11 +20,12 @@ import hashlib
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, did_you_mean
 from pipeline.yamlio import read_yaml
 
 LANGS = ("sv", "en")
@@ -546,48 +547,155 @@ class Project(Frozen):
             raise ConfigError(f"{self.deck.strings}: no string {key!r}") from None
 
 
-def _format_validation(path: Path, exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    got = err.get("input")
-    more = f" ({len(exc.errors())} problems; first shown)" if len(exc.errors()) > 1 else ""
-    shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
-    return f"{path}: {loc}: {msg}{shown}{more}"
+def _unwrap(annotation: Any) -> list[Any]:
+    """The alternatives of a type annotation (``X | None`` → [X]); a plain type → [it]."""
+    if get_origin(annotation) in (Union, UnionType):
+        return [a for a in get_args(annotation) if a is not type(None)]
+    return [annotation]
 
 
-def parse(model: type[Frozen], data: Any, path: Path) -> Any:
-    """Validate ``data`` (from ``path``) into ``model`` or raise a one-line ConfigError."""
+def _step(annotation: Any, key: object) -> Any:
+    """The annotation one step down a schema: a model's field, a list's element or a dict's value."""
+    for option in _unwrap(annotation):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            if isinstance(key, str) and key in option.model_fields:
+                return option.model_fields[key].annotation
+            continue
+        origin = get_origin(option)
+        if origin in (list, tuple) and isinstance(key, int):
+            return get_args(option)[0] if get_args(option) else None
+        if origin is dict:
+            return get_args(option)[1] if len(get_args(option)) == 2 else None
+    return None
+
+
+def _allowed_keys(model: type[BaseModel], keys: list[object]) -> list[str] | None:
+    """The keys a mapping at ``keys`` inside ``model`` may have, or None if unknown."""
+    annotation: Any = model
+    for key in keys:
+        annotation = _step(annotation, key)
+        if annotation is None:
+            return None
+    for option in _unwrap(annotation):
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            return list(option.model_fields)
+    return None
+
+
+def _located(loc: tuple, data: Any, last_is_key: bool) -> tuple[list[object], str]:
+    """Keys of an error location that exist in ``data`` (pydantic adds type tags such as 'int'
+    for union members; they are dropped) and a readable path such as ``slides[3] (id 'S04').layout``."""
+    keys: list[object] = []
+    text = ""
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, list) and isinstance(part, int):
+            node = node[part] if part < len(node) else None
+            text += f"[{part}]"
+            if isinstance(node, dict) and "id" in node and isinstance(node["id"], (str, int)):
+                text += f" (id {node['id']!r})"
+        elif isinstance(node, dict) and part in node or (last and last_is_key):
+            node = node.get(part) if isinstance(node, dict) else None
+            text += ("." if text else "") + str(part)
+        else:
+            continue  # a union-member tag, not a key of the file
+        keys.append(part)
+    return keys, text or "(top level)"
+
+
+def validation_messages(path: Path, exc: ValidationError, model: type[BaseModel], data: Any, where: str = "") -> list[str]:
+    """One line per schema problem: the file, the key path, what is wrong and what is allowed.
+
+    ``where`` is the key path of ``data`` inside the file, if it is not the whole file.
+    """
+    grouped: dict[str, list[str]] = {}
+    gots: dict[str, str] = {}
+    for err in exc.errors():
+        kind = err["type"]
+        keys, at = _located(tuple(err["loc"]), data, last_is_key=kind in ("missing", "extra_forbidden"))
+        at = f"{where}.{at}" if where and at != "(top level)" else (where or at)
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        got = err.get("input")
+        if kind == "extra_forbidden" and keys:
+            allowed = _allowed_keys(model, keys[:-1]) or []
+            hint = did_you_mean(str(keys[-1]), allowed)
+            msg = f"unknown key {keys[-1]!r}{hint}; allowed keys here: {', '.join(allowed)}" if allowed else f"unknown key {keys[-1]!r}"
+        elif kind == "missing" and keys:
+            msg = f"required key {keys[-1]!r} is missing; add it"
+        elif not (isinstance(got, (dict, list)) or got is None):
+            gots.setdefault(at, f" (got {got!r})")
+        elif kind in ("model_type", "dict_type", "list_type") and got is not None:
+            gots.setdefault(at, f" (got a {type(got).__name__})")
+        grouped.setdefault(at, [])
+        if msg not in grouped[at]:
+            grouped[at].append(msg)
+    return [f"{path}: {at}: {'; or '.join(msgs)}{gots.get(at, '')}" for at, msgs in grouped.items()]
+
+
+def _format_validation(path: Path, exc: ValidationError, model: type[BaseModel] | None = None, data: Any = None, where: str = "") -> str:
+    lines = validation_messages(path, exc, model or BaseModel, data, where)
+    more = f" ({len(lines)} problems in this file; the first is shown, `survey-deck validate` lists them all)" if len(lines) > 1 else ""
+    return lines[0] + more
+
+
+def parse(model: type[Frozen], data: Any, path: Path, problems: list[str] | None = None, where: str = "") -> Any:
+    """Validate ``data`` (from ``path``) into ``model`` or raise a one-line ConfigError.
+
+    With ``problems`` given, every schema problem is appended to it (one line
+    each) and None is returned instead of raising.
+    """
     if data is None:
-        raise ConfigError(f"{path}: file is empty; expected a mapping of settings")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_format_validation(path, exc)) from None
+        error = f"{path}: {where}: no value; expected a mapping" if where else f"{path}: file is empty; expected a mapping of settings"
+    else:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            if problems is not None:
+                problems.extend(validation_messages(path, exc, model, data, where))
+                return None
+            raise ConfigError(_format_validation(path, exc, model, data, where)) from None
+    if problems is not None:
+        problems.append(error)
+        return None
+    raise ConfigError(error)
 
 
-def _check_codeframe_patterns(frame: CodeFrame, path: Path) -> None:
+def codeframe_problems(frame: CodeFrame, path: Path) -> list[str]:
+    """Every invalid pattern and unknown net member of a code frame, one line each."""
+    found = []
     for cat in frame.categories:
-        for pattern in cat.patterns:
+        for i, pattern in enumerate(cat.patterns):
             try:
                 re.compile(pattern, re.IGNORECASE)
             except re.error as exc:
-                raise ConfigError(
-                    f"{path}: code frame {frame.key}, category {cat.key!r}: invalid pattern {pattern!r} ({exc}); "
-                    "write a Python regular expression, e.g. '\\bvårdcentral'"
-                ) from None
-    for pattern in frame.dont_know_patterns:
+                found.append(
+                    f"{path}: code frame {frame.key}, category {cat.key!r}, pattern {i + 1}: invalid regular expression "
+                    f"{pattern!r} ({exc}); write a Python regular expression, e.g. '\\bvårdcentral' (escape ( ) [ ] . + ? * with a backslash)"
+                )
+    for i, pattern in enumerate(frame.dont_know_patterns):
         try:
             re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
-            raise ConfigError(f"{path}: code frame {frame.key}: invalid dont_know pattern {pattern!r} ({exc})") from None
+            found.append(
+                f"{path}: code frame {frame.key}, dont_know_patterns item {i + 1}: invalid regular expression {pattern!r} ({exc}); "
+                "write a Python regular expression"
+            )
     keys = {c.key for c in frame.categories}
     for net in frame.nets:
         unknown = [m for m in net.members if m not in keys]
         if unknown:
-            raise ConfigError(f"{path}: code frame {frame.key}, net {net.key!r}: unknown members {unknown}; categories are {sorted(keys)}")
+            found.append(f"{path}: code frame {frame.key}, net {net.key!r}: unknown members {unknown}; categories are {sorted(keys)}")
+    return found
+
+
+def _check_codeframe_patterns(frame: CodeFrame, path: Path) -> None:
+    found = codeframe_problems(frame, path)
+    if found:
+        more = f" ({len(found)} problems in this file; `survey-deck validate` lists them all)" if len(found) > 1 else ""
+        raise ConfigError(found[0] + more)
 
 
 def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
@@ -617,6 +725,46 @@ def _check_cross_refs(codebook: Codebook, frames: dict[str, CodeFrame], path: Pa
             raise ConfigError(f"{path}: question {q.id!r} is routed on column {q.routing.column!r}, which no question has")
 
 
+_SURVEY_STUB = {"name": {"sv": "", "en": ""}, "client": "", "supplier": "", "panel": {"sv": "", "en": ""}, "fieldwork": {}}
+
+
+def _salvage(model: type[Frozen], path: Path) -> Any:
+    """For `validate` only, after the problems of ``path`` were listed: the usable part of it, or None.
+
+    survey.yaml: top-level sections with problems fall back to their defaults (the survey texts to
+    blanks); codebook.yaml: questions with problems are left out. So a mistake in one section does
+    not stop the wave files being checked against the rest.
+    """
+    try:
+        data = read_yaml(path)
+    except ConfigError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        locs = [tuple(e["loc"]) for e in exc.errors()]
+    else:
+        return None
+    if model is SurveyConfig:
+        bad = {loc[0] for loc in locs if loc}
+        cleaned = {k: v for k, v in data.items() if k not in bad}
+        if "survey" in bad or "survey" not in cleaned:
+            cleaned["survey"] = _SURVEY_STUB
+    elif model is Codebook:
+        if any(len(loc) < 2 or loc[0] != "questions" or not isinstance(loc[1], int) for loc in locs):
+            return None  # demographics or the codebook's own keys: the waves cannot be checked
+        bad_questions = {loc[1] for loc in locs}
+        cleaned = {**data, "questions": [q for i, q in enumerate(data["questions"]) if i not in bad_questions]}
+    else:
+        return None
+    try:
+        return model.model_validate(cleaned)
+    except ValidationError:
+        return None
+
+
 def hash_files(paths: list[Path]) -> str:
     """Return a SHA-256 over the names and bytes of ``paths`` (sorted)."""
     h = hashlib.sha256()
@@ -627,41 +775,117 @@ def hash_files(paths: list[Path]) -> str:
 
 
 def load_project(config_dir: Path) -> Project:
-    """Read and validate the whole config folder into a :class:`Project`."""
-    config_dir = Path(config_dir)
+    """Read and validate the whole config folder into a :class:`Project`; stop at the first problem."""
+    project = _load(Path(config_dir), None)
+    assert project is not None
+    return project
+
+
+def check_project(config_dir: Path) -> tuple[Project | None, list[str]]:
+    """Read the config folder, collecting every problem instead of stopping at the first.
+
+    Returns the project and the problems. When survey.yaml and codebook.yaml
+    are usable the project is returned even if other files have problems, so
+    the wave files can still be checked; its ``targets`` or ``deck`` is then
+    None where that file could not be used. Otherwise the project is None.
+    """
+    problems: list[str] = []
+    try:
+        project = _load(Path(config_dir), problems)
+    except ConfigError as exc:
+        return None, [*problems, str(exc)]
+    return project, problems
+
+
+def _load(config_dir: Path, problems: list[str] | None) -> Project | None:
+    """The loader behind :func:`load_project` (``problems`` None: raise) and :func:`check_project` (collect)."""
     if not config_dir.is_dir():
         raise ConfigError(f"{config_dir}: config folder not found; pass --config DIR with survey.yaml in it")
+
+    def attempt(fn, *args):  # noqa: ANN001, ANN202 - run a check, collecting its ConfigError when collecting
+        if problems is None:
+            return fn(*args)
+        try:
+            return fn(*args)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            return None
+
+    def load(model: type[Frozen], path: Path) -> Any:
+        if problems is None:
+            return parse(model, read_yaml(path), path)
+        try:
+            data = read_yaml(path)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            return None
+        return parse(model, data, path, problems)
+
     survey_path = config_dir / "survey.yaml"
-    survey = parse(SurveyConfig, read_yaml(survey_path), survey_path)
-    files = survey.files
+    survey = load(SurveyConfig, survey_path)
+    if survey is None and problems is not None:
+        survey = _salvage(SurveyConfig, survey_path)
+    files = survey.files if survey is not None else Files()
     codebook_path = config_dir / files.codebook
-    codebook = parse(Codebook, read_yaml(codebook_path), codebook_path)
+    codebook = load(Codebook, codebook_path)
+    if codebook is None and problems is not None:
+        codebook = _salvage(Codebook, codebook_path)
     targets_path = config_dir / files.targets
-    targets = parse(Targets, read_yaml(targets_path), targets_path)
-    _check_targets(targets, codebook, targets_path)
+    targets = load(Targets, targets_path)
+    if targets is not None and codebook is not None:
+        try:
+            _check_targets(targets, codebook, targets_path)
+        except ConfigError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            targets = None
     frames: dict[str, CodeFrame] = {}
     frame_dir = config_dir / files.codeframes
     frame_paths = sorted(frame_dir.glob("*.yaml")) if frame_dir.is_dir() else []
     for fp in frame_paths:
-        frame = parse(CodeFrame, read_yaml(fp), fp)
-        _check_codeframe_patterns(frame, fp)
+        frame = load(CodeFrame, fp)
+        if frame is None:
+            continue
+        if problems is None:
+            _check_codeframe_patterns(frame, fp)
+        else:
+            problems.extend(codeframe_problems(frame, fp))  # kept, so questions using it are not reported again
         frames[frame.key] = frame
-    _check_cross_refs(codebook, frames, codebook_path)
+    if codebook is not None:
+        attempt(_check_cross_refs, codebook, frames, codebook_path)
     deck_path = config_dir / files.deck
-    deck = parse(DeckConfig, read_yaml(deck_path), deck_path)
-    strings_path = (config_dir / deck.strings).resolve()
-    raw_strings = read_yaml(strings_path)
-    if not isinstance(raw_strings, dict):
-        raise ConfigError(f"{strings_path}: expected a mapping of string keys to {{sv, en}} texts")
-    strings = {k: parse(I18n, v, strings_path) for k, v in raw_strings.items()}
-    all_files = [survey_path, codebook_path, targets_path, deck_path, strings_path, *frame_paths]
-    return Project(
-        root=config_dir.resolve(),
-        survey=survey,
-        codebook=codebook,
-        targets=targets,
-        codeframes=frames,
-        deck=deck,
-        strings=strings,
-        files_hash=hash_files(all_files),
+    deck = load(DeckConfig, deck_path)
+    strings_rel = deck.strings if deck is not None else DeckConfig.model_fields["strings"].default
+    strings_path = (config_dir / strings_rel).resolve()
+    strings: dict[str, I18n] = {}
+    raw_strings = attempt(read_yaml, strings_path)  # when collecting: None if unreadable (already listed)
+    if isinstance(raw_strings, dict):
+        for k, v in raw_strings.items():
+            value = parse(I18n, v, strings_path, problems, where=str(k))
+            if value is not None:
+                strings[k] = value
+    elif problems is None or not any(p.startswith(f"{strings_path}:") for p in problems):
+        error = f"{strings_path}: expected a mapping of string keys to {{sv, en}} texts"
+        if problems is None:
+            raise ConfigError(error)
+        problems.append(error)
+    if problems is None:
+        all_files = [survey_path, codebook_path, targets_path, deck_path, strings_path, *frame_paths]
+        return Project(
+            root=config_dir.resolve(),
+            survey=survey,
+            codebook=codebook,
+            targets=targets,
+            codeframes=frames,
+            deck=deck,
+            strings=strings,
+            files_hash=hash_files(all_files),
+        )
+    if survey is None or codebook is None:
+        return None
+    # Collecting for `validate`: a partial project (targets or deck may be None) so the waves can still be checked.
+    return Project.model_construct(
+        root=config_dir.resolve(), survey=survey, codebook=codebook, targets=targets, codeframes=frames,
+        deck=deck, strings=strings, files_hash="",
     )

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Codebook, Project, Question
-from pipeline.errors import DataError, preview
+from pipeline.errors import DataError, did_you_mean, distinct_preview, preview
 
 log = logging.getLogger(__name__)
 
@@ -104,22 +104,48 @@ def _sniff_separator(header: str) -> str:
     return max(counts, key=lambda s: counts[s]) if max(counts.values()) > 0 else ","
 
 
-def _read_csv(path: Path, wave: int) -> _Raw:
-    data = path.read_bytes()
-    if not data.strip():
-        raise DataError(f"{path}: wave {wave}: the file is empty; expected a header row and one row per respondent")
-    notes: list[str] = []
+def _decode(data: bytes, path: Path, wave: int, notes: list[str]) -> str:
+    """Decode a CSV's bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252/Latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path}: wave {wave}: starts like UTF-16 text but byte {exc.start} is not valid UTF-16; save the file as UTF-8 CSV"
+            ) from None
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        text = data.decode("cp1252", errors="replace")
-        notes.append(f"{path.name}: not UTF-8 (byte {exc.start}); read as Latin-1/Windows-1252. Save as UTF-8 to be sure")
+        bad_at = exc.start
+    if b"\x00" in data[:4096]:
+        raise DataError(
+            f"{path}: wave {wave}: contains NUL bytes, so it is not a text CSV (a UTF-16 file without BOM, or a binary file "
+            "renamed to .csv?); save it as CSV UTF-8"
+        )
+    line = data.count(b"\n", 0, bad_at) + 1
+    try:
+        text, encoding = data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:  # bytes 0x81, 0x8d, 0x8f, 0x90, 0x9d are unused in Windows-1252
+        text, encoding = data.decode("latin-1"), "Latin-1"
+    notes.append(
+        f"{path}: wave {wave}: not UTF-8 (first non-UTF-8 byte {data[bad_at]:#04x} on line {line}); read as {encoding}. "
+        "Save the file as UTF-8 to be sure of the letters å, ä, ö"
+    )
+    return text
+
+
+def _read_csv(path: Path, wave: int) -> _Raw:
+    data = path.read_bytes()
+    if not data.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):  # nothing but whitespace, a BOM or NULs
+        raise DataError(f"{path}: wave {wave}: the file is empty; expected a header row and one row per respondent")
+    notes: list[str] = []
+    text = _decode(data, path, wave, notes)
     first_line = text.split("\n", 1)[0]
     sep = _sniff_separator(first_line)
     if sep != ",":
-        notes.append(f"{path.name}: read with {sep!r} as the column separator")
+        notes.append(f"{path}: wave {wave}: read with {sep!r} as the column separator")
     import io
 
     try:
@@ -165,11 +191,18 @@ def _read_other(path: Path, wave: int) -> _Raw:
 
 def read_raw(path: Path, wave: int) -> _Raw:
     if not path.exists():
-        raise DataError(f"{path}: wave {wave}: file not found")
-    if path.suffix.lower() == ".csv":
-        raw = _read_csv(path, wave)
-    else:
-        raw = _read_other(path, wave)
+        raise DataError(f"{path}: wave {wave}: file not found; put the wave file there or pass --data DIR")
+    if path.is_dir():
+        raise DataError(f"{path}: wave {wave}: is a folder, not a wave file; remove or rename it")
+    if path.suffix.lower() not in SUFFIXES:
+        raise DataError(f"{path}: wave {wave}: unknown file type {path.suffix!r}; a wave file must be one of {', '.join(SUFFIXES)}")
+    try:
+        if path.suffix.lower() == ".csv":
+            raw = _read_csv(path, wave)
+        else:
+            raw = _read_other(path, wave)
+    except OSError as exc:
+        raise DataError(f"{path}: wave {wave}: cannot be read ({exc.strerror or exc}); check that the file exists and is readable") from None
     if raw.frame.shape[1] == 0:
         raise DataError(f"{path}: wave {wave}: no columns found; expected a header row")
     dupes = sorted({c for c in raw.frame.columns if list(raw.frame.columns).count(c) > 1})
@@ -251,7 +284,7 @@ def _closed_column(check: _Checker, column: str, series: pd.Series, question: Qu
             expected += f", {codebook.dont_know_code} for 'Vet ej'"
         raise check.fail(
             column,
-            f"{int(bad.sum())} out-of-range value(s) {preview(shown)} in {check.rows(bad)}; "
+            f"{int(bad.sum())} out-of-range value(s) {distinct_preview(shown)} in {check.rows(bad)}; "
             f"question {question.id!r} expects {expected}, or a blank cell if not asked",
         )
     out = np.full(len(series), MISSING, dtype=np.int16)
@@ -310,7 +343,7 @@ def _age_groups(check: _Checker, frame: pd.DataFrame, codebook: Codebook, raw: _
         if bad.any():
             raise check.fail(
                 demo.age_column,
-                f"{int(bad.sum())} impossible age(s) {preview(series.astype(object)[bad].tolist())} in {check.rows(bad)}; "
+                f"{int(bad.sum())} impossible age(s) {distinct_preview(series.astype(object)[bad].tolist())} in {check.rows(bad)}; "
                 f"expected whole years {demo.age_min}–{demo.age_max}, or a blank cell if unknown",
             )
         pos = np.full(len(series), -1, dtype=np.int16)
@@ -321,7 +354,7 @@ def _age_groups(check: _Checker, frame: pd.DataFrame, codebook: Codebook, raw: _
         if outside.any():
             raise check.fail(
                 demo.age_column,
-                f"age(s) {preview(series.astype(object)[outside].tolist())} in {check.rows(outside)} fall in no age group "
+                f"age(s) {distinct_preview(series.astype(object)[outside].tolist())} in {check.rows(outside)} fall in no age group "
                 f"of the codebook ({', '.join(g.name for g in groups)}); the survey covers adults only",
             )
         return years, pos, np.zeros(len(series), dtype=bool)
@@ -364,23 +397,36 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
     if demo.age_column not in frame.columns and demo.age_group_column not in frame.columns:
         missing.append(f"{demo.age_column} (or {demo.age_group_column})")
     if missing:
+        named = [repr(c) + did_you_mean(c, frame.columns) for c in missing if c in required]
+        if demo.age_column not in frame.columns and demo.age_group_column not in frame.columns:
+            hint = did_you_mean(demo.age_column, frame.columns) or did_you_mean(demo.age_group_column, frame.columns)
+            named.append(f"{demo.age_column!r} (or {demo.age_group_column!r}){hint}")
+        one_column = ""
+        if len(frame.columns) == 1:
+            one_column = " Only one column was read: separate the columns with commas (or semicolons or tabs)."
         raise check.fail(
             None,
-            f"missing required column(s) {preview(missing)}; columns found: {preview(list(frame.columns), 8)}. "
-            "See docs/data-format.md for the required columns",
+            f"missing required column(s) {', '.join(named)}; every wave file needs {demo.respondent_id}, {demo.sex_column}, "
+            f"{demo.age_column} (or {demo.age_group_column}) and {demo.region_column} (see docs/data-format.md); "
+            f"columns found: {preview(list(frame.columns), 8)}.{one_column}",
         )
 
     ids_blank = _blank(frame[demo.respondent_id])
     if ids_blank.any():
-        raise check.fail(demo.respondent_id, f"empty respondent id in {check.rows(ids_blank)}; every row needs a unique id")
+        guard(_raise, check.fail(
+            demo.respondent_id,
+            f"{int(ids_blank.sum())} empty respondent id(s) in {check.rows(ids_blank)}; every row needs a unique id",
+        ))
     ids = frame[demo.respondent_id].astype(object).map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
     ids_arr = ids.to_numpy(dtype=object)
-    dup = ids.duplicated(keep=False).to_numpy()
+    dup = ids.duplicated(keep=False).to_numpy() & ~ids_blank
     if dup.any():
-        raise check.fail(
+        repeated = pd.unique(ids_arr[dup])
+        guard(_raise, check.fail(
             demo.respondent_id,
-            f"duplicate respondent ids {preview(sorted(set(ids_arr[dup].tolist())))} in {check.rows(dup)}; each respondent must appear once",
-        )
+            f"{len(repeated)} respondent id(s) appear more than once: {distinct_preview(repeated.tolist())} in {check.rows(dup)}; "
+            "each respondent must appear once (remove the repeated rows or give each respondent its own id)",
+        ))
     check.ids = ids_arr
 
     sex_pos, sex_bad = _category_column(check, demo.sex_column, frame[demo.sex_column], demo.sex, raw.value_labels.get(demo.sex_column))
@@ -406,7 +452,7 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
             shown = frame[demo.region_column].astype(object)[region_bad].tolist()
             raise check.fail(
                 demo.region_column,
-                f"{int(region_bad.sum())} unknown region value(s) {preview(shown)} in {check.rows(region_bad)}; "
+                f"{int(region_bad.sum())} unknown region value(s) {distinct_preview(shown)} in {check.rows(region_bad)}; "
                 f"expected codes {[c.code for c in demo.region]} or names {[c.name for c in demo.region]}",
             )
 
@@ -421,7 +467,7 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
             shown = frame[column].astype(object)[unusable].tolist()
             guard(_raise, check.fail(
                 column,
-                f"{int(unusable.sum())} {what} value(s) {preview(['' if _is_blank(v) else v for v in shown])} in {check.rows(unusable)}; "
+                f"{int(unusable.sum())} {what} value(s) {distinct_preview(['' if _is_blank(v) else v for v in shown])} in {check.rows(unusable)}; "
                 f"expected {expected}. Fix the file, or set weighting.missing_demographics to exclude or impute in survey.yaml",
             ))
             continue
@@ -457,7 +503,7 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
         if bad.any():
             guard(_raise, check.fail(
                 demo.design_weight_column,
-                f"{int(bad.sum())} design weight(s) that are missing, zero or negative {preview(series.astype(object)[bad].tolist())} "
+                f"{int(bad.sum())} design weight(s) that are missing, zero or negative {distinct_preview(series.astype(object)[bad].tolist())} "
                 f"in {check.rows(bad)}; design weights must be positive numbers (drop the column if there are none)",
             ))
         out["design_weight"] = values
@@ -467,6 +513,9 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
         out["design_weight"] = np.ones(len(frame))
 
     known = {demo.respondent_id, demo.sex_column, demo.age_column, demo.age_group_column, demo.region_column, demo.design_weight_column}
+    failed: set[str] = set()  # columns whose problems were collected (validate); routing on them is not checked
+    claimed = known | {c for q in codebook.questions for c in q.columns}
+    unclaimed = [c for c in frame.columns if c not in claimed]  # where a misspelt column name would be
     for question in codebook.questions:
         asked = question.asked(year)
         present = [c for c in question.columns if c in frame.columns]
@@ -477,8 +526,10 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
         if absent:
             guard(_raise, check.fail(
                 None,
-                f"question {question.id!r} is asked in wave {year} according to the codebook, but column(s) {preview(absent)} "
-                f"are absent; add them (blank cells where not asked) or remove {year} from the question's waves in codebook.yaml",
+                f"question {question.id!r} is asked in wave {year} according to the codebook, but its column(s) "
+                f"{', '.join(repr(c) + did_you_mean(c, unclaimed) for c in absent[:5])}"
+                f"{f' … ({len(absent)} in all)' if len(absent) > 5 else ''} are absent; add them (blank cells where not asked) "
+                f"or remove {year} from the question's waves in codebook.yaml",
             ))
             continue
         for column in present:
@@ -489,14 +540,20 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
                 out[column] = text.to_numpy(dtype=object)
             else:
                 values = guard(_closed_column, check, column, frame[column], question, codebook)
-                out[column] = values if values is not None else np.full(len(frame), MISSING, dtype=np.int16)
+                if values is None:  # listed in problems; its codes are unknown
+                    failed.add(column)
+                    values = np.full(len(frame), MISSING, dtype=np.int16)
+                out[column] = values
 
     extra = [c for c in frame.columns if c not in known]
     if extra:
-        warnings.append(f"{path.name}: wave {year}: {len(extra)} unexpected column(s) ignored: {preview(extra)}")
+        warnings.append(
+            f"{path}: wave {year}: {len(extra)} unexpected column(s) ignored: {preview(extra)}; "
+            "add them to config/codebook.yaml if they should be reported"
+        )
 
     result = pd.DataFrame(out)
-    warnings.extend(_routing_warnings(result, codebook, year, path))
+    warnings.extend(_routing_warnings(result, codebook, year, path, failed))
     excluded = int(drop.sum())
     if excluded:
         result = result.loc[~drop].reset_index(drop=True)
@@ -524,10 +581,10 @@ def routed_mask(frame: pd.DataFrame, question: Question) -> np.ndarray:
     return np.isin(codes, question.routing.codes)
 
 
-def _routing_warnings(frame: pd.DataFrame, codebook: Codebook, year: int, path: Path) -> list[str]:
+def _routing_warnings(frame: pd.DataFrame, codebook: Codebook, year: int, path: Path, failed: set[str] | frozenset[str] = frozenset()) -> list[str]:
     notes = []
     for q in codebook.asked_in(year):
-        if q.routing is None or q.routing.column not in frame.columns:
+        if q.routing is None or q.routing.column not in frame.columns or q.routing.column in failed:
             continue
         not_routed = ~routed_mask(frame, q)
         answered = np.zeros(len(frame), dtype=bool)
@@ -537,7 +594,7 @@ def _routing_warnings(frame: pd.DataFrame, codebook: Codebook, year: int, path: 
         stray = not_routed & answered
         if stray.any():
             notes.append(
-                f"{path.name}: wave {year}: {int(stray.sum())} respondent(s) answered {q.id!r} although routing "
+                f"{path}: wave {year}: {int(stray.sum())} respondent(s) answered {q.id!r} although routing "
                 f"({q.routing.column} in {q.routing.codes}) says they were not asked; their answers are not counted"
             )
     return notes

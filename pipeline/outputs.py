@@ -46,16 +46,47 @@ def safe_name(name: str) -> str:
     return name
 
 
-def ensure_writable(folder: Path) -> Path:
-    """Create ``folder`` if needed and check that files can be written there."""
+def ensure_writable(folder: Path, option: str = "--out DIR") -> Path:
+    """Create ``folder`` if needed and check that files can be written there.
+
+    ``option`` names the command-line option the user should change in the message.
+    """
+    folder = Path(folder)
+    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        what = "is a file" if blocker == folder else f"cannot be created: {blocker} is a file"
+        raise OutputError(f"{folder}: output folder {what}, not a folder; choose another with {option} or move the file away")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise OutputError(f"{folder}: output folder cannot be written ({exc.strerror}); choose another with --out DIR or fix its permissions") from None
+        raise OutputError(
+            f"{folder}: output folder cannot be written ({exc.strerror or exc}); choose another with {option} or fix its permissions"
+        ) from None
     return folder
+
+
+def write_file_atomically(path: Path, write) -> Path:  # noqa: ANN001 - write(tmp_path) -> None
+    """Write one output file through a temporary name next to it, replacing ``path`` only on success.
+
+    Any OS error (folder not writable, disk full, ``path`` is a folder) becomes an
+    :class:`OutputError` that names ``path``; the previous file is left as it was.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a directory")
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}); choose another path or fix the folder's permissions") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
 
 
 class OutputSet:

@@ -1,9 +1,11 @@
 """``survey-deck validate``: check config and wave files without building anything.
 
 Unlike a report run, which stops at the first problem, validation goes on
-and lists every problem it finds: each wave file's column problems, missing
-population targets, the template's layouts, and the deck's metric and chart
-kinds.
+and lists every problem it finds: every schema problem of every config file,
+each wave file's column problems, missing population targets and code frames
+per wave year, the template's layouts, and the deck's metric and chart kinds.
+A config file that cannot be used does not stop the checks that do not need
+it (a broken deck.yaml still lets the wave files be checked).
 """
 
 from __future__ import annotations
@@ -16,34 +18,41 @@ from pipeline.errors import PipelineError
 def validate_all(config_dir: Path, data_dir: Path | None = None) -> tuple[list[str], str]:
     """Return (problems, what was checked)."""
     from pipeline import charts
-    from pipeline.config import load_project
+    from pipeline.config import check_project
     from pipeline.load import discover_waves, load_wave
     from pipeline.metrics import kinds
     from pipeline.weight import build_targets
 
-    problems: list[str] = []
-    try:
-        project = load_project(config_dir)
-    except PipelineError as exc:
-        return [str(exc)], f"config {config_dir}"
+    project, problems = check_project(config_dir)
     checked = [f"config {config_dir}"]
-    metric_kinds = set(kinds())
-    for slide in project.deck.slides:
-        for name, request in slide.metrics.items():
-            if request.kind not in metric_kinds:
-                problems.append(f"deck.yaml slide {slide.id}, metric {name!r}: unknown kind {request.kind!r}; supported: {', '.join(sorted(metric_kinds))}")
-            if request.question and request.question not in project.codebook.by_id:
-                problems.append(f"deck.yaml slide {slide.id}, metric {name!r}: question {request.question!r} is not in the codebook")
-        for chart in slide.charts:
-            if chart.kind not in charts.KINDS:
-                problems.append(f"deck.yaml slide {slide.id}: unknown chart kind {chart.kind!r}; supported: {', '.join(sorted(charts.KINDS))}")
-    try:
-        from pipeline.deck import chart_areas
+    if project is None:
+        # survey.yaml or codebook.yaml unusable: the wave files cannot be checked against them
+        if data_dir is not None:
+            try:
+                discover_waves(Path(data_dir))
+            except PipelineError as exc:
+                problems.append(str(exc))
+        return problems, ", ".join(checked)
+    deck = project.deck
+    if deck is not None:
+        metric_kinds = set(kinds())
+        in_file = _question_ids_in_file(config_dir / project.survey.files.codebook)  # incl. questions with problems (listed already)
+        for slide in deck.slides:
+            for name, request in slide.metrics.items():
+                if request.kind not in metric_kinds:
+                    problems.append(f"{config_dir / project.survey.files.deck}: slide {slide.id}, metric {name!r}: unknown kind {request.kind!r}; supported: {', '.join(sorted(metric_kinds))}")
+                if request.question and request.question not in project.codebook.by_id and request.question not in in_file:
+                    problems.append(f"{config_dir / project.survey.files.deck}: slide {slide.id}, metric {name!r}: question {request.question!r} is not in the codebook")
+            for chart in slide.charts:
+                if chart.kind not in charts.KINDS:
+                    problems.append(f"{config_dir / project.survey.files.deck}: slide {slide.id}: unknown chart kind {chart.kind!r}; supported: {', '.join(sorted(charts.KINDS))}")
+        try:
+            from pipeline.deck import chart_areas
 
-        chart_areas(project.path(project.deck.template), project.deck.layouts)
-        checked.append("template")
-    except PipelineError as exc:
-        problems.append(str(exc))
+            chart_areas(project.path(deck.template), deck.layouts)
+            checked.append("template")
+        except PipelineError as exc:
+            problems.append(str(exc))
     waves_dir = Path(data_dir) if data_dir else project.waves_dir
     try:
         files = discover_waves(waves_dir)
@@ -51,10 +60,18 @@ def validate_all(config_dir: Path, data_dir: Path | None = None) -> tuple[list[s
         problems.append(str(exc))
         return problems, ", ".join(checked)
     for year, path in sorted(files.items()):
-        try:
-            build_targets(project, year)
-        except PipelineError as exc:
-            problems.append(str(exc))
+        if project.targets is not None:
+            try:
+                build_targets(project, year)
+            except PipelineError as exc:
+                problems.append(str(exc))
+        for question in project.codebook.asked_in(year):
+            if question.type != "open":
+                continue
+            try:
+                question.frame_for(year)
+            except PipelineError as exc:
+                problems.append(str(exc))
         found: list[str] = []
         try:
             load_wave(project, year, path, problems=found)
@@ -63,3 +80,15 @@ def validate_all(config_dir: Path, data_dir: Path | None = None) -> tuple[list[s
         problems.extend(found)
     checked.append(f"{len(files)} wave file(s) in {waves_dir}")
     return problems, ", ".join(checked)
+
+
+def _question_ids_in_file(path: Path) -> set[str]:
+    """The ids of every question written in codebook.yaml, usable or not."""
+    from pipeline.yamlio import read_yaml
+
+    try:
+        data = read_yaml(path)
+    except PipelineError:
+        return set()
+    questions = data.get("questions") if isinstance(data, dict) else None
+    return {str(q["id"]) for q in questions or [] if isinstance(q, dict) and "id" in q}

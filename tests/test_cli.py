@@ -1,0 +1,149 @@
+"""The command line: every command's --help explains its options; `weights` writes R-equal weights and the targets used."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import CONFIG, FIXTURES, GOLDEN, REPO
+
+
+def run_cli(*args: object, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CI": "true"}
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
+
+
+HELP = {  # command: {option: words its help must contain}
+    "report": {
+        "--config": "Config folder with survey.yaml",
+        "--data": "one wave file per year",
+        "--wave": "default: the newest wave file",
+        "--lang": "sv (default) or en",
+        "--out": "Output folder",
+        "--force": "Rebuild even if the outputs are up to date",
+        "--jobs": "Processes for chart rendering",
+    },
+    "tables": {
+        "--out": ".xlsx (one sheet per slide) or .csv (one long table)",
+        "--config": "Config folder",
+        "--data": "one wave file per year",
+        "--wave": "default: newest",
+        "--lang": "sv or en",
+    },
+    "weights": {
+        "--wave": "Wave (year) to weight",
+        "--out": "respondent_id, wave, sex, age_group, weight",
+        "--config": "Config folder",
+        "--data": "one wave file per year",
+        "--targets-out": "variable, category, share",
+    },
+    "validate": {"--config": "Config folder", "--data": "one wave file per year"},
+    "synth": {
+        "--config": "Config folder",
+        "--model": "Population model (YAML)",
+        "--out": "Folder for the generated wave files",
+        "--wave": "Only these waves (repeatable)",
+    },
+}
+
+
+@pytest.mark.parametrize("command", HELP)
+def test_help_of_every_command_explains_its_options(command):
+    result = run_cli(command, "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())  # help is wrapped to the terminal width
+    assert text.startswith(f"Usage: python -m pipeline {command} [OPTIONS]")
+    for option, words in HELP[command].items():
+        assert option in text, option
+        assert words in text, (option, words)
+    assert "--help Show this message and exit." in text
+
+
+def test_top_level_help_lists_every_command_and_the_global_options():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for command in HELP:
+        assert f" {command} " in text
+    for option, words in {"--debug": "full traceback", "--quiet": "only errors", "--verbose": "stage timings"}.items():
+        assert option in text and words in text
+
+
+# --------------------------------------------------------------------------- weights against R's survey package
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory) -> Path:
+    """`weights --wave 2022` on tests/fixtures/wave_2022.csv with the targets of tests/fixtures/targets_2022.csv."""
+    work = tmp_path_factory.mktemp("weights")
+    shutil.copytree(CONFIG, work / "config")
+    shutil.copytree(REPO / "templates", work / "templates")
+    targets = pd.read_csv(FIXTURES / "targets_2022.csv")
+    sex_age: dict[str, dict[str, float]] = {}
+    for row in targets.itertuples():
+        sex_age.setdefault(row.sex, {})[row.age_group] = float(row.share)
+    config = yaml.safe_load((CONFIG / "targets.yaml").read_text(encoding="utf-8"))
+    config["years"] = {2022: {"reference_date": "2021-12-31", "sex_age": sex_age}}
+    (work / "config" / "targets.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    (work / "data").mkdir()
+    shutil.copyfile(FIXTURES / "wave_2022.csv", work / "data" / "2022.csv")
+    result = run_cli("weights", "--wave", 2022, "--config", "config", "--data", "data", "--out", "w.csv",
+                     "--targets-out", "t.csv", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr
+    return work
+
+
+def test_weights_equal_r_survey_golden(fixture_run):
+    out = pd.read_csv(fixture_run / "w.csv", dtype={"respondent_id": str})
+    assert list(out.columns) == ["respondent_id", "wave", "sex", "age_group", "weight"]
+    golden = pd.read_csv(GOLDEN / "weights_rake.csv", dtype={"respondent_id": str})
+    assert len(out) == len(golden) == 2001
+    assert sorted(out["respondent_id"]) == sorted(golden["respondent_id"])
+    merged = out.merge(golden, on="respondent_id", suffixes=("", "_r"), validate="one_to_one")
+    assert np.abs(merged["weight"] - merged["weight_r"]).max() < 1e-9
+    assert (out["wave"] == 2022).all()
+
+
+def test_weights_file_has_each_respondents_sex_and_age_group(fixture_run):
+    """sex and age_group as coded in the codebook: 1 = Man, 2 = Kvinna; ages 18–29, 30–44, 45–64, 65+."""
+    out = pd.read_csv(fixture_run / "w.csv", dtype={"respondent_id": str})
+    wave = pd.read_csv(FIXTURES / "wave_2022.csv", usecols=["respondent_id", "sex", "age"], dtype={"respondent_id": str})
+    wave["sex_name"] = wave["sex"].map({1: "Man", 2: "Kvinna"})
+    wave["age_name"] = pd.cut(wave["age"], [-np.inf, 29, 44, 64, np.inf], labels=["18-29", "30-44", "45-64", "65+"]).astype(str)
+    merged = out.merge(wave, on="respondent_id", validate="one_to_one")
+    assert len(merged) == len(out)
+    assert (merged["sex_x"] == merged["sex_name"]).all()
+    assert (merged["age_group"] == merged["age_name"]).all()
+
+
+def test_targets_out_has_the_margins_used(fixture_run):
+    targets = pd.read_csv(fixture_run / "t.csv")
+    assert list(targets.columns) == ["variable", "category", "share"]
+    sums = targets.groupby("variable")["share"].sum()
+    assert set(sums.index) == {"sex", "age_group"}
+    assert np.allclose(sums.to_numpy(), 1.0, rtol=0, atol=1e-9)
+    cells = pd.read_csv(FIXTURES / "targets_2022.csv")
+    expected = {("sex", k): v for k, v in cells.groupby("sex")["share"].sum().items()}
+    expected |= {("age_group", k): v for k, v in cells.groupby("age_group")["share"].sum().items()}
+    got = {(r.variable, r.category): r.share for r in targets.itertuples()}
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, abs=1e-9), key
+
+
+def test_weights_prints_its_diagnostics(fixture_run):
+    """The run's summary names the wave, the respondent count and the method (checked on a fresh run's stdout)."""
+    result = run_cli("weights", "--wave", 2022, "--config", "config", "--data", "data", "--out", "again.csv", cwd=fixture_run)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Wave 2022: 2001 respondents, rake on sex + age_group")
+    assert "Kish efficiency" in result.stdout and "Wrote again.csv" in result.stdout
+    assert (fixture_run / "again.csv").read_bytes() == (fixture_run / "w.csv").read_bytes()

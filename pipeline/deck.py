@@ -55,10 +55,14 @@ def _layout_box(layout, name: str) -> tuple[int, int, int, int] | None:  # noqa:
 def open_template(template: Path):  # noqa: ANN201 - pptx Presentation
     if not template.is_file():
         raise TemplateError(f"{template}: slide template not found; build it with `python templates/make_template.py` or fix deck.yaml template")
+    import zipfile
+
+    if not zipfile.is_zipfile(template):
+        raise TemplateError(f"{template}: is not a PowerPoint file (a .pptx is a zip archive); save the template from PowerPoint as .pptx or fix deck.yaml template")
     try:
         return open_pptx(str(template))
     except Exception as exc:  # noqa: BLE001 - any failure means the file is not a usable pptx
-        raise TemplateError(f"{template}: cannot be opened as a PowerPoint template ({type(exc).__name__}: {exc})") from None
+        raise TemplateError(f"{template}: cannot be opened as a PowerPoint template ({type(exc).__name__}); save it again from PowerPoint as .pptx or fix deck.yaml template") from None
 
 
 def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:

@@ -82,7 +82,7 @@ def _pick_wave(available: dict[int, Path], wave: int | str | None, waves_dir: Pa
     if wave in (None, "latest"):
         return max(available)
     if int(wave) not in available:
-        raise DataError(f"{waves_dir}: no wave file for {wave}; found waves {sorted(available)}")
+        raise DataError(f"{waves_dir}: no wave file for {wave}; found waves {sorted(available)}; put {wave}.csv (or .parquet/.sav/.xlsx) in {waves_dir} or pass --wave with one of those years")
     return int(wave)
 
 
@@ -255,6 +255,7 @@ def run_report(
     from pipeline.slides import build_presentation
     from pipeline.weight import weight_wave
 
+    areas = deck_stage.chart_areas(template, project.deck.layouts)  # a bad template fails before any work
     expected = sum(len(s.charts) for s in project.deck.slides)
     renderer = ChartRenderer(out / ".cache" / "charts", jobs or os.cpu_count() or 1, code, expected=expected)
     outputs = OutputSet(out)
@@ -271,7 +272,6 @@ def run_report(
                 progress("weight", i, len(waves))
             designs[year] = weight_wave(project, w)
         lap("weight")
-        areas = deck_stage.chart_areas(template, project.deck.layouts)
         built = 0
 
         def on_slide(content) -> None:  # noqa: ANN001 - SlideContent
@@ -385,7 +385,7 @@ def weights_table(config_dir: Path, wave: int, data_dir: Path | None = None):  #
     waves_dir = Path(data_dir) if data_dir else project.waves_dir
     available = discover_waves(waves_dir)
     if wave not in available:
-        raise DataError(f"{waves_dir}: no wave file for {wave}; found waves {sorted(available)}")
+        raise DataError(f"{waves_dir}: no wave file for {wave}; found waves {sorted(available)}; put {wave}.csv (or .parquet/.sav/.xlsx) in {waves_dir} or pass --wave with one of those years")
     design = weight_wave(project, load_wave(project, wave, available[wave]))
     frame = design.frame
     weights = pd.DataFrame({
@@ -402,6 +402,9 @@ def weights_table(config_dir: Path, wave: int, data_dir: Path | None = None):  #
 def check_output_path(path: Path, suffixes: tuple[str, ...]) -> Path:
     if path.suffix.lower() not in suffixes:
         raise OutputError(f"{path}: unsupported file type; use one of {', '.join(suffixes)}")
+    for parent in [path.parent, *path.parent.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"{parent}: output folder is a file, not a folder, so {path} cannot be written; choose another with --out or move the file away")
     if path.parent and not path.parent.exists():
         raise OutputError(f"{path.parent}: folder does not exist; create it first")
     return path

@@ -557,7 +557,7 @@ def setup_template_not_pptx(work, wave):
 
 def test_template_that_is_not_a_pptx(ran):
     line = error_line(ran("template-not-pptx").result)
-    assert_names(line, "templates/1177.pptx: cannot be opened as a PowerPoint template")
+    assert_names(line, "templates/1177.pptx: is not a PowerPoint file")
 
 
 BLOCKED = {  # command: (arguments, expected message) with an output path whose parent is a regular file

@@ -31,7 +31,9 @@ def normalize_zip(path: Path) -> None:
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info, data in entries:
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
+            # images are compressed already: storing them saves the time of deflating them again
+            stored = info.filename.lower().endswith((".png", ".jpg", ".jpeg"))
+            fixed.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
             if info.filename == "docProps/core.xml":  # writers stamp the save time here
                 data = _CORE_DATES.sub(rb"\g<1>2023-01-01T00:00:00Z\g<2>", data)

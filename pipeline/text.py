@@ -16,6 +16,7 @@ import re
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -34,24 +35,31 @@ class TableView:
 
     def __init__(self, name: str, table: pd.DataFrame, wave: int):
         self._name, self._table, self._wave = name, table, wave
+        self._text: dict[str, Any] = {}  # column → its values as text (computed once per view)
+
+    def _as_text(self, key: str) -> Any:
+        if key not in self._text:
+            self._text[key] = self._table[key].astype(str).to_numpy()
+        return self._text[key]
 
     def _match(self, filters: dict[str, Any]) -> pd.DataFrame:
         t = self._table
         defaults: dict[str, Any] = {"wave": self._wave}
         if "group" not in filters and "group_var" not in filters:
             defaults["group"] = "total"
+        mask = np.ones(len(t), dtype=bool)
         for key, value in {**defaults, **filters}.items():
             if value is None:
                 continue
             if key not in t.columns:
                 raise TemplateError(f"metric {self._name!r} has no column {key!r}; columns are {list(t.columns)}")
             if isinstance(value, (list, tuple)):
-                t = t[t[key].astype(str).isin([str(v) for v in value])]
+                mask &= np.isin(self._as_text(key), [str(v) for v in value])
             elif key in ("category", "group", "item"):
-                t = t[t[key].astype(str) == str(value)]
+                mask &= self._as_text(key) == str(value)
             else:
-                t = t[t[key] == value]
-        return t
+                mask &= (t[key] == value).to_numpy(dtype=bool, na_value=False)
+        return t[mask]
 
     def rows(self, **filters: Any) -> list[dict]:
         return [dict(r) for _, r in self._match(filters).iterrows()]

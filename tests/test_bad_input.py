@@ -451,7 +451,7 @@ def test_yaml_syntax_error_names_file_line_and_column(ran):
     column = lines[number].index(": AB") + 1  # 1-based column of the offending colon
     line = error_line(run.result)
     assert_names(line, f"config/survey.yaml: YAML syntax error at line {number + 1}, column {column}",
-                 "mapping values are not allowed here", "check the quotes")
+                 "mapping values are not allowed", "check the quotes")
 
 
 @case("yaml-duplicate-key")

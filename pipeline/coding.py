@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -33,23 +34,34 @@ class CodedAnswers:
 
     ``first`` holds, per respondent, the index of the first-mentioned category,
     or :data:`UNCODED`, :data:`DONT_KNOW` or :data:`BLANK`. ``mentions`` is an
-    (n × categories) boolean matrix of every category mentioned.
+    (n × categories) boolean matrix of every category mentioned, made when first
+    asked for from ``answer`` (each respondent's distinct verbatim) and
+    ``distinct_mentions`` (the categories each distinct verbatim mentions).
     """
 
     frame: CodeFrame
     first: np.ndarray
-    mentions: np.ndarray
+    answer: np.ndarray
+    distinct_mentions: np.ndarray
 
     @property
     def keys(self) -> list[str]:
         return [c.key for c in self.frame.categories]
+
+    @cached_property
+    def mentions(self) -> np.ndarray:
+        return self.distinct_mentions[self.answer]
+
+    def mentioned(self, index: int) -> np.ndarray:
+        """True for respondents who mention category ``index``."""
+        return self.distinct_mentions[:, index][self.answer]
 
     def net_mentions(self, net_key: str) -> np.ndarray:
         """True for respondents who mention any member of the net (counted once)."""
         for net in self.frame.nets:
             if net.key == net_key:
                 idx = [self.keys.index(m) for m in net.members]
-                return self.mentions[:, idx].any(axis=1)
+                return self.distinct_mentions[:, idx].any(axis=1)[self.answer]
         raise KeyError(net_key)
 
     def net_first(self, net_key: str) -> np.ndarray:
@@ -121,16 +133,20 @@ def code_text(frame: CodeFrame, text: str) -> tuple[int, list[int]]:
 
 
 def code_answers(frame: CodeFrame, verbatims: np.ndarray | pd.Series) -> CodedAnswers:
-    """Code a column of verbatims with ``frame``."""
-    values = pd.Series(verbatims, dtype=object).fillna("")
-    codes, uniques = pd.factorize(values, sort=False)
+    """Code a column of verbatims with ``frame``: each distinct verbatim once, then every respondent by it.
+
+    Missing cells (None, NaN) are blank. A pandas string column is factorized as it is
+    (no Python string per respondent is made).
+    """
+    values = verbatims if isinstance(verbatims, pd.Series) else pd.Series(verbatims, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # missing: code -1
     k = len(frame.categories)
-    first_u = np.empty(len(uniques), dtype=np.int64)
-    mentions_u = np.zeros((len(uniques), k), dtype=bool)
+    # one row per distinct verbatim and a last one for missing cells (blank), which code -1 picks
+    first_u = np.full(len(uniques) + 1, BLANK, dtype=np.int64)
+    mentions_u = np.zeros((len(uniques) + 1, k), dtype=bool)
     for i, text in enumerate(uniques):
         first, mentioned = code_text(frame, str(text))
         first_u[i] = first
         mentions_u[i, mentioned] = True
-    if len(uniques) == 0:
-        return CodedAnswers(frame, np.full(len(values), BLANK, dtype=np.int64), np.zeros((len(values), k), dtype=bool))
-    return CodedAnswers(frame, first_u[codes], mentions_u[codes])
+    answer = np.where(codes < 0, len(uniques), codes)  # missing: the last row
+    return CodedAnswers(frame, first_u[answer], answer, mentions_u)

@@ -17,6 +17,11 @@ size of the wave. The per-cell totals over the whole wave are computed once per
 design (:attr:`SurveyDesign.cell_totals`), the design-weight sums only for
 post-stratification (raking does not use them), and columns of a multi-column
 estimate are summed one at a time, so no n × K temporaries are made.
+
+Several estimates over the same respondents share one :class:`Domain` (positions,
+cells and weights taken once), and every measure that is a function of one coded
+answer (shares of bands, a mean score, a top-box share) comes from one
+:class:`CodeSums`: a single pass giving the sums per cell and code.
 """
 
 from __future__ import annotations
@@ -88,6 +93,23 @@ class SurveyDesign:
     @property
     def n(self) -> int:
         return len(self.weights)
+
+    @cached_property
+    def weights_squared(self) -> np.ndarray:
+        """w² per respondent, computed once per design."""
+        return self.weights * self.weights
+
+    @cached_property
+    def _cell_bases(self) -> dict[tuple[int, int], np.ndarray]:
+        return {}
+
+    def cell_base(self, width: int, low: int) -> np.ndarray:
+        """``cell × width − low`` per respondent (int64), the start of its cell's bins when codes ``low…`` are
+        counted per cell; kept per (width, low), as the items of a question share them."""
+        key = (width, low)
+        if key not in self._cell_bases:
+            self._cell_bases[key] = self.calibration.cell * width - low
+        return self._cell_bases[key]
 
     @cached_property
     def cell_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -176,61 +198,157 @@ def _domain_index(domain: np.ndarray) -> np.ndarray | slice:
     return slice(None) if domain.all() else np.flatnonzero(domain)
 
 
-def estimate_shares(design: SurveyDesign, codes: np.ndarray, n_categories: int, domain: np.ndarray) -> Estimates:
+class Domain:
+    """The respondents of one domain of a design, with what every estimate over them needs, taken once.
+
+    Estimates over the same respondents (a mean and a top-box share of one item, say) can
+    share one ``Domain`` instead of each taking the positions, cells, weights and per-cell
+    bases from the whole wave again; the results are the same as with the boolean mask.
+    """
+
+    def __init__(self, design: SurveyDesign, domain: np.ndarray):
+        cal = design.calibration
+        self.design = design
+        self.at = _domain_index(domain)
+        self.cell = cal.cell[self.at]
+        self.w = design.weights[self.at]
+        self.w2 = self.w * self.w
+        self.d = cal.design_weights[self.at] if cal.method != "rake" else None
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """The domain's values of a per-respondent array."""
+        return values[self.at] if isinstance(self.at, np.ndarray) else values
+
+    @cached_property
+    def by_cell(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """(respondents, Σw, Σw², Σ design weight or None) per calibration cell over the domain."""
+        cells = self.design.calibration.n_cells
+
+        def total(weights: np.ndarray | None) -> np.ndarray:
+            return np.bincount(self.cell, weights=weights, minlength=cells).astype(float)
+
+        return total(None), total(self.w), total(self.w2), None if self.d is None else total(self.d)
+
+
+def _as_domain(design: SurveyDesign, domain: np.ndarray | Domain) -> Domain:
+    if isinstance(domain, Domain):
+        if domain.design is not design:
+            raise ValueError("the domain belongs to another design")
+        return domain
+    return Domain(design, domain)
+
+
+DENSE = 0.5  # a CodeSums over more than this share of the respondents counts everybody (see there)
+
+
+class CodeSums:
+    """Respondents, Σw, Σw² (and Σ design weight) per calibration cell and code, over one domain.
+
+    ``codes`` holds each respondent's code ``low..low+n_codes-1`` (valid wherever ``domain``
+    is true), such as the answer to one question; codes nobody in the domain gave only add
+    zeros. One pass over the domain gives every share of sets of codes and every mean of a
+    function of the code, each then in O(cells × codes): the distribution, mean, top box and
+    agreement of a rating, the bands and score of an NPS question. :meth:`shares` of single codes are
+    exactly :func:`estimate_shares`; sums over several codes (bands, means) equal the
+    per-respondent estimators to rounding (about 1e-15 relative), as they are added per
+    code and then across codes rather than respondent by respondent.
+    """
+
+    def __init__(self, design: SurveyDesign, codes: np.ndarray, n_codes: int, domain: np.ndarray | Domain, low: int = 0):
+        self.design = design
+        self.n_codes = n_codes
+        cal = design.calibration
+        cells = cal.n_cells
+        codes = np.asarray(codes)
+        if not isinstance(domain, Domain) and np.asarray(domain).dtype == bool and np.count_nonzero(domain) > DENSE * len(domain):
+            # most respondents: rather than taking the domain's cells, codes and weights, count everybody and
+            # send those outside the domain to an extra code that is then dropped (same sums, same order)
+            width = n_codes + 1
+            idx = design.cell_base(width, low) + np.where(domain, codes, np.int64(low + n_codes))
+            weights, squares, design_weights = design.weights, design.weights_squared, cal.design_weights
+        else:
+            dom = _as_domain(design, domain)
+            width = n_codes
+            idx = dom.cell * width + dom.take(codes).astype(np.int64)
+            if low:
+                idx -= low
+            weights, squares, design_weights = dom.w, dom.w2, dom.d
+        size = cells * width
+
+        def total(w: np.ndarray | None) -> np.ndarray:
+            return np.bincount(idx, weights=w, minlength=size).reshape(cells, width)[:, :n_codes]
+
+        self.count = total(None).astype(float)
+        self.w = total(weights)
+        self.w2 = total(squares)
+        self.d = total(design_weights) if cal.method != "rake" else None
+
+    def shares(self, category: np.ndarray | None = None, n_categories: int | None = None) -> Estimates:
+        """Share of each category, ``category[code]`` giving the category of each code (-1: not in the base).
+
+        Without ``category`` each code is its own category and the result is that of
+        :func:`estimate_shares` on the same codes and domain, bit for bit; so is a category
+        of a single code (the other codes add exact zeros).
+        """
+        if category is None:
+            cnt, sw, sw2, sd = self.count, self.w, self.w2, self.d
+        else:
+            category = np.asarray(category)
+            member = np.flatnonzero((category >= 0) & (category < n_categories))
+            onehot = np.zeros((self.n_codes, n_categories))
+            onehot[member, category[member]] = 1.0
+            cnt, sw, sw2 = self.count @ onehot, self.w @ onehot, self.w2 @ onehot
+            sd = None if self.d is None else self.d @ onehot
+        sums = _CellSums(cnt, sw, sw2, sw2, sd, cnt.sum(axis=1), sw.sum(axis=1), sw2.sum(axis=1),
+                         None if sd is None else sd.sum(axis=1))
+        return _finish(self.design, sums)
+
+    def means(self, values: np.ndarray, base: np.ndarray | None = None) -> Estimates:
+        """Mean of ``values[code]`` (codes × K, or codes) over the respondents whose code is in ``base`` (default all).
+
+        The values of the codes in ``base`` must be finite (a code nobody gave still multiplies zeros).
+        """
+        y = np.asarray(values, dtype=float)
+        if y.ndim == 1:
+            y = y[:, None]
+        keep = np.arange(self.n_codes) if base is None else np.flatnonzero(base)
+        y = y[keep]
+        cnt, sw, sw2 = self.count[:, keep], self.w[:, keep], self.w2[:, keep]
+        sd = None if self.d is None else self.d[:, keep]
+        sums = _CellSums(cnt @ y, sw @ y, sw2 @ y, sw2 @ (y * y), None if sd is None else sd @ y,
+                         cnt.sum(axis=1), sw.sum(axis=1), sw2.sum(axis=1), None if sd is None else sd.sum(axis=1))
+        return _finish(self.design, sums)
+
+
+def estimate_shares(design: SurveyDesign, codes: np.ndarray, n_categories: int, domain: np.ndarray | Domain) -> Estimates:
     """Weighted share of each category ``0..n_categories-1`` of ``codes`` within ``domain``.
 
     ``codes`` must be valid (0..K-1) wherever ``domain`` is true. Shares are
     proportions; SEs are R's linearization after calibration.
     """
-    cal = design.calibration
-    w = design.weights
-    cells = cal.n_cells
-    at = _domain_index(domain)
-    idx = cal.cell[at] * n_categories + np.asarray(codes)[at].astype(np.int64)
-    wd = w[at]
-    size = cells * n_categories
-    cnt = np.bincount(idx, minlength=size).reshape(cells, n_categories).astype(float)
-    sw = np.bincount(idx, weights=wd, minlength=size).reshape(cells, n_categories)
-    sw2 = np.bincount(idx, weights=wd * wd, minlength=size).reshape(cells, n_categories)
-    sd = None
-    if cal.method != "rake":
-        sd = np.bincount(idx, weights=cal.design_weights[at], minlength=size).reshape(cells, n_categories)
-    sums = _CellSums(cnt, sw, sw2, sw2, sd, cnt.sum(axis=1), sw.sum(axis=1), sw2.sum(axis=1),
-                     None if sd is None else sd.sum(axis=1))
-    return _finish(design, sums)
+    return CodeSums(design, codes, n_categories, domain).shares()
 
 
-def estimate_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray) -> Estimates:
+def estimate_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray | Domain) -> Estimates:
     """Weighted mean of ``values`` (n × K, or n) within ``domain``, with linearized SEs."""
-    cal = design.calibration
-    w = design.weights
-    cells = cal.n_cells
+    cells = design.calibration.n_cells
+    dom = _as_domain(design, domain)
     y = np.asarray(values, dtype=float)
     if y.ndim == 1:
         y = y[:, None]
-    at = _domain_index(domain)
-    cell = cal.cell[at]
-    wd = w[at]
-    w2d = wd * wd
-    dd = cal.design_weights[at] if cal.method != "rake" else None
     k = y.shape[1]
-
-    def by_cell(weights: np.ndarray | None) -> np.ndarray:
-        return np.bincount(cell, weights=weights, minlength=cells).astype(float)
-
     count_y, w_y, w2_y, w2_y2 = (np.empty((cells, k)) for _ in range(4))
-    d_y = np.empty((cells, k)) if dd is not None else None
+    d_y = np.empty((cells, k)) if dom.d is not None else None
     for j in range(k):  # one column at a time: the same sums, in the same order, as on the whole n × K matrix
-        yj = y[at, j] if isinstance(at, np.ndarray) else y[:, j]
-        count_y[:, j] = np.bincount(cell, weights=yj, minlength=cells)
-        w_y[:, j] = np.bincount(cell, weights=yj * wd, minlength=cells)
-        w2_y[:, j] = np.bincount(cell, weights=yj * w2d, minlength=cells)
-        w2_y2[:, j] = np.bincount(cell, weights=yj * yj * w2d, minlength=cells)
+        yj = dom.take(y[:, j])
+        count_y[:, j] = np.bincount(dom.cell, weights=yj, minlength=cells)
+        w_y[:, j] = np.bincount(dom.cell, weights=yj * dom.w, minlength=cells)
+        w2_y[:, j] = np.bincount(dom.cell, weights=yj * dom.w2, minlength=cells)
+        w2_y2[:, j] = np.bincount(dom.cell, weights=yj * yj * dom.w2, minlength=cells)
         if d_y is not None:
-            d_y[:, j] = np.bincount(cell, weights=yj * dd, minlength=cells)
-    sums = _CellSums(count_y, w_y, w2_y, w2_y2, d_y, by_cell(None), by_cell(wd), by_cell(w2d),
-                     None if dd is None else by_cell(dd))
-    return _finish(design, sums)
+            d_y[:, j] = np.bincount(dom.cell, weights=yj * dom.d, minlength=cells)
+    n_d, w_d, w2_d, d_d = dom.by_cell
+    return _finish(design, _CellSums(count_y, w_y, w2_y, w2_y2, d_y, n_d, w_d, w2_d, d_d))
 
 
 def difference_test(value_a: float, se_a: float, value_b: float, se_b: float) -> tuple[float, float]:

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 MISSING = -1
 SUFFIXES = (".csv", ".parquet", ".sav", ".xlsx")
 _YEAR = re.compile(r"^(19|20)\d\d$")
+# the dtype pandas gives a column of Python str: its string dtype (pandas ≥ 3) or object (pandas 2)
+_TEXT_DTYPE = pd.Series(np.array(["x"], dtype=object)).dtype
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,10 @@ def _read_other(path: Path, wave: int) -> _Raw:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
+            # one column at a time, each freed from Arrow as it is converted: the file is never held twice
             table = pq.read_table(path)
-            frame = table.to_pandas()
+            frame = table.to_pandas(split_blocks=True, self_destruct=True)
+            del table
             return _Raw(frame, 1, "record", {}, [])
         if suffix == ".sav":
             import pyreadstat
@@ -214,10 +218,30 @@ def read_raw(path: Path, wave: int) -> _Raw:
 # --------------------------------------------------------------------------- validation helpers
 
 
+def _is_text(series: pd.Series) -> bool:
+    """True if every cell is text or missing: pandas' string dtype, or object holding only ``str``.
+
+    Such a column can be worked on per distinct value (``pd.factorize``) with the same result
+    as per cell; a mixed object column (Excel: 1, 1.0 and True hash alike) cannot.
+    """
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+
+
+def _distinct(series: pd.Series) -> tuple[np.ndarray, list]:
+    """(position of each cell's value in the list of distinct values, or -1 where missing; that list)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
 def _blank(series: pd.Series) -> np.ndarray:
     """True where a cell is empty (NaN, None or whitespace-only text)."""
     if series.dtype.kind in "fiub":
         return series.isna().to_numpy()
+    if isinstance(series.dtype, pd.StringDtype):  # stripped by Arrow, which strips what str.strip() strips
+        empty = (series.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+        return series.isna().to_numpy() | empty
     values = series.astype(object)
     isna = pd.isna(values).to_numpy()
     text = values.where(~isna, "").astype(str).str.strip()
@@ -232,11 +256,22 @@ def _as_codes(series: pd.Series, blank: np.ndarray) -> tuple[np.ndarray, np.ndar
         values = series.to_numpy(dtype=float)
         bad = ~np.isnan(values) & (values != np.round(values))
         return values, bad
-    text = series.astype(object).where(~blank, None)
-    numeric = pd.to_numeric(text.map(lambda v: str(v).strip().replace(",", ".") if v is not None else None), errors="coerce")
-    values = numeric.to_numpy(dtype=float)
+    if _is_text(series):  # parse each distinct text once
+        codes, uniques = _distinct(series)
+        parsed = _parse_numbers(uniques)
+        values = np.append(parsed, np.nan)[codes]  # code -1 (missing) takes the appended NaN
+        values[blank] = np.nan
+    else:
+        text = series.astype(object).where(~blank, None)
+        values = _parse_numbers(text.tolist())
     bad = (~blank & np.isnan(values)) | (~np.isnan(values) & (values != np.round(values)))
     return values, bad
+
+
+def _parse_numbers(cells: list) -> np.ndarray:
+    """Numbers in ``cells`` (decimal comma allowed, surrounding blanks ignored); NaN for None and non-numbers."""
+    text = pd.Series([str(v).strip().replace(",", ".") if v is not None else None for v in cells], dtype=object)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
 
 
 class _Checker:
@@ -264,14 +299,29 @@ class _Checker:
 
 
 def _closed_column(check: _Checker, column: str, series: pd.Series, question: Question, codebook: Codebook) -> np.ndarray:
-    blank = _blank(series)
-    values, unparseable = _as_codes(series, blank)
     allowed = question.valid_codes()
     dk_ok = question.dont_know != "none" and question.type != "multi"
     if dk_ok:
         allowed = allowed | {codebook.dont_know_code}
-    present = ~np.isnan(values)
-    bad = unparseable | (present & ~np.isin(np.where(present, values, 0), sorted(allowed)))
+    present = unparseable = None  # None: every cell present / parseable
+    if series.dtype.kind in "iu":
+        values = series.to_numpy()
+    elif series.dtype.kind == "f":
+        values = series.to_numpy()
+        present = ~np.isnan(values)
+    else:
+        values, unparseable = _as_codes(series, _blank(series))
+        present = ~np.isnan(values)
+    # Every present cell must be one of the codes: stored as int16 (blank: MISSING), a cell is valid if the
+    # int16 round-trips to its value (no fraction, nothing out of int16's range) and the code is listed.
+    with np.errstate(invalid="ignore"):  # a float out of int16's range: caught by the round trip
+        codes = (values if present is None else np.where(present, values, MISSING)).astype(np.int16)
+    listed = np.zeros(1 << 16, dtype=bool)  # indexed by the int16's bits
+    listed[np.array([c for c in allowed if -(1 << 15) <= c < 1 << 15], dtype=np.int16).view(np.uint16)] = True
+    valid = listed[codes.view(np.uint16)] & (codes == values)
+    bad = ~valid if present is None else present & ~valid
+    if unparseable is not None:
+        bad |= unparseable
     if bad.any():
         shown = series.astype(object)[bad].tolist()
         if question.scale is not None:
@@ -287,9 +337,7 @@ def _closed_column(check: _Checker, column: str, series: pd.Series, question: Qu
             f"{int(bad.sum())} out-of-range value(s) {distinct_preview(shown)} in {check.rows(bad)}; "
             f"question {question.id!r} expects {expected}, or a blank cell if not asked",
         )
-    out = np.full(len(series), MISSING, dtype=np.int16)
-    out[present] = values[present].astype(np.int16)
-    return out
+    return codes
 
 
 def _category_column(
@@ -313,18 +361,17 @@ def _category_column(
                 code_key = str(int(code)) if isinstance(code, float) and code.is_integer() else str(code)
                 lookup[code_key.lower()] = lookup[key]
     blank = _blank(series)
-    raw = series.astype(object)
 
     def norm(v: object) -> str:
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
         return str(v).strip().lower()
 
-    uniques = pd.unique(raw[~blank])
-    mapping = {u: lookup.get(norm(u), -2) for u in uniques}
-    positions = np.full(len(series), -1, dtype=np.int16)
-    if len(uniques):
-        positions[~blank] = raw[~blank].map(mapping).to_numpy(dtype=np.int16)
+    # each distinct value is looked up once (values equal in Python, such as 1 and 1.0, share a lookup)
+    codes, uniques = _distinct(series)
+    at = np.array([lookup.get(norm(u), -2) for u in uniques] + [-1], dtype=np.int16)
+    positions = at[codes]  # code -1 (missing) takes the appended -1
+    positions[blank] = -1
     bad = positions == -2
     return positions, bad
 
@@ -417,9 +464,10 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
             demo.respondent_id,
             f"{int(ids_blank.sum())} empty respondent id(s) in {check.rows(ids_blank)}; every row needs a unique id",
         ))
-    ids = frame[demo.respondent_id].astype(object).map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
-    ids_arr = ids.to_numpy(dtype=object)
-    dup = ids.duplicated(keep=False).to_numpy() & ~ids_blank
+    ids_arr = _respondent_ids(frame[demo.respondent_id])
+    # whole-number ids are compared as numbers (the same ids as their text, and faster)
+    id_keys = frame[demo.respondent_id] if frame[demo.respondent_id].dtype.kind in "iu" else pd.Series(ids_arr)
+    dup = id_keys.duplicated(keep=False).to_numpy() & ~ids_blank
     if dup.any():
         repeated = pd.unique(ids_arr[dup])
         guard(_raise, check.fail(
@@ -498,7 +546,10 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
     if demo.design_weight_column in frame.columns:
         series = frame[demo.design_weight_column]
         blank = _blank(series)
-        values = pd.to_numeric(series.astype(object).where(~blank, None), errors="coerce").to_numpy(dtype=float)
+        if series.dtype.kind in "fiu":  # already numbers (Parquet, SPSS): no Python object per cell
+            values = series.to_numpy(dtype=float)
+        else:
+            values = pd.to_numeric(series.astype(object).where(~blank, None), errors="coerce").to_numpy(dtype=float)
         bad = blank | np.isnan(values) | (values <= 0) | ~np.isfinite(values)
         if bad.any():
             guard(_raise, check.fail(
@@ -534,10 +585,7 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
             continue
         for column in present:
             if question.type == "open":
-                series = frame[column]
-                blank = _blank(series)
-                text = series.astype(object).where(~blank, "").map(lambda v: str(v).strip())
-                out[column] = text.to_numpy(dtype=object)
+                out[column] = _open_text(frame[column])
             else:
                 values = guard(_closed_column, check, column, frame[column], question, codebook)
                 if values is None:  # listed in problems; its codes are unknown
@@ -565,6 +613,35 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
     return Wave(year=year, path=path, sha256=file_sha256(path), frame=result, warnings=tuple(warnings), excluded=excluded)
 
 
+def _respondent_ids(series: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Respondent ids as text: whole-number floats without ".0", text stripped of surrounding blanks."""
+    text = None
+    if not series.hasnans:
+        if series.dtype.kind in "iu":
+            text = series.astype(str)
+        elif series.dtype.kind == "f":
+            values = series.to_numpy()
+            if np.all(values == np.floor(values)) and np.all(np.abs(values) < 2**62):
+                text = pd.Series(values.astype(np.int64)).astype(str)
+        elif series.dtype == _TEXT_DTYPE and isinstance(series.dtype, pd.StringDtype):
+            text = series.str.strip()  # Arrow strips exactly what str.strip() strips
+    if text is not None:
+        return text.array
+    # a missing id becomes "nan" here; such a file fails on its blank ids anyway
+    ids = series.astype(object).map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
+    return ids.to_numpy(dtype=object)
+
+
+def _open_text(series: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """An open answer column as stripped text, ``""`` where blank (NaN, None or whitespace only)."""
+    if _is_text(series):  # strip each distinct text once
+        codes, uniques = _distinct(series)
+        stripped = pd.Series(np.array([u.strip() for u in uniques] + [""], dtype=object))  # the dtype a frame infers
+        return stripped.array.take(np.where(codes < 0, len(uniques), codes))  # code -1 (missing) takes the ""
+    blank = _blank(series)
+    return series.astype(object).where(~blank, "").map(lambda v: str(v).strip()).to_numpy(dtype=object)
+
+
 def _raise(exc: DataError) -> None:
     raise exc
 
@@ -589,8 +666,11 @@ def _routing_warnings(frame: pd.DataFrame, codebook: Codebook, year: int, path: 
         not_routed = ~routed_mask(frame, q)
         answered = np.zeros(len(frame), dtype=bool)
         for col in q.columns:
-            values = frame[col].to_numpy()
-            answered |= (values != "") if values.dtype == object else (values != MISSING)
+            series = frame[col]
+            if series.dtype.kind in "iu":
+                answered |= series.to_numpy() != MISSING
+            else:  # open text ("" where blank), compared without making a Python str per cell
+                answered |= (series != "").to_numpy(dtype=bool, na_value=True)
         stray = not_routed & answered
         if stray.any():
             notes.append(

@@ -7,10 +7,10 @@ import pandas as pd
 
 from pipeline.coding import DONT_KNOW, UNCODED
 from pipeline.config import MetricRequest, Question
-from pipeline.design import estimate_means, estimate_shares
+from pipeline.design import CodeSums, Domain, estimate_means
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import Cell, MetricContext, build_rows, cells
+from pipeline.metrics.common import Cell, MetricContext, PerDesign, build_rows, cells, columns_matrix
 
 UNCODED_KEY = "uncoded"
 DONT_KNOW_KEY = "dont_know"
@@ -48,33 +48,48 @@ def coded_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     dk_label = ctx.project.codebook.dont_know_label.get(ctx.lang)
     uncoded_label = {"sv": "Ej kodbart svar", "en": "Uncoded answer"}[ctx.lang]
 
-    def measure(design, group_mask):
+    def prepare(design):  # the same for every group
         coded = ctx.coded(question, design)
         frame = coded.frame
-        keys = coded.keys
-        labels = [c.label.get(ctx.lang) for c in frame.categories]
-        ok = (coded.first != -3) & ctx.routed(design, question) & group_mask
-        out: list[Cell] = []
-        k = len(keys)
+        k = len(coded.keys)
+        ok = (coded.first != -3) & ctx.routed(design, question)
         if mode == "first":
-            idx = np.where(coded.first >= 0, coded.first, np.where(coded.first == UNCODED, k, k + 1))
-            est = estimate_shares(design, idx, k + 2, ok)
-            out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "first", "percent")
+            answers = np.where(coded.first >= 0, coded.first, np.where(coded.first == UNCODED, k, k + 1))
         else:
-            matrix = np.concatenate(
-                [coded.mentions, (coded.first == UNCODED)[:, None], (coded.first == DONT_KNOW)[:, None]], axis=1
-            ).astype(float)
-            est = estimate_means(design, matrix, ok)
-            out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "any", "percent")
+            answers = columns_matrix([coded.mentioned(j) for j in range(k)]
+                                     + [coded.first == UNCODED, coded.first == DONT_KNOW])
+        net_matrix = None
         if nets:
             known = {n.key: n for n in frame.nets}
             missing = [n for n in nets if n not in known]
             if missing:
                 raise ConfigError(f"deck.yaml: code frame {frame.key} has no net {missing}; nets are {sorted(known)}")
-            matrix = np.stack(
-                [(coded.net_first(n) if mode == "first" else coded.net_mentions(n)).astype(float) for n in nets], axis=1
-            )
-            est = estimate_means(design, matrix, ok)
+            if mode == "first":  # per first-mention code (categories, uncoded, don't know): is it in the net?
+                net_matrix = np.stack([np.isin(np.arange(k + 2), [coded.keys.index(m) for m in known[n].members]) for n in nets],
+                                      axis=1).astype(float)
+            else:
+                net_matrix = columns_matrix([coded.net_mentions(n) for n in nets])
+        return coded, ok, answers, net_matrix
+
+    prepared = PerDesign(prepare)
+
+    def measure(design, group_mask):
+        coded, ok, answers, net_matrix = prepared(design)
+        frame = coded.frame
+        keys = coded.keys
+        labels = [c.label.get(ctx.lang) for c in frame.categories]
+        domain = Domain(design, ok & group_mask)
+        out: list[Cell] = []
+        k = len(keys)
+        if mode == "first":
+            sums = CodeSums(design, answers, k + 2, domain)  # one pass: the shares and every net's share
+            out = cells(sums.shares(), keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "first", "percent")
+        else:
+            est = estimate_means(design, answers, domain)
+            out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "any", "percent")
+        if nets:
+            known = {n.key: n for n in frame.nets}
+            est = sums.means(net_matrix) if mode == "first" else estimate_means(design, net_matrix, domain)
             out += cells(est, nets, [known[n].label.get(ctx.lang) for n in nets], mode, "percent")
         keep = set(keys) | set(nets)
         if wanted is not None:

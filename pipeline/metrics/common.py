@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,7 +110,10 @@ class MetricContext:
         key = (question.id, design.year)
         if key not in self._coded:
             frame = self.project.codeframes[question.frame_for(design.year)]
-            self._coded[key] = code_answers(frame, self.column(design, question.id))
+            if question.id not in design.frame:
+                raise ConfigError(f"wave {design.year}: column {question.id!r} is not in the wave file")
+            # the column as it is (pandas' string dtype): coded per distinct verbatim without a str per respondent
+            self._coded[key] = code_answers(frame, design.frame[question.id])
         return self._coded[key]
 
     def routed(self, design: SurveyDesign, question: Question) -> np.ndarray:
@@ -154,6 +158,52 @@ class MetricContext:
                 mask = values == int(group.key)
             self._masks[key] = mask
         return self._masks[key]
+
+
+# ------------------------------------------------------------------ the part of a measure shared by its groups
+
+
+class PerDesign:
+    """``fn(design)`` memoised for the design last asked about.
+
+    A measure is called once per wave and group (:func:`build_rows` goes through the
+    groups of one wave before the next wave), and most of its work (the item's
+    answered and routed respondents, its indicators, codes) does not depend on the
+    group: compute that once per wave with ``PerDesign(prepare)(design)`` and only the
+    group's domain per call. One wave is kept at a time, so a million-respondent wave's
+    arrays are not held for every wave.
+    """
+
+    def __init__(self, fn: Callable[[SurveyDesign], Any]):
+        self.fn = fn
+        self.design: SurveyDesign | None = None
+        self.value: Any = None
+
+    def __call__(self, design: SurveyDesign) -> Any:
+        if self.design is not design:
+            self.value, self.design = None, None  # free the previous wave's arrays first
+            self.value, self.design = self.fn(design), design
+        return self.value
+
+
+def code_range(values: np.ndarray) -> np.ndarray:
+    """Every code from the smallest to the largest in a closed answer column (blank, -1, included).
+
+    A :class:`~pipeline.design.CodeSums` over the column with ``low=codes[0]`` takes one pass over
+    the respondents; every measure that is a function of the answer (bands, scores, indicators)
+    is then worked out per code.
+    """
+    if len(values) == 0:
+        return np.zeros(1, dtype=np.int64)
+    return np.arange(int(values.min()), int(values.max()) + 1)
+
+
+def columns_matrix(columns: list[np.ndarray]) -> np.ndarray:
+    """n × K float matrix of the columns, column-major, so that each estimate column is read contiguously."""
+    out = np.empty((len(columns[0]) if columns else 0, len(columns)), order="F")
+    for j, c in enumerate(columns):
+        out[:, j] = c
+    return out
 
 
 # ------------------------------------------------------------------ cells from estimates

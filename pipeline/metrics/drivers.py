@@ -9,7 +9,8 @@ from pipeline.config import MetricRequest
 from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import Cell, MetricContext, answered, build_rows
+from pipeline.metrics.common import Cell, MetricContext, PerDesign, answered, build_rows, columns_matrix
+
 
 def weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     """Weighted Pearson correlation of ``x`` and ``y``."""
@@ -18,6 +19,73 @@ def weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     cov = (w * (x - mx) * (y - my)).sum()
     vx, vy = (w * (x - mx) ** 2).sum(), (w * (y - my) ** 2).sum()
     return float(cov / np.sqrt(vx * vy)) if vx > 0 and vy > 0 else float("nan")
+
+
+CHUNK = 1 << 17  # respondents per block of the correlation sums: K × CHUNK matrices, not K × n
+VARIANCE_FLOOR = 1e-12  # relative to Σwx²: below it the one-pass variance is rounding noise
+
+
+def correlations(
+    xs: list[np.ndarray], ok: list[np.ndarray], y: np.ndarray, y_ok: np.ndarray, base: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted correlations of each item with ``y`` and of every pair of items, on pairwise-complete respondents.
+
+    ``r_xy[j]`` is :func:`weighted_corr` of item j and y over ``ok[j] & y_ok``; ``r_xx[a, b]`` that of
+    items a and b over ``ok[a] & ok[b] & base`` (1 on the diagonal). Rather than slicing the respondents
+    for each of the K + K(K−1)/2 pairs, the weighted sums Σw, Σwx, Σwx², Σwxy over every pair's respondents
+    come from a few K × K matrix products of 0/1 masks and (shifted) values, in blocks of respondents.
+    The values are shifted by each item's rounded weighted mean, which leaves the correlations unchanged
+    and keeps the one-pass sums free of cancellation; a variance within rounding of zero counts as zero
+    (an item constant on a pair's respondents has no correlation, NaN, as in :func:`weighted_corr`).
+    The results equal the pairwise ones to rounding (about 1e-14 relative).
+    """
+    k = len(xs)
+    n = len(w)
+    shift = np.zeros(k)
+    for j in range(k):
+        m = ok[j] & (base | y_ok)
+        sw = float(w[m].sum())
+        shift[j] = np.round(float((w[m] * xs[j][m]).sum()) / sw) if sw > 0 else 0.0
+    m = y_ok
+    sw = float(w[m].sum())
+    y_shift = np.round(float((w[m] * y[m]).sum()) / sw) if sw > 0 else 0.0
+    # per item j: sums over ok[j] & y_ok of w, wx, wx², wy, wy², wxy
+    vy = np.zeros((6, k))
+    # per pair (a, b): sums over ok[a] & ok[b] & base of w, w x_a, w x_a², w x_a x_b
+    s, sx, sxx, sxy = (np.zeros((k, k)) for _ in range(4))
+    for start in range(0, n, CHUNK):
+        part = slice(start, min(start + CHUNK, n))
+        mask = np.empty((k, part.stop - start))
+        xv = np.empty_like(mask)
+        for j in range(k):
+            mask[j] = ok[j][part]
+            xv[j] = np.where(ok[j][part], xs[j][part] - shift[j], 0.0)
+        x2 = xv * xv
+        wb = np.where(base[part], w[part], 0.0)
+        wy = np.where(y_ok[part], w[part], 0.0)
+        yc = np.where(y_ok[part], y[part] - y_shift, 0.0)
+        vy += np.stack([mask @ wy, xv @ wy, x2 @ wy, mask @ (wy * yc), mask @ (wy * yc * yc), xv @ (wy * yc)])
+        mw, xw = mask * wb, xv * wb
+        s += mw @ mask.T
+        sx += xw @ mask.T
+        sxx += (x2 * wb) @ mask.T
+        sxy += xw @ xv.T
+
+    def corr(total, sum_a, sum_b, sum_aa, sum_bb, sum_ab):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sum_ab - sum_a * sum_b / total
+            var_a = sum_aa - sum_a * sum_a / total
+            var_b = sum_bb - sum_b * sum_b / total
+            # a variance within rounding of zero is zero: the item is constant on these respondents
+            good = (total > 0) & (var_a > VARIANCE_FLOOR * sum_aa) & (var_b > VARIANCE_FLOOR * sum_bb)
+            return np.where(good, cov / np.sqrt(np.where(good, var_a * var_b, 1.0)), np.nan)
+
+    sw_, sx_, sxx_, sy_, syy_, sxy_ = vy
+    r_xy = corr(sw_, sx_, sy_, sxx_, syy_, sxy_)
+    # sx[a, b] sums x_a over the pair's respondents, sx.T[a, b] = sx[b, a] sums x_b
+    r_xx = corr(s, sx, sx.T, sxx, sxx.T, sxy)
+    upper = np.triu(r_xx, 1)
+    return r_xy, upper + upper.T + np.eye(k)
 
 
 def relative_weights(r_xx: np.ndarray, r_xy: np.ndarray) -> tuple[np.ndarray, float]:
@@ -56,36 +124,40 @@ def drivers_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     labels = [question.item(i).label(ctx.lang) for i in items]
     dk = ctx.project.codebook.dont_know_code
 
+    def prepare(design):  # the same for every group
+        y = ctx.column(design, target.id).astype(float)
+        y_ok = answered(y.astype(int)) & (y != dk) & ctx.routed(design, target)
+        xs = [ctx.column(design, i) for i in items]
+        base = answered(xs[0]) & ctx.routed(design, question)
+        ok = [answered(x) & (x != dk) for x in xs]
+        agreed = columns_matrix([(x >= agree[0]) & (x <= agree[1]) for x in xs])
+        return y, y_ok, xs, base, ok, agreed
+
+    prepared = PerDesign(prepare)
+
     def measure(design, group_mask):
         w = design.weights
-        y = ctx.column(design, target.id).astype(float)
-        y_ok = answered(y.astype(int)) & (y != dk) & ctx.routed(design, target) & group_mask
-        xs = [ctx.column(design, i) for i in items]
-        base = answered(xs[0]) & ctx.routed(design, question) & group_mask
-        cols = [x.astype(float) for x in xs]
-        ok = [answered(x) & (x != dk) for x in xs]
+        y, y_ok, xs, base, ok, agreed = prepared(design)
+        y_ok = y_ok & group_mask
+        base = base & group_mask
+        r_xy, r_xx = correlations(xs, ok, y, y_ok, base, w)
         k = len(items)
-        r_xy = np.array([weighted_corr(cols[j][ok[j] & y_ok], y[ok[j] & y_ok], w[ok[j] & y_ok]) for j in range(k)])
-        r_xx = np.eye(k)
-        for a in range(k):
-            for b in range(a + 1, k):
-                both = ok[a] & ok[b] & base
-                r_xx[a, b] = r_xx[b, a] = weighted_corr(cols[a][both], cols[b][both], w[both])
         raw, r2 = relative_weights(r_xx, r_xy)
         share = raw / r2 * 100 if r2 > 0 else np.full(k, np.nan)
-        agree_est = estimate_means(design, np.stack([((x >= agree[0]) & (x <= agree[1])).astype(float) for x in xs], axis=1), base)
+        agree_est = estimate_means(design, agreed, base)
         perf = agree_est.value * 100
         imp = share if importance == "relative_weight" else r_xy
         hi_imp, hi_perf = imp >= np.nanmean(imp), perf >= np.nanmean(perf)
         quadrant = np.where(hi_imp & hi_perf, 1, np.where(hi_imp, 2, np.where(hi_perf, 3, 4)))
         n_pairs = int(y_ok.sum())
+        w_pairs = float(w[y_ok].sum())
         out: list[Cell] = []
         for j, (item, label) in enumerate(zip(items, labels)):
             out.append(Cell(item, label, "agree", perf[j], agree_est.se[j] * 100, agree_est.n, agree_est.weighted_n, agree_est.effective_n, "percent"))
-            out.append(Cell(item, label, "correlation", r_xy[j], np.nan, n_pairs, float(w[y_ok].sum()), np.nan, "coefficient"))
-            out.append(Cell(item, label, "relative_weight", share[j], np.nan, n_pairs, float(w[y_ok].sum()), np.nan, "percent"))
+            out.append(Cell(item, label, "correlation", r_xy[j], np.nan, n_pairs, w_pairs, np.nan, "coefficient"))
+            out.append(Cell(item, label, "relative_weight", share[j], np.nan, n_pairs, w_pairs, np.nan, "percent"))
             out.append(Cell(item, ctx.text(f"quadrant_{int(quadrant[j])}"), "quadrant", float(quadrant[j]), np.nan, n_pairs, np.nan, np.nan, "coefficient"))
-        out.append(Cell("r2", "R²", "r2", r2, np.nan, n_pairs, float(w[y_ok].sum()), np.nan, "coefficient"))
+        out.append(Cell("r2", "R²", "r2", r2, np.nan, n_pairs, w_pairs, np.nan, "coefficient"))
         return out
 
     groups = ctx.groups(request)

@@ -9,7 +9,7 @@ from pipeline.config import MetricRequest
 from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, build_rows, cells
+from pipeline.metrics.common import MetricContext, PerDesign, build_rows, cells
 from pipeline.metrics.single import items_of
 
 
@@ -30,13 +30,21 @@ def index_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     items = items_of(question, request)
     label = request.options.get("label", {}).get(ctx.lang, question.text.get(ctx.lang))
 
+    def prepare(design):  # the same for every group
+        counted = np.zeros(design.n, dtype=np.int64)
+        hit = np.zeros(design.n, dtype=np.int64)
+        for i in items:  # one item at a time: no n × items temporaries
+            values = ctx.column(design, i)
+            valid = values >= 0
+            counted += valid
+            hit += np.isin(values, codes) & valid
+        share = np.where(counted > 0, hit / np.maximum(counted, 1), 0.0)
+        return share, (counted > 0) & ctx.routed(design, question)
+
+    prepared = PerDesign(prepare)
+
     def measure(design, group_mask):
-        values = np.stack([ctx.column(design, i) for i in items], axis=1)
-        valid = values >= 0
-        hits = np.isin(values, codes) & valid
-        counted = valid.sum(axis=1)
-        ok = (counted > 0) & ctx.routed(design, question) & group_mask
-        share = np.where(counted > 0, hits.sum(axis=1) / np.maximum(counted, 1), 0.0)
-        return cells(estimate_means(design, share, ok), ["index"], [label], "index", "percent")
+        share, base = prepared(design)
+        return cells(estimate_means(design, share, base & group_mask), ["index"], [label], "index", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)

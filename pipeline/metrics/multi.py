@@ -9,7 +9,7 @@ from pipeline.config import MetricRequest
 from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, build_rows, cells
+from pipeline.metrics.common import MetricContext, PerDesign, build_rows, cells, columns_matrix
 from pipeline.metrics.single import items_of
 
 
@@ -23,12 +23,18 @@ def multi_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     labels = [question.item(i).label(ctx.lang) for i in items]
     every = [i.id for i in question.items]
 
+    def prepare(design):  # the same for every group
+        matrix = columns_matrix([ctx.column(design, i) > 0 for i in items])  # 1.0 mentioned, else 0.0
+        any_answer = np.zeros(design.n, dtype=bool)
+        for i in every:
+            any_answer |= ctx.column(design, i) >= 0
+        return matrix, any_answer & ctx.routed(design, question)
+
+    prepared = PerDesign(prepare)
+
     def measure(design, group_mask):
-        matrix = np.stack([ctx.column(design, i) for i in items], axis=1).astype(float)
-        any_answer = np.stack([ctx.column(design, i) for i in every], axis=1) >= 0
-        ok = any_answer.any(axis=1) & ctx.routed(design, question) & group_mask
-        matrix = np.where(matrix > 0, 1.0, 0.0)
-        est = estimate_means(design, matrix, ok)
+        matrix, base = prepared(design)
+        est = estimate_means(design, matrix, base & group_mask)
         return cells(est, items, labels, "share", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)

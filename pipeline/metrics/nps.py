@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import MetricRequest
-from pipeline.design import estimate_means, estimate_shares
+from pipeline.design import CodeSums
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, answered, build_rows, cells
+from pipeline.metrics.common import MetricContext, PerDesign, answered, build_rows, cells, code_range
 
 BAND_KEYS = ["detractors", "passives", "promoters"]
 BAND_LABELS = {
@@ -44,17 +44,26 @@ def nps_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     distribution = bool(request.options.get("distribution", False))
     dk = ctx.project.codebook.dont_know_code
 
-    def measure(design, group_mask):
+    def prepare(design):  # the same for every group
         values = ctx.column(design, question.id)
-        ok = answered(values) & (values != dk) & ctx.routed(design, question) & group_mask
-        score = nps_score(values, bands)
-        ok &= ~np.isnan(score)
-        band_idx = np.where(np.isnan(score), 0, score + 1).astype(np.int64)
-        out = cells(estimate_shares(design, band_idx, 3, ok), BAND_KEYS, BAND_LABELS[ctx.lang], "share", "percent")
-        out += cells(estimate_means(design, np.nan_to_num(score), ok), ["nps"], ["NPS"], "nps", "points")
+        ok = answered(values) & (values != dk) & ctx.routed(design, question)
+        ok &= ~np.isnan(nps_score(values, bands))
+        return values, ok, code_range(values)
+
+    prepared = PerDesign(prepare)
+
+    def measure(design, group_mask):
+        values, ok, codes = prepared(design)
+        # one pass over the group's respondents: sums per cell and answer code, every measure from them
+        sums = CodeSums(design, values, len(codes), ok & group_mask, low=codes[0])
+        score = nps_score(codes, bands)
+        scored = ~np.isnan(score)  # the other codes are not in the domain
+        band = np.where(scored, np.nan_to_num(score) + 1, -1).astype(np.int64)
+        out = cells(sums.shares(band, 3), BAND_KEYS, BAND_LABELS[ctx.lang], "share", "percent")
+        out += cells(sums.means(np.nan_to_num(score), scored), ["nps"], ["NPS"], "nps", "points")
         if distribution:
-            idx = np.where(ok, values - points[0], 0).astype(np.int64)
-            out += cells(estimate_shares(design, idx, len(points), ok), [str(p) for p in points], [str(p) for p in points], "distribution", "percent")
+            point = np.where(scored, codes - points[0], -1)
+            out += cells(sums.shares(point, len(points)), [str(p) for p in points], [str(p) for p in points], "distribution", "percent")
         return out
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)

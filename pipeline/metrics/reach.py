@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import MetricRequest
-from pipeline.design import estimate_means
+from pipeline.design import CodeSums
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, answered, build_rows, cells
+from pipeline.metrics.common import MetricContext, PerDesign, answered, build_rows, cells, code_range
 
 
 @register("reach")
@@ -27,10 +27,17 @@ def reach_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     labels = [c.text(ctx.lang) for c in question.categories]
     dk = ctx.project.codebook.dont_know_code
 
-    def measure(design, group_mask):
+    def prepare(design):  # the same for every group
         values = ctx.column(design, question.id)
-        ok = answered(values) & (values != dk) & ctx.routed(design, question) & group_mask
-        matrix = np.stack([(values >= c) & ok for c in codes], axis=1).astype(float)
-        return cells(estimate_means(design, matrix, ok), [str(c) for c in codes], labels, "reach", "percent")
+        ok = answered(values) & (values != dk) & ctx.routed(design, question)
+        return values, ok, code_range(values)
+
+    prepared = PerDesign(prepare)
+
+    def measure(design, group_mask):
+        values, ok, answers = prepared(design)
+        sums = CodeSums(design, values, len(answers), ok & group_mask, low=answers[0])
+        reached = np.stack([answers >= c for c in codes], axis=1).astype(float)  # per answer code and category
+        return cells(sums.means(reached), [str(c) for c in codes], labels, "reach", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)

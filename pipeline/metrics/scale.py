@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import MetricRequest, Question, Scale
-from pipeline.design import estimate_means, estimate_shares
+from pipeline.design import CodeSums
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import Cell, MetricContext, answered, build_rows, cells
+from pipeline.metrics.common import Cell, MetricContext, PerDesign, answered, build_rows, cells, code_range
 from pipeline.metrics.single import items_of
 
 
@@ -63,24 +63,28 @@ def scale_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     frames = []
     for item in items_of(question, request):
 
-        def measure(design, group_mask, item=item):
+        def prepare(design, item=item):  # the same for every group
             values = ctx.column(design, item)
-            asked = answered(values) & ctx.routed(design, question) & group_mask
-            base = asked if keep_dk else asked & (values != dk)
-            rated = asked & (values != dk)
+            return values, answered(values) & ctx.routed(design, question), code_range(values)
+
+        def measure(design, group_mask, prepared=PerDesign(prepare)):
+            values, asked, codes = prepared(design)
+            # one pass over the group's respondents: sums per cell and answer code, every measure from them
+            sums = CodeSums(design, values, len(codes), asked & group_mask, low=codes[0])
+            rated = codes != dk
+            base = np.ones(len(codes), dtype=bool) if keep_dk else rated
             out: list[Cell] = []
             if "distribution" in measures:
-                idx = lookup[np.where(base, values, 0)]
-                est = estimate_shares(design, idx, len(band_keys), base & (idx >= 0))
-                out += cells(est, band_keys, band_labels, "share", "percent")
+                band = np.where(base & (codes >= 0), lookup[np.clip(codes, 0, len(lookup) - 1)], -1)
+                out += cells(sums.shares(band, len(band_keys)), band_keys, band_labels, "share", "percent")
             if "mean" in measures:
-                est = estimate_means(design, values.astype(float), rated)
-                out += cells(est, ["mean"], [ctx.text("mean")], "mean", "scale")
+                out += cells(sums.means(codes.astype(float), rated), ["mean"], [ctx.text("mean")], "mean", "scale")
+            done = {}  # top box and agreement are often the same codes: estimated once
             for name, (lo, hi) in (("top_box", top), ("agree", agree)):
                 if name in measures:
-                    indicator = ((values >= lo) & (values <= hi)).astype(float)
-                    est = estimate_means(design, indicator, base)
-                    out += cells(est, [name], [f"{lo}-{hi}"], name, "percent")
+                    if (lo, hi) not in done:
+                        done[(lo, hi)] = sums.means(((codes >= lo) & (codes <= hi)).astype(float), base)
+                    out += cells(done[(lo, hi)], [name], [f"{lo}-{hi}"], name, "percent")
             return out
 
         frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request), ctx.groups(request), measure))

@@ -9,7 +9,7 @@ from pipeline.config import MetricRequest, Question
 from pipeline.design import estimate_shares
 from pipeline.errors import ConfigError
 from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, answered, build_rows, cells
+from pipeline.metrics.common import MetricContext, PerDesign, answered, build_rows, cells
 
 
 def category_codes(ctx: MetricContext, question: Question, dont_know: str) -> tuple[list[int], list[str], list[str]]:
@@ -51,13 +51,17 @@ def share_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     frames = []
     for item in items_of(question, request):
 
-        def measure(design, group_mask, item=item):
+        def prepare(design, item=item):  # the same for every group
             values = ctx.column(design, item)
-            ok = answered(values) & ctx.routed(design, question) & group_mask
+            ok = answered(values) & ctx.routed(design, question)
             if policy == "exclude":
                 ok &= values != dk
             idx = lookup[np.where(ok, values, 0)]
-            est = estimate_shares(design, idx, len(codes), ok & (idx >= 0))
+            return idx, ok & (idx >= 0)
+
+        def measure(design, group_mask, prepared=PerDesign(prepare)):
+            idx, valid = prepared(design)
+            est = estimate_shares(design, idx, len(codes), valid & group_mask)
             out = cells(est, keys, labels, "share", "percent")
             if wanted is not None:
                 out = [c for c in out if c.category in {str(w) for w in wanted}]

@@ -33,8 +33,7 @@ from pipeline.errors import DataError, did_you_mean, distinct_preview, preview
 log = logging.getLogger(__name__)
 
 MISSING = -1
-SUFFIXES = (".csv", ".parquet", ".sav", ".xlsx")
-_YEAR = re.compile(r"^(19|20)\d\d$")
+from pipeline.wavefiles import SUFFIXES, discover_waves  # noqa: F401 - re-exported
 # the dtype pandas gives a column of Python str: its string dtype (pandas ≥ 3) or object (pandas 2)
 _TEXT_DTYPE = pd.Series(np.array(["x"], dtype=object)).dtype
 
@@ -61,32 +60,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def discover_waves(waves_dir: Path) -> dict[int, Path]:
-    """Return ``{year: path}`` for the wave files in ``waves_dir``.
-
-    Files whose stem is not a year are ignored (a README may sit there); two
-    files for the same year, or a year file with an unknown extension, are errors.
-    """
-    waves_dir = Path(waves_dir)
-    if not waves_dir.is_dir():
-        raise DataError(f"{waves_dir}: data folder not found; put one file per wave (e.g. 2022.csv) there or pass --data DIR")
-    found: dict[int, Path] = {}
-    for path in sorted(waves_dir.iterdir()):
-        if path.name.startswith(".") or not _YEAR.match(path.stem):
-            continue
-        if path.suffix.lower() not in SUFFIXES:
-            raise DataError(
-                f"{path}: unknown file type {path.suffix!r}; a wave file must be one of {', '.join(SUFFIXES)}"
-            )
-        year = int(path.stem)
-        if year in found:
-            raise DataError(f"{waves_dir}: two files for wave {year} ({found[year].name}, {path.name}); keep one")
-        found[year] = path
-    if not found:
-        raise DataError(f"{waves_dir}: no wave files found; expected files named by year such as 2022.csv")
-    return found
 
 
 # --------------------------------------------------------------------------- reading
@@ -298,7 +271,10 @@ class _Checker:
         return DataError(f"{where}: {message}")
 
 
-def _closed_column(check: _Checker, column: str, series: pd.Series, question: Question, codebook: Codebook) -> np.ndarray:
+def _closed_column(
+    check: _Checker, column: str, series: pd.Series, question: Question, codebook: Codebook, out: np.ndarray | None = None
+) -> np.ndarray:
+    """The column's answer codes as int16 (MISSING where blank), written into ``out`` if given."""
     allowed = question.valid_codes()
     dk_ok = question.dont_know != "none" and question.type != "multi"
     if dk_ok:
@@ -314,8 +290,9 @@ def _closed_column(check: _Checker, column: str, series: pd.Series, question: Qu
         present = ~np.isnan(values)
     # Every present cell must be one of the codes: stored as int16 (blank: MISSING), a cell is valid if the
     # int16 round-trips to its value (no fraction, nothing out of int16's range) and the code is listed.
+    codes = np.empty(len(series), dtype=np.int16) if out is None else out
     with np.errstate(invalid="ignore"):  # a float out of int16's range: caught by the round trip
-        codes = (values if present is None else np.where(present, values, MISSING)).astype(np.int16)
+        np.copyto(codes, values if present is None else np.where(present, values, MISSING), casting="unsafe")
     listed = np.zeros(1 << 16, dtype=bool)  # indexed by the int16's bits
     listed[np.array([c for c in allowed if -(1 << 15) <= c < 1 << 15], dtype=np.int16).view(np.uint16)] = True
     valid = listed[codes.view(np.uint16)] & (codes == values)
@@ -567,6 +544,7 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
     failed: set[str] = set()  # columns whose problems were collected (validate); routing on them is not checked
     claimed = known | {c for q in codebook.questions for c in q.columns}
     unclaimed = [c for c in frame.columns if c not in claimed]  # where a misspelt column name would be
+    block = _ClosedBlock(codebook, year, frame, set(out))
     for question in codebook.questions:
         asked = question.asked(year)
         present = [c for c in question.columns if c in frame.columns]
@@ -587,11 +565,11 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
             if question.type == "open":
                 out[column] = _open_text(frame[column])
             else:
-                values = guard(_closed_column, check, column, frame[column], question, codebook)
+                values = guard(_closed_column, check, column, frame[column], question, codebook, block.row(column))
                 if values is None:  # listed in problems; its codes are unknown
                     failed.add(column)
                     values = np.full(len(frame), MISSING, dtype=np.int16)
-                out[column] = values
+                out[column] = block.keep(column, values)
 
     extra = [c for c in frame.columns if c not in known]
     if extra:
@@ -600,7 +578,7 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
             "add them to config/codebook.yaml if they should be reported"
         )
 
-    result = pd.DataFrame(out)
+    result = block.frame(out)
     warnings.extend(_routing_warnings(result, codebook, year, path, failed))
     excluded = int(drop.sum())
     if excluded:
@@ -611,6 +589,54 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
     for w in warnings:
         log.warning(w)
     return Wave(year=year, path=path, sha256=file_sha256(path), frame=result, warnings=tuple(warnings), excluded=excluded)
+
+
+class _ClosedBlock:
+    """The int16 answer codes of a wave's closed questions in one (columns × respondents) array.
+
+    ``pd.DataFrame`` of a dict of 80-odd million-row columns stacks them into a new block
+    (another copy of them all, freshly paged in: 160 MB for a million respondents);
+    written here row by row as each column is checked, the array becomes the frame's
+    block as it is. Used when every closed column's name is its own (no clash with an
+    open question or a demographic column); otherwise the frame is built from the dict.
+    """
+
+    _IN_BLOCK = object()  # placeholder in the dict of columns: the values are in the block
+
+    def __init__(self, codebook: Codebook, year: int, frame: pd.DataFrame, taken: set[str]):
+        rows: dict[str, int] = {}
+        other = set(taken)
+        for question in codebook.asked_in(year):  # the closed columns the loop in load_wave keeps, in its order
+            if not all(c in frame.columns for c in question.columns):
+                continue
+            for column in question.columns:
+                if question.type == "open":
+                    other.add(column)
+                else:
+                    rows.setdefault(column, len(rows))
+        self.rows = rows if rows and not (other & set(rows)) else {}
+        self.codes = np.empty((len(self.rows), len(frame)), dtype=np.int16)
+
+    def row(self, column: str) -> np.ndarray | None:
+        """Where to write a closed column's codes (None: not in the block)."""
+        return self.codes[self.rows[column]] if column in self.rows else None
+
+    def keep(self, column: str, codes: np.ndarray) -> object:
+        """Store a closed column's codes (unless written into its row already); return what goes into the dict of columns."""
+        if column not in self.rows:
+            return codes
+        row = self.codes[self.rows[column]]
+        if not np.may_share_memory(codes, row):  # not written in place (a column whose problems were collected)
+            row[:] = codes
+        return self._IN_BLOCK
+
+    def frame(self, columns: dict[str, object]) -> pd.DataFrame:
+        """The wave frame of ``columns`` (in their order), the closed codes taken from the block."""
+        if not self.rows:
+            return pd.DataFrame(columns)
+        rest = pd.DataFrame({k: v for k, v in columns.items() if v is not self._IN_BLOCK})
+        closed = pd.DataFrame(self.codes.T, columns=list(self.rows), copy=False)
+        return pd.concat([rest, closed], axis=1)[list(columns)]
 
 
 def _respondent_ids(series: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:

@@ -204,7 +204,7 @@ def run_report(
         clock = now
 
     from pipeline.config import load_project
-    from pipeline.load import discover_waves
+    from pipeline.wavefiles import discover_waves
     from pipeline.outputs import ensure_writable, safe_name
 
     project = load_project(config_dir)

@@ -1,0 +1,37 @@
+"""Finding the wave files in a data folder (no pandas: the up-to-date check of a rerun needs only this)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline.errors import DataError
+
+SUFFIXES = (".csv", ".parquet", ".sav", ".xlsx")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def discover_waves(waves_dir: Path) -> dict[int, Path]:
+    """Return ``{year: path}`` for the wave files in ``waves_dir``.
+
+    Files whose stem is not a year are ignored (a README may sit there); two
+    files for the same year, or a year file with an unknown extension, are errors.
+    """
+    waves_dir = Path(waves_dir)
+    if not waves_dir.is_dir():
+        raise DataError(f"{waves_dir}: data folder not found; put one file per wave (e.g. 2022.csv) there or pass --data DIR")
+    found: dict[int, Path] = {}
+    for path in sorted(waves_dir.iterdir()):
+        if path.name.startswith(".") or not _YEAR.match(path.stem):
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            raise DataError(
+                f"{path}: unknown file type {path.suffix!r}; a wave file must be one of {', '.join(SUFFIXES)}"
+            )
+        year = int(path.stem)
+        if year in found:
+            raise DataError(f"{waves_dir}: two files for wave {year} ({found[year].name}, {path.name}); keep one")
+        found[year] = path
+    if not found:
+        raise DataError(f"{waves_dir}: no wave files found; expected files named by year such as 2022.csv")
+    return found

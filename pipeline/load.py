@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -660,6 +659,8 @@ def _respondent_ids(series: pd.Series) -> np.ndarray | pd.api.extensions.Extensi
 
 def _open_text(series: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """An open answer column as stripped text, ``""`` where blank (NaN, None or whitespace only)."""
+    if series.dtype == _TEXT_DTYPE and isinstance(series.dtype, pd.StringDtype):
+        return series.fillna("").str.strip().array  # in Arrow, which strips exactly what str.strip() strips
     if _is_text(series):  # strip each distinct text once
         codes, uniques = _distinct(series)
         stripped = pd.Series(np.array([u.strip() for u in uniques] + [""], dtype=object))  # the dtype a frame infers

@@ -60,7 +60,7 @@ def run(out_dir: Path, sizes: list[tuple[float, float]], jobs: int) -> dict[str,
     t0 = time.perf_counter()
     todo = [(i, w, h, str(out_dir / f"chart-{i:02d}.png")) for i, (w, h) in enumerate(sizes)]
     workers = max(1, min(jobs, len(todo)))
-    if workers > 1 and len(todo) >= 4:  # the report's rule (pipeline/report.py render_charts)
+    if workers > 1 and len(todo) >= 4:  # the report's rule (pipeline/report.py ChartRenderer)
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 

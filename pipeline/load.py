@@ -18,7 +18,6 @@ Anything that does not fit the data format (``docs/data-format.md``) raises
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from pipeline.errors import DataError, did_you_mean, distinct_preview, preview
 log = logging.getLogger(__name__)
 
 MISSING = -1
-from pipeline.wavefiles import SUFFIXES, discover_waves  # noqa: F401 - re-exported
+from pipeline.wavefiles import SUFFIXES, discover_waves, file_sha256  # noqa: F401 - re-exported
 # the dtype pandas gives a column of Python str: its string dtype (pandas ≥ 3) or object (pandas 2)
 _TEXT_DTYPE = pd.Series(np.array(["x"], dtype=object)).dtype
 
@@ -51,14 +50,6 @@ class Wave:
     @property
     def n(self) -> int:
         return len(self.frame)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- reading
@@ -389,7 +380,9 @@ def _age_groups(check: _Checker, frame: pd.DataFrame, codebook: Codebook, raw: _
 # --------------------------------------------------------------------------- main entry
 
 
-def load_wave(project: Project, year: int, path: Path, problems: list[str] | None = None) -> Wave:
+def load_wave(
+    project: Project, year: int, path: Path, problems: list[str] | None = None, sha256: str | None = None
+) -> Wave:
     """Read and validate the wave file ``path`` for ``year`` into a :class:`Wave`.
 
     With ``problems`` given, column-level problems are appended to it (and the
@@ -587,7 +580,7 @@ def load_wave(project: Project, year: int, path: Path, problems: list[str] | Non
             raise check.fail(None, "no respondents left after excluding rows with missing sex/age")
     for w in warnings:
         log.warning(w)
-    return Wave(year=year, path=path, sha256=file_sha256(path), frame=result, warnings=tuple(warnings), excluded=excluded)
+    return Wave(year=year, path=path, sha256=sha256 or file_sha256(path), frame=result, warnings=tuple(warnings), excluded=excluded)
 
 
 class _ClosedBlock:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import DataError, OutputError
+from pipeline.wavefiles import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,6 @@ def code_hash() -> str:
     for path in sorted(root.rglob("*.py")):
         h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
     return h.hexdigest()
 
 
@@ -169,20 +162,6 @@ class ChartRenderer:
             Path(part).unlink(missing_ok=True)
 
 
-def render_charts(
-    specs: dict[str, object], cache_dir: Path, jobs: int, progress: Progress | None = None, salt: str = ""
-) -> tuple[dict[str, Path], int]:
-    """Render specs not yet in the cache; return (key → cached PNG, rendered count)."""
-    renderer = ChartRenderer(cache_dir, jobs, salt, expected=len(specs))
-    try:
-        for key, spec in specs.items():
-            renderer.submit(key, spec)
-        return renderer.finish(progress)
-    except BaseException:
-        renderer.abandon()
-        raise
-
-
 def run_report(
     config_dir: Path,
     data_dir: Path | None = None,
@@ -217,14 +196,14 @@ def run_report(
     name = safe_name(project.survey.report.name.format(wave=report_wave) + ("" if lang == "sv" else f"-{lang}"))
     template = project.path(project.deck.template)
     used = {y: p for y, p in sorted(available.items()) if y <= report_wave}
-    inputs = {str(p): _file_hash(p) for p in used.values()}
+    inputs = {str(p): file_sha256(p) for p in used.values()}
     code = code_hash()
     key_material = json.dumps(
         {
             # file names and contents, not how the folder was spelled (data/waves vs /abs/data/waves)
             "inputs": {Path(k).name: v for k, v in inputs.items()},
             "config": project.files_hash,
-            "template": _file_hash(template) if template.is_file() else "missing",
+            "template": file_sha256(template) if template.is_file() else "missing",
             "code": code,
             "lang": lang,
             "wave": report_wave,
@@ -264,7 +243,7 @@ def run_report(
         for i, (year, path) in enumerate(used.items()):
             if progress:
                 progress("load", i, len(used))
-            waves[year] = load_wave(project, year, path)
+            waves[year] = load_wave(project, year, path, sha256=inputs[str(path)])  # hashed once, for the key
         lap("load")
         designs = {}
         for i, (year, w) in enumerate(waves.items()):
@@ -313,7 +292,7 @@ def run_report(
             "slides": len(pres.slides),
             "inputs": [{"file": str(p), "sha256": inputs[str(p)], "wave": y, "rows": waves[y].n, "excluded": waves[y].excluded} for y, p in used.items()],
             "config_sha256": project.files_hash,
-            "template": {"file": str(template), "sha256": _file_hash(template)},
+            "template": {"file": str(template), "sha256": file_sha256(template)},
             "packages": package_versions(),
             "weighting": {str(y): _diag_dict(d.diagnostics) for y, d in designs.items()},
             "warnings": warnings,
@@ -323,8 +302,8 @@ def run_report(
         manifest_tmp = outputs.file(paths["manifest"].name)
         # output hashes are of the files as they will be after the commit
         manifest["outputs"] = {
-            paths["deck"].name: _file_hash(deck_tmp),
-            paths["tables"].name: _file_hash(tables_tmp),
+            paths["deck"].name: file_sha256(deck_tmp),
+            paths["tables"].name: file_sha256(tables_tmp),
         }
         manifest_tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         outputs.commit()
@@ -360,7 +339,7 @@ def _up_to_date(paths: dict[str, Path], input_key: str) -> dict | None:
         return None
     for file_name, digest in manifest.get("outputs", {}).items():
         target = paths["manifest"].parent / file_name
-        if not target.is_file() or _file_hash(target) != digest:
+        if not target.is_file() or file_sha256(target) != digest:
             return None
     return manifest
 

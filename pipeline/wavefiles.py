@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -35,3 +36,12 @@ def discover_waves(waves_dir: Path) -> dict[int, Path]:
     if not found:
         raise DataError(f"{waves_dir}: no wave files found; expected files named by year such as 2022.csv")
     return found
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

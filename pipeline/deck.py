@@ -14,6 +14,8 @@ with fixed timestamps, so the same content gives the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from pptx import Presentation as open_pptx
 from pptx.util import Emu, Pt
 
 from pipeline.errors import TemplateError
-from pipeline.outputs import normalize_zip
+from pipeline.outputs import normalize_zip, zip_entry
 from pipeline.slides import ChartAreas, Presentation, SlideContent
 
 FIXED_TIME = datetime(2023, 1, 1)
@@ -118,13 +120,19 @@ def _fit(text: str, limits: list[tuple[int, float]], default: float | None) -> f
 
 
 class DeckWriter:
-    """Writes one deck from a :class:`Presentation` and its rendered chart images."""
+    """Writes one deck from a :class:`Presentation` and its rendered chart images.
+
+    Slides are added with their texts and notes first (``add``), while the charts may
+    still be drawing; ``write`` then places the chart images and saves the file.
+    """
 
     def __init__(self, template: Path, layout_names: dict[str, str]):
         self.template = template
         self.prs = open_template(template)
         self.layouts = _layouts(self.prs, layout_names, template)
         self.ids = {role: _placeholder_ids(layout) for role, layout in self.layouts.items()}
+        # (slide, shape name, chart key, alt text, area) of each chart, placed by ``write``
+        self._pictures: list[tuple[object, str, str, str, tuple[int, int, int, int] | None]] = []
 
     def _ph(self, slide, role: str, name: str):  # noqa: ANN001, ANN202
         idx = self.ids[role].get(name)
@@ -142,13 +150,14 @@ class DeckWriter:
         left, top, width, height = (Emu(int(v * EMU_PER_INCH)) for v in fallback)
         return slide.shapes.add_textbox(left, top, width, height)
 
-    def _picture(self, slide, role: str, name: str, image: Path, alt: str, box: tuple[int, int, int, int]) -> None:  # noqa: ANN001
+    def _picture(self, slide, name: str, image: Path, alt: str, box: tuple[int, int, int, int]) -> None:  # noqa: ANN001
         pic = slide.shapes.add_picture(str(image), Emu(box[0]), Emu(box[1]), Emu(box[2]), Emu(box[3]))
         pic.name = name
         pic._element.nvPicPr.cNvPr.set("descr", alt)
         pic._element.nvPicPr.cNvPr.set("title", name)
 
-    def add(self, content: SlideContent, images: dict[str, Path]) -> None:
+    def add(self, content: SlideContent) -> None:
+        """Add one slide with its texts and notes; its charts are placed by :meth:`write`."""
         role = content.layout
         layout = self.layouts[role]
         slide = self.prs.slides.add_slide(layout)
@@ -175,14 +184,11 @@ class DeckWriter:
                     box = (box[0], box[1], comment_box[0] + comment_box[2] - box[0], box[3])
                     self._drop(slide, role, "Commentary")
                 chart = content.charts[0]
-                image = images[chart.key]
-                self._picture(slide, role, "Chart", image, chart.alt, self._fit_box(box, image))
+                self._pictures.append((slide, "Chart", chart.key, chart.alt, box))
                 self._drop(slide, role, "Chart")
             else:
                 for i, chart in enumerate(content.charts, start=1):
-                    box = _layout_box(layout, f"Chart {i}")
-                    image = images[chart.key]
-                    self._picture(slide, role, f"Chart {i}", image, chart.alt, self._fit_box(box, image))
+                    self._pictures.append((slide, f"Chart {i}", chart.key, chart.alt, _layout_box(layout, f"Chart {i}")))
                     self._drop(slide, role, f"Chart {i}")
             self._fill(slide, role, "Footnote", content.footnote, _fit(content.footnote, [(420, 7.5), (300, 8.0)], None))
         if content.notes:
@@ -217,6 +223,14 @@ class DeckWriter:
             if ph.has_text_frame and not ph.text_frame.text.strip():
                 ph._element.getparent().remove(ph._element)
 
+    def write(self, images: dict[str, Path], path: Path, title: str, lang: str) -> None:
+        """Place each chart's image (``images``: chart key → PNG) in its area and save the deck to ``path``."""
+        for slide, name, key, alt, box in self._pictures:
+            image = images[key]
+            self._picture(slide, name, image, alt, self._fit_box(box, image))
+        self._pictures.clear()
+        self.save(path, title, lang)
+
     def save(self, path: Path, title: str, lang: str) -> None:
         props = self.prs.core_properties
         props.title = title
@@ -227,13 +241,43 @@ class DeckWriter:
         props.modified = FIXED_TIME
         props.last_printed = FIXED_TIME
         props.revision = 1
-        self.prs.save(str(path))
-        normalize_zip(path)
+        with _reproducible_members() as direct:
+            self.prs.save(str(path))
+        if not direct:
+            normalize_zip(path)
+
+
+@contextmanager
+def _reproducible_members() -> Iterator[bool]:
+    """While saving, have python-pptx write each zip member in its reproducible form (``zip_entry``).
+
+    That is what ``normalize_zip`` makes of the saved file, in one pass instead of
+    writing, reading and rewriting it, and without deflating the chart PNGs twice.
+    Yields False (the caller normalizes afterwards) if python-pptx's zip writer is
+    not the one this was written against.
+    """
+    try:
+        from pptx.opc.serialized import _ZipPkgWriter
+
+        original = _ZipPkgWriter.write
+        assert hasattr(_ZipPkgWriter, "_zipf")
+    except (ImportError, AttributeError, AssertionError):
+        yield False
+        return
+
+    def write(self, pack_uri, blob: bytes) -> None:  # noqa: ANN001 - pptx PackURI
+        self._zipf.writestr(*zip_entry(pack_uri.membername, blob))
+
+    _ZipPkgWriter.write = write
+    try:
+        yield True
+    finally:
+        _ZipPkgWriter.write = original
 
 
 def write_deck(pres: Presentation, template: Path, layout_names: dict[str, str], images: dict[str, Path], path: Path, title: str) -> None:
     """Write the whole deck to ``path`` (the caller renames it into place)."""
     writer = DeckWriter(template, layout_names)
     for content in pres.slides:
-        writer.add(content, images)
-    writer.save(path, title, pres.lang)
+        writer.add(content)
+    writer.write(images, path, title, pres.lang)

@@ -23,21 +23,26 @@ ZIP_TIME = (2023, 1, 1, 0, 0, 0)
 _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
+def zip_entry(name: str, data: bytes) -> tuple[zipfile.ZipInfo, bytes]:
+    """The reproducible form of one zip member: fixed time and mode, images stored, no save date."""
+    fixed = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    # images are compressed already: storing them saves the time of deflating them again
+    stored = name.lower().endswith((".png", ".jpg", ".jpeg"))
+    fixed.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    fixed.external_attr = 0o644 << 16
+    if name == "docProps/core.xml":  # writers stamp the save time here
+        data = _CORE_DATES.sub(rb"\g<1>2023-01-01T00:00:00Z\g<2>", data)
+    return fixed, data
+
+
 def normalize_zip(path: Path) -> None:
     """Rewrite a zip (pptx/xlsx) with fixed entry timestamps so identical content gives identical bytes."""
     with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
     tmp = path.with_name(path.name + ".norm")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            # images are compressed already: storing them saves the time of deflating them again
-            stored = info.filename.lower().endswith((".png", ".jpg", ".jpeg"))
-            fixed.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            if info.filename == "docProps/core.xml":  # writers stamp the save time here
-                data = _CORE_DATES.sub(rb"\g<1>2023-01-01T00:00:00Z\g<2>", data)
-            dst.writestr(fixed, data)
+        for name, data in entries:
+            dst.writestr(*zip_entry(name, data))
     tmp.replace(path)
 
 

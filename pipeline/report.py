@@ -268,6 +268,11 @@ def run_report(
         tables_tmp = outputs.file(paths["tables"].name)
         write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
         lap("tables")
+        # … and so are the slides' texts and notes; the images are placed once drawn
+        writer = deck_stage.DeckWriter(template, project.deck.layouts)
+        for content in pres.slides:
+            writer.add(content)
+        lap("slides")
         images, rendered = renderer.finish(progress)
         specs = {c.key: c.spec for s in pres.slides for c in s.charts}
         lap("charts")
@@ -275,7 +280,7 @@ def run_report(
         title = f"{project.survey.survey.name.get(lang)} {report_wave}"
         if progress:
             progress("deck", 0, len(pres.slides))
-        deck_stage.write_deck(pres, template, project.deck.layouts, images, deck_tmp, title)
+        writer.write(images, deck_tmp, title, lang)
         lap("deck")
         charts_tmp = outputs.directory(paths["charts"].name)
         for s in pres.slides:

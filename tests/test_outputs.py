@@ -55,14 +55,14 @@ def test_failure_while_writing_the_deck_leaves_no_partial_files(previous, monkey
     data, out, before = previous
     from pipeline import deck as deck_stage
 
-    real = deck_stage.write_deck
+    real = deck_stage.DeckWriter.save
 
-    def broken(pres, template, layouts, images, path, title):  # noqa: ANN001
-        real(pres, template, layouts, images, path, title)  # the temporary deck is complete …
+    def broken(self, path, title, lang):  # noqa: ANN001
+        real(self, path, title, lang)  # the temporary deck is complete …
         path.write_bytes(path.read_bytes()[:1000])  # … then cut short
         raise failure("disk went away")
 
-    monkeypatch.setattr(deck_stage, "write_deck", broken)
+    monkeypatch.setattr(deck_stage.DeckWriter, "save", broken)
     # force: do the whole run although the inputs are unchanged
     with pytest.raises((failure, PipelineError)):
         run_report(CONFIG, data, out_dir=out, force=True, jobs=2)

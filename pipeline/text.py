@@ -36,13 +36,15 @@ class TableView:
     def __init__(self, name: str, table: pd.DataFrame, wave: int):
         self._name, self._table, self._wave = name, table, wave
         self._text: dict[str, Any] = {}  # column → its values as text (computed once per view)
+        self._records: list[dict] | None = None  # the rows as dicts (made once per view)
 
     def _as_text(self, key: str) -> Any:
         if key not in self._text:
             self._text[key] = self._table[key].astype(str).to_numpy()
         return self._text[key]
 
-    def _match(self, filters: dict[str, Any]) -> pd.DataFrame:
+    def _match(self, filters: dict[str, Any]) -> list[dict]:
+        """The rows (in table order) matching ``filters`` and the defaults."""
         t = self._table
         defaults: dict[str, Any] = {"wave": self._wave}
         if "group" not in filters and "group_var" not in filters:
@@ -59,40 +61,62 @@ class TableView:
                 mask &= self._as_text(key) == str(value)
             else:
                 mask &= (t[key] == value).to_numpy(dtype=bool, na_value=False)
-        return t[mask]
+        if self._records is None:
+            self._records = t.to_dict("records")
+        return [self._records[i] for i in np.flatnonzero(mask)]
+
+    @staticmethod
+    def _first_measure(found: list[dict]) -> list[dict]:
+        """Only the rows of the first row's measure, when the matches mix measures."""
+        measures = {r["measure"] for r in found if not _missing(r["measure"])}
+        if len(measures) > 1:
+            first = found[0]["measure"]
+            return [r for r in found if r["measure"] == first]
+        return found
 
     def rows(self, **filters: Any) -> list[dict]:
-        return [dict(r) for _, r in self._match(filters).iterrows()]
+        return [dict(r) for r in self._match(filters)]
 
     def row(self, **filters: Any) -> dict:
         found = self._match(filters)
-        if "measure" not in filters and len(found) > 1 and found["measure"].nunique() > 1:
-            found = found[found["measure"] == found["measure"].iloc[0]]
+        if "measure" not in filters and len(found) > 1:
+            found = self._first_measure(found)
         if len(found) != 1:
             raise TemplateError(
                 f"metric {self._name!r}: {len(found)} rows match {filters} (with group=total, wave={self._wave} unless given); "
                 "add filters so exactly one row matches"
             )
-        return dict(found.iloc[0])
+        return dict(found[0])
 
     def get(self, **filters: Any) -> float:
         return float(self.row(**filters)["value"])
 
     def top(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
         """The ``n`` rows with the highest ``by`` (value, change …) among the matches."""
-        found = self._match(filters)
-        if "measure" not in filters and found["measure"].nunique() > 1:
-            found = found[found["measure"] == found["measure"].iloc[0]]
-        found = found[~found["category"].astype(str).isin(["uncoded", "dont_know", "99"])]
-        return [dict(r) for _, r in found.sort_values(by, ascending=False, kind="stable").head(n).iterrows()]
+        return self._ranked(n, by, filters, highest=True)
 
     def bottom(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
         """The ``n`` rows with the lowest ``by`` among the matches."""
+        return self._ranked(n, by, filters, highest=False)
+
+    def _ranked(self, n: int, by: str, filters: dict[str, Any], highest: bool) -> list[dict]:
+        """Matches without uncoded/don't know, ordered by ``by`` (ties in table order, missing values last)."""
         found = self._match(filters)
-        if "measure" not in filters and found["measure"].nunique() > 1:
-            found = found[found["measure"] == found["measure"].iloc[0]]
-        found = found[~found["category"].astype(str).isin(["uncoded", "dont_know", "99"])]
-        return [dict(r) for _, r in found.sort_values(by, ascending=True, kind="stable").head(n).iterrows()]
+        if "measure" not in filters and found:
+            found = self._first_measure(found)
+        found = [r for r in found if str(r["category"]) not in _NOT_RANKED]
+        present = [r for r in found if not _missing(r[by])]
+        missing = [r for r in found if _missing(r[by])]
+        ordered = sorted(present, key=lambda r: r[by], reverse=highest) + missing  # sorted() is stable both ways
+        return [dict(r) for r in ordered[:n]]
+
+
+_NOT_RANKED = frozenset({"uncoded", "dont_know", "99"})
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or pandas' NA."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
@@ -129,10 +153,13 @@ class TextRenderer:
     def render(self, template: str, context: dict[str, Any], where: str) -> str:
         """Render ``template``; ``where`` (e.g. "deck.yaml slide S14 footnote") names it in errors."""
         try:
-            compiled = self._compiled.get(template)
-            if compiled is None:
-                compiled = self._compiled[template] = self.env.from_string(template)
-            out = compiled.render(**context)
+            if "{{" not in template and "{%" not in template and "{#" not in template:
+                out = template  # plain text: nothing for jinja2 to do (and nothing to compile)
+            else:
+                compiled = self._compiled.get(template)
+                if compiled is None:
+                    compiled = self._compiled[template] = self.env.from_string(template)
+                out = compiled.render(**context)
         except UndefinedError as exc:
             raise TemplateError(f"{where}: undefined name in template: {exc.message}; known names: {', '.join(sorted(context))}") from None
         except TemplateError as exc:  # from TableView (no such row or column): say which template asked

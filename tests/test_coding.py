@@ -170,3 +170,36 @@ def test_first_mention_ties_go_to_the_earlier_category():
         ],
     })
     assert code_text(frame, "vårdcentralen") == (0, [0, 1])
+
+
+def test_a_categorys_patterns_searched_together_give_the_same_codes_as_one_by_one(monkeypatch):
+    """The earliest start over a category's patterns decides the first mention, whether the patterns are
+    joined into one alternation (the fast path) or searched separately; mentions are the same too."""
+    from pipeline import coding
+
+    frame = CodeFrame.model_validate({
+        "id": "joined", "version": "1",
+        "categories": [
+            {"key": "vc", "label": {"sv": "VC", "en": "PC"}, "patterns": ["sjukhus", "vårdcentral", "\\bvc\\b"]},
+            {"key": "web", "label": {"sv": "Webb", "en": "Web"}, "patterns": ["1177\\.se", "internet", "googl"]},
+            {"key": "phone", "label": {"sv": "Tel", "en": "Tel"}, "patterns": ["1177(?!\\.se)", "ringer"]},
+            {"key": "ref", "label": {"sv": "Ref", "en": "Ref"}, "patterns": ["(ja)\\1", "nej"]},  # group reference: kept apart
+        ],
+        "dont_know_patterns": ["vet ej", "^\\s*vet inte"],
+    })
+    texts = ["Ringer 1177 eller googlar", "googlar, sen vårdcentral", "VC eller sjukhus", "1177.se på internet",
+             "sjukhuset, ringer VC", "vet inte", "jaja nej", "nej jaja", "ingenting", "", "INTERNET 1177",
+             "först vårdcentral sedan 1177.se", "bara vc"]
+    joined = [code_text(frame, t) for t in texts]
+    assert len(coding._compile(frame).patterns[0]) == 1  # vc: one alternation
+    assert len(coding._compile(frame).patterns[3]) == 2  # ref: its \1 needs its own group numbering
+    coding._COMPILED.clear()
+    monkeypatch.setattr(coding, "_joined", lambda patterns: patterns)
+    separate = [code_text(frame, t) for t in texts]
+    coding._COMPILED.clear()
+    assert joined == separate
+    # worked out by hand for a few
+    assert joined[0] == (2, [1, 2])  # "Ringer" (phone) at 0 before "googl" (web)
+    assert joined[1] == (1, [0, 1])  # "googl" at 0, then "vårdcentral"
+    assert joined[5] == (DONT_KNOW, [])
+    assert joined[6] == (3, [3])  # "jaja" via (ja)\1

@@ -165,3 +165,29 @@ def test_tableview_unknown_column(sv):
     view = TableView("main", table(), 2022)
     with pytest.raises(TemplateError, match=f"{WHERE}.*no column 'colour'"):
         sv.render("{{ m.main.get(colour='red') }}", {"m": {"main": view}}, WHERE)
+
+
+def test_tableview_ranking_keeps_table_order_for_ties_and_puts_missing_values_last():
+    rows = [
+        (2022, "total", "a", "first", 10.0),
+        (2022, "total", "b", "first", math.nan),
+        (2022, "total", "c", "first", 20.0),
+        (2022, "total", "d", "first", 10.0),
+        (2022, "total", "e", "first", 20.0),
+        (2022, "total", "f", "other", 99.0),  # another measure: left out when measures mix
+    ]
+    view = TableView("main", pd.DataFrame(rows, columns=["wave", "group", "category", "measure", "value"]), 2022)
+    assert [r["category"] for r in view.top(5)] == ["c", "e", "a", "d", "b"]
+    assert [r["category"] for r in view.bottom(5)] == ["a", "d", "c", "e", "b"]
+    assert [r["category"] for r in view.top(1, measure="other")] == ["f"]
+
+
+def test_tableview_rows_are_copies(sv):
+    view = TableView("main", table(), 2022)
+    view.row(category="1177")["value"] = 0.0
+    assert view.get(category="1177") == 55.0
+
+
+def test_plain_text_is_not_run_through_jinja(sv):
+    """Text without {{ {% {# is used as it is (whitespace collapsed); a stray }} stays literal text."""
+    assert sv.render("  Bas:\n alla   svarande }} ", {}, WHERE) == "Bas: alla svarande }}"

@@ -227,7 +227,10 @@ class SlideBuilder:
             try:
                 tables[name] = compute(self.ctx, request)
             except ConfigError as exc:
-                raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {exc}") from None
+                detail = str(exc)
+                for said in ("deck.yaml: ", f"metric {request.kind!r}: "):  # already said by the prefix below
+                    detail = detail.removeprefix(said)
+                raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {detail}") from None
         context = self._context(spec, tables, question)
         where = f"deck.yaml slide {spec.id}"
         charts_out = []

@@ -38,7 +38,8 @@ def trend_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     waves = sorted(series)
     first = int(request.options.get("from_wave", waves[0]))
     if first not in series:
-        raise ConfigError(f"deck.yaml: metric 'trend': no value for from_wave {first}; waves with data: {waves}")
+        raise ConfigError(f"deck.yaml: metric 'trend': no value for from_wave {first}; waves with data: {waves}; "
+                          f"add the {first} wave file or set options.from_wave to one of those waves")
     last = waves[-1]
     prev = waves[-2] if len(waves) > 1 else None
     out = [dict(r) for _, r in rows.iterrows()]
@@ -56,8 +57,11 @@ def trend_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
                  "ci_high": math.nan, "n": 0, "n_weighted": math.nan, "n_effective": math.nan, "base_flag": "ok",
                  "prev_wave": None, "change": math.nan, "change_rel": math.nan, "p_value": math.nan, "sig": ""})
     extra = [
-        {**base, "measure": "growth_last", "wave": last, "value": g_last * 100, "unit": "growth", "label": f"{prev}-{last}"},
-        {**base, "measure": "cagr", "wave": last, "value": g_avg * 100, "unit": "growth", "label": f"{first}-{last}"},
+        # prev_wave: the wave the growth is measured from
+        {**base, "measure": "growth_last", "wave": last, "value": g_last * 100, "unit": "growth", "label": f"{prev}-{last}",
+         "prev_wave": prev},
+        {**base, "measure": "cagr", "wave": last, "value": g_avg * 100, "unit": "growth", "label": f"{first}-{last}",
+         "prev_wave": first},
         {**base, "measure": "projection_last", "wave": project_to, "value": series[last] * (1 + g_last) ** (project_to - last),
          "unit": "percent", "label": f"{g_last * 100:.0f}"},
         {**base, "measure": "projection_cagr", "wave": project_to, "value": series[last] * (1 + g_avg) ** (project_to - last),

@@ -38,6 +38,7 @@ def test_shares_growth_and_projections(ctx):
     assert cagr["value"] == pytest.approx(100 * (math.sqrt(1.4) - 1))
     assert cagr["value"] == pytest.approx(18.3216, rel=1e-5)
     assert cagr["label"] == "2018-2022"
+    assert (cagr["prev_wave"], g_last["prev_wave"]) == (2018, 2020)  # the waves each growth is measured from
     # projections to 2025, three years on: 49·(7/6)³ = 77.810 and 49·1.4^1.5 = 81.169
     p_last = pick(t, measure="projection_last")
     assert p_last["value"] == pytest.approx(49 * (7 / 6) ** 3)

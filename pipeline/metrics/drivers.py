@@ -128,8 +128,9 @@ def drivers_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
         y = ctx.column(design, target.id).astype(float)
         y_ok = answered(y.astype(int)) & (y != dk) & ctx.routed(design, target)
         xs = [ctx.column(design, i) for i in items]
-        base = answered(xs[0]) & ctx.routed(design, question)
-        ok = [answered(x) & (x != dk) for x in xs]
+        asked = ctx.routed(design, question)  # answers from respondents routing says were not asked do not count
+        base = answered(xs[0]) & asked
+        ok = [answered(x) & (x != dk) & asked for x in xs]
         agreed = columns_matrix([(x >= agree[0]) & (x <= agree[1]) for x in xs])
         return y, y_ok, xs, base, ok, agreed
 

@@ -141,3 +141,18 @@ def test_vet_ej_is_left_out_of_the_correlations(tiny_ctx):
     frame = wave_frame({"y": Y + [9], "d1": d1, "d2": shifted(X2) + [4]})
     t = run(tiny_ctx([TARGET, grid(2)], {2022: frame}), "drivers", "drv", options={"target": "y"})
     assert value(t, category="d1", measure="correlation") == pytest.approx(R1)
+
+
+def test_answers_from_respondents_not_routed_to_the_grid_do_not_count(tiny_ctx):
+    """Two extra respondents outside the grid's routing answered it anyway (the loader warns that their answers
+    are not counted): the correlations are those of the eight routed respondents, r1 = √(2/3) and r2 = √(1/6)."""
+    routed_grid = {**grid(2), "routing": {"column": "route", "codes": [1],
+                                          "description": {"sv": "De som fick frågan", "en": "Those asked"}}}
+    route = {"id": "route", "type": "single", "waves": ["2020-"], "text": {"sv": "Filter", "en": "Filter"},
+             "categories": [{"code": 1, "label": {"sv": "Ja", "en": "Yes"}}, {"code": 2, "label": {"sv": "Nej", "en": "No"}}]}
+    frame = wave_frame({"y": Y + [10, 1], "d1": shifted(X1) + [1, 5], "d2": shifted(X2) + [1, 5],
+                        "route": [1] * 8 + [2, 2]})
+    t = run(tiny_ctx([TARGET, route, routed_grid], {2022: frame}), "drivers", "drv", options={"target": "y"})
+    assert value(t, category="d1", measure="correlation") == pytest.approx(R1)
+    assert value(t, category="d2", measure="correlation") == pytest.approx(R2)
+    assert value(t, category="r2", measure="r2") == pytest.approx(2 / 3 + 1 / 6)

@@ -24,7 +24,7 @@ from pptx.util import Emu, Pt
 
 from pipeline.errors import TemplateError
 from pipeline.outputs import normalize_zip, zip_entry
-from pipeline.slides import ChartAreas, Presentation, SlideContent
+from pipeline.slides import ChartAreas, SlideContent
 
 FIXED_TIME = datetime(2023, 1, 1)
 EMU_PER_INCH = 914400
@@ -273,11 +273,3 @@ def _reproducible_members() -> Iterator[bool]:
         yield True
     finally:
         _ZipPkgWriter.write = original
-
-
-def write_deck(pres: Presentation, template: Path, layout_names: dict[str, str], images: dict[str, Path], path: Path, title: str) -> None:
-    """Write the whole deck to ``path`` (the caller renames it into place)."""
-    writer = DeckWriter(template, layout_names)
-    for content in pres.slides:
-        writer.add(content)
-    writer.write(images, path, title, pres.lang)

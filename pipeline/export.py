@@ -52,11 +52,6 @@ COLUMN_HELP = {
 }
 
 
-def neutralise(value: object) -> object:
-    """Prefix text that a spreadsheet would evaluate as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def combined(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -198,12 +198,13 @@ def run_report(
     used = {y: p for y, p in sorted(available.items()) if y <= report_wave}
     inputs = {str(p): file_sha256(p) for p in used.values()}
     code = code_hash()
+    template_sha256 = file_sha256(template) if template.is_file() else "missing"
     key_material = json.dumps(
         {
             # file names and contents, not how the folder was spelled (data/waves vs /abs/data/waves)
             "inputs": {Path(k).name: v for k, v in inputs.items()},
             "config": project.files_hash,
-            "template": file_sha256(template) if template.is_file() else "missing",
+            "template": template_sha256,
             "code": code,
             "lang": lang,
             "wave": report_wave,
@@ -297,7 +298,7 @@ def run_report(
             "slides": len(pres.slides),
             "inputs": [{"file": str(p), "sha256": inputs[str(p)], "wave": y, "rows": waves[y].n, "excluded": waves[y].excluded} for y, p in used.items()],
             "config_sha256": project.files_hash,
-            "template": {"file": str(template), "sha256": file_sha256(template)},
+            "template": {"file": str(template), "sha256": template_sha256},
             "packages": package_versions(),
             "weighting": {str(y): _diag_dict(d.diagnostics) for y, d in designs.items()},
             "warnings": warnings,

@@ -22,9 +22,9 @@ from pathlib import Path
 from pptx import Presentation as open_pptx
 from pptx.util import Emu, Pt
 
+from pipeline.content import ChartAreas, SlideContent
 from pipeline.errors import TemplateError
 from pipeline.outputs import normalize_zip, zip_entry
-from pipeline.slides import ChartAreas, SlideContent
 
 FIXED_TIME = datetime(2023, 1, 1)
 EMU_PER_INCH = 914400

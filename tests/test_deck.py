@@ -12,8 +12,8 @@ from pptx import Presentation as open_pptx
 
 from pipeline import deck
 from pipeline.charts import ChartSpec, Series
+from pipeline.content import ChartContent, SlideContent
 from pipeline.outputs import normalize_zip
-from pipeline.slides import ChartContent, SlideContent
 
 TEMPLATE = REPO / "templates" / "1177.pptx"
 LAYOUTS = {"title": "Titel", "section": "Avsnitt", "chart": "Diagram", "two_charts": "Två diagram", "text": "Text"}

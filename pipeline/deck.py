@@ -8,29 +8,40 @@ the layout (``Title``, ``Question``, ``Chart``, ``Commentary``, ``Footnote``,
 an error that names it; a missing placeholder falls back to a text box or
 the picture's default area.
 
-Output is reproducible: core properties are fixed and the zip is rewritten
-with fixed timestamps, so the same content gives the same bytes.
+Output is reproducible: core properties are fixed, and the zip python-pptx
+saves in memory is written out member by member with fixed timestamps (public
+API only), so the same content gives the same bytes.
+
+The deck stage reads the slide builder's transfer objects (``pipeline.content``)
+and imports nothing of the statistics: no pandas, numpy, metrics or design.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import zipfile
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from pptx import Presentation as open_pptx
+from pptx.presentation import Presentation as PptxPresentation
+from pptx.shapes.base import BaseShape
+from pptx.slide import Slide, SlideLayout
 from pptx.util import Emu, Pt
 
+from pipeline.content import ChartAreas, SlideContent
 from pipeline.errors import TemplateError
-from pipeline.outputs import normalize_zip, zip_entry
-from pipeline.slides import ChartAreas, SlideContent
+from pipeline.outputs import zip_entry
 
 FIXED_TIME = datetime(2023, 1, 1)
 EMU_PER_INCH = 914400
 
+Box = tuple[int, int, int, int]
+"""left, top, width, height in EMU"""
 
-def _layouts(prs, names: dict[str, str], template: Path) -> dict[str, object]:  # noqa: ANN001
+
+def _layouts(prs: PptxPresentation, names: dict[str, str], template: Path) -> dict[str, SlideLayout]:
     by_name = {layout.name: layout for layout in prs.slide_layouts}
     found = {}
     for role, name in names.items():
@@ -43,28 +54,40 @@ def _layouts(prs, names: dict[str, str], template: Path) -> dict[str, object]:  
     return found
 
 
-def _placeholder_ids(layout) -> dict[str, int]:  # noqa: ANN001 - pptx SlideLayout
-    return {ph.name: ph.placeholder_format.idx for ph in layout.placeholders}
+def _layout_placeholders(layout: SlideLayout) -> list[BaseShape]:
+    # the same shapes as ``layout.placeholders``, whose ``__iter__`` python-pptx 1.0 types in a way mypy rejects
+    return [shape for shape in layout.shapes if shape.is_placeholder]
 
 
-def _layout_box(layout, name: str) -> tuple[int, int, int, int] | None:  # noqa: ANN001
-    for ph in layout.placeholders:
+def _placeholder_ids(layout: SlideLayout) -> dict[str, int]:
+    return {ph.name: ph.placeholder_format.idx for ph in _layout_placeholders(layout)}
+
+
+def _layout_box(layout: SlideLayout, name: str) -> Box | None:
+    for ph in _layout_placeholders(layout):
         if ph.name == name:
             return int(ph.left), int(ph.top), int(ph.width), int(ph.height)
     return None
 
 
-def open_template(template: Path):  # noqa: ANN201 - pptx Presentation
+def open_template(template: Path) -> PptxPresentation:
+    """Open the slide template, or say why ``template`` is not a usable .pptx."""
     if not template.is_file():
-        raise TemplateError(f"{template}: slide template not found; build it with `python templates/make_template.py` or fix deck.yaml template")
-    import zipfile
-
+        raise TemplateError(
+            f"{template}: slide template not found; build it with `python templates/make_template.py` or fix deck.yaml template"
+        )
     if not zipfile.is_zipfile(template):
-        raise TemplateError(f"{template}: is not a PowerPoint file (a .pptx is a zip archive); save the template from PowerPoint as .pptx or fix deck.yaml template")
+        raise TemplateError(
+            f"{template}: is not a PowerPoint file (a .pptx is a zip archive); "
+            "save the template from PowerPoint as .pptx or fix deck.yaml template"
+        )
     try:
         return open_pptx(str(template))
     except Exception as exc:  # noqa: BLE001 - any failure means the file is not a usable pptx
-        raise TemplateError(f"{template}: cannot be opened as a PowerPoint template ({type(exc).__name__}); save it again from PowerPoint as .pptx or fix deck.yaml template") from None
+        raise TemplateError(
+            f"{template}: cannot be opened as a PowerPoint template ({type(exc).__name__}); "
+            "save it again from PowerPoint as .pptx or fix deck.yaml template"
+        ) from None
 
 
 def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:
@@ -72,7 +95,7 @@ def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:
     prs = open_template(template)
     layouts = _layouts(prs, names, template)
 
-    def size(box: tuple[int, int, int, int] | None, default: tuple[float, float]) -> tuple[float, float]:
+    def size(box: Box | None, default: tuple[float, float]) -> tuple[float, float]:
         if box is None:
             return default
         return box[2] / EMU_PER_INCH, box[3] / EMU_PER_INCH
@@ -89,7 +112,7 @@ def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:
     )
 
 
-def _set_text(placeholder, text: str, size: float | None = None) -> None:  # noqa: ANN001
+def _set_text(placeholder: Any, text: str, size: float | None = None) -> None:
     frame = placeholder.text_frame
     frame.word_wrap = True
     frame.text = text
@@ -99,7 +122,7 @@ def _set_text(placeholder, text: str, size: float | None = None) -> None:  # noq
                 run.font.size = Pt(size)
 
 
-def _set_bullets(placeholder, lines: tuple[str, ...], size: float | None = None) -> None:  # noqa: ANN001
+def _set_bullets(placeholder: Any, lines: tuple[str, ...], size: float | None = None) -> None:
     frame = placeholder.text_frame
     frame.word_wrap = True
     frame.text = lines[0] if lines else ""
@@ -126,15 +149,15 @@ class DeckWriter:
     still be drawing; ``write`` then places the chart images and saves the file.
     """
 
-    def __init__(self, template: Path, layout_names: dict[str, str]):
+    def __init__(self, template: Path, layout_names: dict[str, str]) -> None:
         self.template = template
         self.prs = open_template(template)
         self.layouts = _layouts(self.prs, layout_names, template)
         self.ids = {role: _placeholder_ids(layout) for role, layout in self.layouts.items()}
         # (slide, shape name, chart key, alt text, area) of each chart, placed by ``write``
-        self._pictures: list[tuple[object, str, str, str, tuple[int, int, int, int] | None]] = []
+        self._pictures: list[tuple[Slide, str, str, str, Box | None]] = []
 
-    def _ph(self, slide, role: str, name: str):  # noqa: ANN001, ANN202
+    def _ph(self, slide: Slide, role: str, name: str) -> Any:
         idx = self.ids[role].get(name)
         if idx is None:
             return None
@@ -143,18 +166,17 @@ class DeckWriter:
         except KeyError:
             return None
 
-    def _textbox(self, slide, role: str, name: str, fallback: tuple[float, float, float, float]):  # noqa: ANN001, ANN202
+    def _textbox(self, slide: Slide, role: str, name: str, fallback: tuple[float, float, float, float]) -> Any:
         ph = self._ph(slide, role, name)
         if ph is not None:
             return ph
         left, top, width, height = (Emu(int(v * EMU_PER_INCH)) for v in fallback)
         return slide.shapes.add_textbox(left, top, width, height)
 
-    def _picture(self, slide, name: str, image: Path, alt: str, box: tuple[int, int, int, int]) -> None:  # noqa: ANN001
+    def _picture(self, slide: Slide, name: str, image: Path, alt: str, box: Box) -> None:
         pic = slide.shapes.add_picture(str(image), Emu(box[0]), Emu(box[1]), Emu(box[2]), Emu(box[3]))
         pic.name = name
-        pic._element.nvPicPr.cNvPr.set("descr", alt)
-        pic._element.nvPicPr.cNvPr.set("title", name)
+        _set_alt_text(pic, alt, name)
 
     def add(self, content: SlideContent) -> None:
         """Add one slide with its texts and notes; its charts are placed by :meth:`write`."""
@@ -195,7 +217,7 @@ class DeckWriter:
             slide.notes_slide.notes_text_frame.text = content.notes
         self._drop_empty(slide)
 
-    def _fit_box(self, box: tuple[int, int, int, int] | None, image: Path) -> tuple[int, int, int, int]:
+    def _fit_box(self, box: Box | None, image: Path) -> Box:
         """Place the image inside ``box`` keeping its aspect ratio (top-left aligned, centred vertically)."""
         from PIL import Image
 
@@ -208,20 +230,20 @@ class DeckWriter:
         w, h = int(w_px * scale), int(h_px * scale)
         return left, top + (height - h) // 2, w, h
 
-    def _fill(self, slide, role: str, name: str, text: str, size: float | None = None) -> None:  # noqa: ANN001
+    def _fill(self, slide: Slide, role: str, name: str, text: str, size: float | None = None) -> None:
         ph = self._ph(slide, role, name)
         if ph is not None and text:
             _set_text(ph, text, size)
 
-    def _drop(self, slide, role: str, name: str) -> None:  # noqa: ANN001
+    def _drop(self, slide: Slide, role: str, name: str) -> None:
         ph = self._ph(slide, role, name)
         if ph is not None:
-            ph._element.getparent().remove(ph._element)
+            _remove_shape(ph)
 
-    def _drop_empty(self, slide) -> None:  # noqa: ANN001
+    def _drop_empty(self, slide: Slide) -> None:
         for ph in list(slide.placeholders):
             if ph.has_text_frame and not ph.text_frame.text.strip():
-                ph._element.getparent().remove(ph._element)
+                _remove_shape(ph)
 
     def write(self, images: dict[str, Path], path: Path, title: str, lang: str) -> None:
         """Place each chart's image (``images``: chart key → PNG) in its area and save the deck to ``path``."""
@@ -232,6 +254,7 @@ class DeckWriter:
         self.save(path, title, lang)
 
     def save(self, path: Path, title: str, lang: str) -> None:
+        """Save the deck to ``path`` reproducibly: fixed core properties, zip members in fixed form."""
         props = self.prs.core_properties
         props.title = title
         props.author = "survey-deck"
@@ -241,35 +264,37 @@ class DeckWriter:
         props.modified = FIXED_TIME
         props.last_printed = FIXED_TIME
         props.revision = 1
-        with _reproducible_members() as direct:
-            self.prs.save(str(path))
-        if not direct:
-            normalize_zip(path)
+        saved = BytesIO()
+        self.prs.save(saved)
+        _write_reproducible(saved, path)
 
 
-@contextmanager
-def _reproducible_members() -> Iterator[bool]:
-    """While saving, have python-pptx write each zip member in its reproducible form (``zip_entry``).
+def _write_reproducible(saved: BytesIO, path: Path) -> None:
+    """Write the zip ``saved`` to ``path`` with each member in its reproducible form (:func:`zip_entry`).
 
-    That is what ``normalize_zip`` makes of the saved file, in one pass instead of
-    writing, reading and rewriting it, and without deflating the chart PNGs twice.
-    Yields False (the caller normalizes afterwards) if python-pptx's zip writer is
-    not the one this was written against.
+    python-pptx deflates every member and stamps the save time; the members are
+    rewritten in python-pptx's own (deterministic) order with fixed timestamps,
+    images stored, everything else deflated. Done in memory through public API
+    (``Presentation.save`` to a buffer, then :mod:`zipfile`), so no python-pptx
+    internals are patched and the file is written once.
     """
-    try:
-        from pptx.opc.serialized import _ZipPkgWriter
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(*zip_entry(info.filename, src.read(info)))
 
-        original = _ZipPkgWriter.write
-        assert hasattr(_ZipPkgWriter, "_zipf")
-    except (ImportError, AttributeError, AssertionError):
-        yield False
-        return
 
-    def write(self, pack_uri, blob: bytes) -> None:  # noqa: ANN001 - pptx PackURI
-        self._zipf.writestr(*zip_entry(pack_uri.membername, blob))
+# python-pptx has no public API for these two; both are the workarounds its maintainer
+# gives (scanny/python-pptx#512 for alt text, #265 for removing an unused placeholder),
+# kept here in one place. They edit the shape's XML; they replace no python-pptx code.
 
-    _ZipPkgWriter.write = write
-    try:
-        yield True
-    finally:
-        _ZipPkgWriter.write = original
+
+def _set_alt_text(shape: Any, alt: str, title: str) -> None:
+    """Give a picture its alt text (``descr``) and title, read by screen readers."""
+    shape._element.nvPicPr.cNvPr.set("descr", alt)
+    shape._element.nvPicPr.cNvPr.set("title", title)
+
+
+def _remove_shape(shape: Any) -> None:
+    """Remove a shape (an unused placeholder) from its slide."""
+    element = shape._element
+    element.getparent().remove(element)

@@ -20,6 +20,7 @@ import pandas as pd
 from pipeline import charts
 from pipeline.charts import ChartContext, ChartSpec
 from pipeline.config import I18n, Project, Question, SlideSpec
+from pipeline.content import ChartAreas, ChartContent, SlideContent
 from pipeline.design import SurveyDesign
 from pipeline.errors import ConfigError
 from pipeline.metrics import MetricContext, compute
@@ -28,32 +29,6 @@ from pipeline.numbers import fmt_count
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ChartContent:
-    """A chart of a slide: its spec, the content hash that names its image, alt text and notes table."""
-
-    spec: ChartSpec
-    key: str
-    alt: str
-    notes: str
-
-
-@dataclass(frozen=True)
-class SlideContent:
-    """Everything the deck stage puts on one slide, as plain text and chart specs."""
-
-    id: str
-    layout: str
-    title: str
-    subtitle: str = ""
-    question: str = ""
-    body: tuple[str, ...] = ()
-    commentary: tuple[str, ...] = ()
-    footnote: str = ""
-    notes: str = ""
-    charts: tuple[ChartContent, ...] = ()
 
 
 @dataclass
@@ -65,15 +40,6 @@ class Presentation:
     slides: list[SlideContent]
     tables: dict[str, pd.DataFrame]
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ChartAreas:
-    """Chart sizes (inches) by layout, read from the template by the deck stage."""
-
-    chart: tuple[float, float] = (8.9, 4.9)
-    chart_wide: tuple[float, float] = (12.4, 4.9)
-    half: tuple[float, float] = (6.1, 4.9)
 
 
 def resolve(value: Any, lang: str) -> Any:

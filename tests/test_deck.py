@@ -1,4 +1,4 @@
-"""Deck stage: slides first, chart images placed afterwards, and a reproducible pptx written in one pass."""
+"""Deck stage: slides first, chart images placed afterwards, and a reproducible pptx written through public API."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pptx import Presentation as open_pptx
 
 from pipeline import deck
 from pipeline.charts import ChartSpec, Series
+from pipeline.content import ChartContent, SlideContent
 from pipeline.outputs import normalize_zip
-from pipeline.slides import ChartContent, SlideContent
 
 TEMPLATE = REPO / "templates" / "1177.pptx"
 LAYOUTS = {"title": "Titel", "section": "Avsnitt", "chart": "Diagram", "two_charts": "Två diagram", "text": "Text"}
@@ -40,14 +40,16 @@ def images(tmp_path):
     return out
 
 
-def _write(path, images) -> None:
+def _write(path, images) -> deck.DeckWriter:
     writer = deck.DeckWriter(TEMPLATE, LAYOUTS)
     for content in _content():
         writer.add(content)
     writer.write(images, path, "Test 2022", "sv")
+    return writer
 
 
 def test_pictures_are_placed_in_their_areas_with_alt_text_after_the_slides(tmp_path, images):
+    """Each chart image lands in its layout's area with its alt text, aspect kept, after the slides were added."""
     path = tmp_path / "d.pptx"
     _write(path, images)
     prs = open_pptx(str(path))
@@ -62,18 +64,18 @@ def test_pictures_are_placed_in_their_areas_with_alt_text_after_the_slides(tmp_p
         assert len(ids) == len(set(ids))
 
 
-def test_deck_is_written_reproducibly_in_one_pass(tmp_path, images):
-    """Direct write == the old write-then-normalize path, byte for byte; images stored, fixed times."""
-    fast = tmp_path / "fast.pptx"
-    _write(fast, images)
+def test_deck_is_written_reproducibly(tmp_path, images):
+    """Two writes give the same bytes: fixed times, images stored, XML deflated, nothing left for normalize_zip."""
+    first = tmp_path / "first.pptx"
+    _write(first, images)
     again = tmp_path / "again.pptx"
     _write(again, images)
-    assert fast.read_bytes() == again.read_bytes()
+    assert first.read_bytes() == again.read_bytes()
     normalized = tmp_path / "normalized.pptx"
-    normalized.write_bytes(fast.read_bytes())
+    normalized.write_bytes(first.read_bytes())
     normalize_zip(normalized)
-    assert normalized.read_bytes() == fast.read_bytes()  # nothing left for normalize_zip to do
-    with zipfile.ZipFile(fast) as z:
+    assert normalized.read_bytes() == first.read_bytes()  # already in the fixed form
+    with zipfile.ZipFile(first) as z:
         infos = z.infolist()
         assert {i.date_time for i in infos} == {(2023, 1, 1, 0, 0, 0)}
         media = [i for i in infos if i.filename.endswith(".png")]
@@ -82,24 +84,32 @@ def test_deck_is_written_reproducibly_in_one_pass(tmp_path, images):
         assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
 
 
-def test_fallback_when_pptx_zip_writer_changes_gives_the_same_bytes(tmp_path, images, monkeypatch):
-    from contextlib import contextmanager
-
-    @contextmanager
-    def unavailable():
-        yield False
-
-    fast = tmp_path / "fast.pptx"
-    _write(fast, images)
-    monkeypatch.setattr(deck, "_reproducible_members", unavailable)
-    slow = tmp_path / "slow.pptx"
-    _write(slow, images)
-    assert slow.read_bytes() == fast.read_bytes()
+def test_reproducible_deck_holds_what_python_pptx_saves(tmp_path, images):
+    """Rewriting the zip loses nothing: same members, same order, same contents as python-pptx's own save."""
+    ours = tmp_path / "ours.pptx"
+    writer = _write(ours, images)
+    plain = tmp_path / "plain.pptx"
+    writer.prs.save(str(plain))  # python-pptx's zip as it comes: every member deflated, its own timestamps
+    with zipfile.ZipFile(ours) as a, zipfile.ZipFile(plain) as b:
+        assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
+        assert a.namelist()[0] == "[Content_Types].xml"
+        assert {n: a.read(n) for n in a.namelist()} == {n: b.read(n) for n in b.namelist()}
+        assert {i.compress_type for i in b.infolist()} == {zipfile.ZIP_DEFLATED}  # so the PNGs were stored by us
 
 
-def test_the_zip_writer_is_restored_after_saving(tmp_path, images):
-    from pptx.opc.serialized import _ZipPkgWriter
+def test_python_pptx_writes_every_member_itself(tmp_path, images, monkeypatch):
+    """The deck stage replaces no python-pptx code while saving: python-pptx's own zip writer sees every member."""
+    from pptx.opc import serialized
 
-    before = _ZipPkgWriter.write
-    _write(tmp_path / "d.pptx", images)
-    assert _ZipPkgWriter.write is before
+    written = []
+    own_write = serialized._ZipPkgWriter.write  # observed here only; the deck stage must not swap it
+
+    def spy(self, pack_uri, blob):
+        written.append(pack_uri.membername)
+        own_write(self, pack_uri, blob)
+
+    monkeypatch.setattr(serialized._ZipPkgWriter, "write", spy)
+    path = tmp_path / "d.pptx"
+    _write(path, images)
+    with zipfile.ZipFile(path) as z:
+        assert sorted(written) == sorted(z.namelist()) and len(written) > 10

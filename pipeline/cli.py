@@ -250,11 +250,19 @@ def _usage_error(exc: Exception) -> int:
     return int(exc.exit_code)  # type: ignore[attr-defined]
 
 
+def _interrupted() -> None:
+    """Ctrl-C: one line and exit code 130 (the run's temporary files were already removed)."""
+    typer.echo("Interrupted; the previous outputs are unchanged.", err=True)
+    sys.exit(130)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and an exit code."""
     debug = "--debug" in sys.argv
     try:
         code = app(standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into a silent return of 130
+            _interrupted()
         if isinstance(code, int) and code:
             sys.exit(code)
     except PipelineError as exc:
@@ -263,8 +271,7 @@ def main() -> None:
         typer.echo(f"Error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        typer.echo("Interrupted; outputs left as they were.", err=True)
-        sys.exit(130)
+        _interrupted()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -1,24 +1,37 @@
 """Writing outputs safely: all-or-nothing commits and reproducible zip containers.
 
 Every output of a run (deck, tables, chart images, manifest) is first written
-under a temporary name in the output folder; :class:`OutputSet` renames them
-into place only when the whole run has succeeded. A failed or interrupted run
-removes its temporary files and leaves the previous outputs byte for byte as
-they were.
+under a temporary name in the output folder; :class:`OutputSet` moves them
+into place only when the whole run has succeeded, and all together: if one
+replacement fails, the ones already made are undone, so the deck, tables,
+charts and manifest always describe the same run.
+
+Temporary names are unpredictable and created exclusively (``tempfile``: a
+link planted in the output folder is never written through), and they all
+end in ``.sdtmp`` so that the next run can remove what a killed run left
+behind. One run at a time writes to a folder: :func:`folder_lock` holds an
+advisory lock on the folder itself (no lock file is left behind).
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import re
+import secrets
 import shutil
+import stat
+import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import OutputError
 
 ZIP_TIME = (2023, 1, 1, 0, 0, 0)
-
+TMP_SUFFIX = ".sdtmp"  # every temporary name of ours ends so: stale ones are recognised and removed
 
 _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
@@ -39,18 +52,91 @@ def normalize_zip(path: Path) -> None:
     """Rewrite a zip (pptx/xlsx) with fixed entry timestamps so identical content gives identical bytes."""
     with zipfile.ZipFile(path) as src:
         entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    tmp = path.with_name(path.name + ".norm")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for name, data in entries:
-            dst.writestr(*zip_entry(name, data))
-    tmp.replace(path)
+    tmp = temporary_file(path.parent, path.name)
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+            for name, data in entries:
+                dst.writestr(*zip_entry(name, data))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def safe_name(name: str) -> str:
     """Refuse output names that would leave the output folder or hide files."""
-    if not name or "/" in name or "\\" in name or name.startswith(".") or ".." in name:
+    if not name or "/" in name or "\\" in name or name.startswith(".") or ".." in name or "\x00" in name:
         raise OutputError(f"output name {name!r} is not a plain file name; report.name in survey.yaml must not contain folders or start with a dot")
+    if len(name.encode("utf-8")) > 200:
+        raise OutputError(f"output name {name[:40]!r}… is {len(name.encode('utf-8'))} bytes long; shorten report.name in survey.yaml (at most 200 bytes)")
     return name
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temporary_file(folder: Path, name: str) -> Path:
+    """A new, empty file with an unpredictable name in ``folder`` (created exclusively, never through a link).
+
+    Its permissions are those an ordinary new file gets (``tempfile`` makes it private).
+    """
+    fd, path = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=TMP_SUFFIX)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+    finally:
+        os.close(fd)
+    return Path(path)
+
+
+def temporary_directory(folder: Path, name: str) -> Path:
+    """A new, empty folder with an unpredictable name in ``folder``."""
+    path = Path(tempfile.mkdtemp(dir=folder, prefix=f".{name}.", suffix=TMP_SUFFIX))
+    path.chmod(0o777 & ~_umask())
+    return path
+
+
+def remove_entry(path: Path) -> None:
+    """Remove a file, a link (not what it points to) or a whole folder; never follows a link."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(path, ignore_errors=True)  # rmtree does not follow links inside
+    else:
+        path.unlink(missing_ok=True)
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder`` (call with the folder's lock held)."""
+    removed = []
+    try:
+        candidates = list(Path(folder).glob(f".*{TMP_SUFFIX}"))
+    except OSError:
+        return removed
+    for path in candidates:
+        remove_entry(path)
+        removed.append(path)
+    return removed
+
+
+def os_error_message(exc: OSError, what: Path, option: str = "--out DIR") -> str:
+    """One line naming ``what`` and the fix for a fault of the machine while writing."""
+    reason = exc.strerror or str(exc)
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free disk space (or choose another folder with {option}) and run again"
+    elif code == errno.EROFS:
+        fix = "the disk is read-only; choose another folder with {option}"
+    elif code in (errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY):
+        fix = "close the file if it is open in another program (or on a share), check its permissions, and run again"
+    elif code == errno.ENAMETOOLONG:
+        fix = "shorten report.name in survey.yaml or the output folder's path"
+    else:
+        fix = "check the folder and run again"
+    return f"{what}: cannot be written ({reason}); {fix.format(option=option)}"
 
 
 def ensure_writable(folder: Path, option: str = "--out DIR") -> Path:
@@ -65,9 +151,8 @@ def ensure_writable(folder: Path, option: str = "--out DIR") -> Path:
         raise OutputError(f"{folder}: output folder {what}, not a folder; choose another with {option} or move the file away")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=folder, prefix=".write-test."):
+            pass
     except OSError as exc:
         raise OutputError(
             f"{folder}: output folder cannot be written ({exc.strerror or exc}); choose another with {option} or fix its permissions"
@@ -75,82 +160,121 @@ def ensure_writable(folder: Path, option: str = "--out DIR") -> Path:
     return folder
 
 
-def write_file_atomically(path: Path, write) -> Path:  # noqa: ANN001 - write(tmp_path) -> None
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the output folder for one run; a second run on the same folder is refused with a clear line.
+
+    The lock is an advisory ``flock`` on the folder itself, so nothing is written and a
+    killed run's lock goes with its process. Stale temporary files are removed once held.
+    """
+    folder = Path(folder)
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise OutputError(f"{folder}: output folder cannot be opened ({exc.strerror or exc}); choose another with --out DIR") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                f"{folder}: another survey-deck run is writing to this folder; wait for it to finish and run again "
+                "(or choose another folder with --out DIR)"
+            ) from None
+        remove_stale(folder)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def write_file_atomically(path: Path, write: Callable[[Path], None]) -> Path:
     """Write one output file through a temporary name next to it, replacing ``path`` only on success.
 
     Any OS error (folder not writable, disk full, ``path`` is a folder) becomes an
     :class:`OutputError` that names ``path``; the previous file is left as it was.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    outputs = OutputSet(path.parent if str(path.parent) else Path("."), option="--out FILE")
     try:
         if path.is_dir():
-            raise IsADirectoryError(21, "Is a directory")
-        write(tmp)
-        os.replace(tmp, path)
+            raise OutputError(f"{path}: cannot be written (Is a directory); choose a file name with --out FILE")
+        write(outputs.file(path.name))
+        outputs.commit()
     except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}); choose another path or fix the folder's permissions") from None
+        raise OutputError(os_error_message(exc, path, "--out FILE")) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        outputs.discard()
     return path
 
 
 class OutputSet:
     """Temporary outputs of one run, committed together or discarded together."""
 
-    def __init__(self, folder: Path):
-        self.folder = ensure_writable(folder)
-        self.tag = f".tmp-{os.getpid()}"
+    def __init__(self, folder: Path, option: str = "--out DIR"):
+        self.folder = ensure_writable(folder, option)
+        self.option = option
         self.pending: list[tuple[Path, Path]] = []  # (temporary, final)
 
     def file(self, name: str) -> Path:
         """A temporary path for the output file ``name`` (inside the output folder)."""
         final = self.folder / safe_name(name)
-        tmp = self.folder / f".{final.name}{self.tag}"
+        tmp = temporary_file(self.folder, final.name)
         self.pending.append((tmp, final))
         return tmp
 
     def directory(self, name: str) -> Path:
+        """A temporary folder for the output folder ``name``."""
         final = self.folder / safe_name(name)
-        tmp = self.folder / f".{final.name}{self.tag}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir()
+        tmp = temporary_directory(self.folder, final.name)
         self.pending.append((tmp, final))
         return tmp
 
     def commit(self) -> list[Path]:
-        """Move every temporary output into place; directories are swapped whole."""
-        done = []
+        """Move every temporary output into place, all or none.
+
+        Each previous output is first moved aside; if any step fails, the new outputs
+        already placed are removed and the previous ones put back, then the error is
+        raised as one line. The previous outputs are deleted only after every new one is in place.
+        """
+        placed: list[tuple[Path, Path | None]] = []  # (final, backup of the previous output or None)
         try:
             for tmp, final in self.pending:
-                if tmp.is_dir():
-                    old = final.with_name(f".{final.name}.old{self.tag}")
-                    if final.exists():
-                        final.rename(old)
-                    tmp.rename(final)
-                    if old.exists():
-                        shutil.rmtree(old)
-                else:
-                    os.replace(tmp, final)
-                done.append(final)
+                backup = None
+                if os.path.lexists(final):
+                    backup = self.folder / f".{final.name}.old.{secrets.token_hex(6)}{TMP_SUFFIX}"
+                    os.rename(final, backup)
+                try:
+                    os.rename(tmp, final)
+                except OSError:
+                    if backup is not None:
+                        os.rename(backup, final)
+                    raise
+                placed.append((final, backup))
         except OSError as exc:
-            raise OutputError(f"{self.folder}: could not move outputs into place ({exc.strerror})") from None
+            failed = final  # the output being replaced when it failed
+            self._undo(placed)
+            raise OutputError(os_error_message(exc, failed, self.option) + "; the previous outputs were left as they were") from None
+        for _, backup in placed:
+            if backup is not None:
+                remove_entry(backup)
+        done = [final for final, _ in placed]
         self.pending = []
         return done
+
+    def _undo(self, placed: list[tuple[Path, Path | None]]) -> None:
+        """Put the previous outputs back after a failed commit (best effort, newest first)."""
+        for final, backup in reversed(placed):
+            try:
+                remove_entry(final)
+                if backup is not None:
+                    os.rename(backup, final)
+            except OSError:
+                pass
 
     def discard(self) -> None:
         """Remove every temporary output (after a failure or an interrupt)."""
         for tmp, _ in self.pending:
             try:
-                if tmp.is_dir():
-                    shutil.rmtree(tmp, ignore_errors=True)
-                elif tmp.exists():
-                    tmp.unlink()
+                remove_entry(tmp)
             except OSError:
                 pass
-        norm = list(self.folder.glob(f".*{self.tag}.norm"))
-        for extra in norm:
-            extra.unlink(missing_ok=True)
         self.pending = []

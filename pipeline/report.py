@@ -20,9 +20,11 @@ import logging
 import os
 import platform
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +89,21 @@ def _render_one(args: tuple) -> str:
     return str(path)
 
 
+def _die_with_parent() -> None:
+    """In a chart worker: ask Linux to end this process when the report process dies (e.g. is killed)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the request took effect
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: workers end when their pipe closes
+        pass
+
+
 def _warm_up() -> None:
     """Import matplotlib and the chart kinds in a worker while the main process loads and computes."""
     from pipeline import charts
@@ -97,6 +114,38 @@ def _warm_up() -> None:
     import matplotlib.pyplot  # noqa: F401
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def intact_png(path: Path) -> bool:
+    """True if ``path`` is a regular file that starts like a PNG and ends with its IEND chunk (not truncated)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        with open(path, "rb") as f:
+            head = f.read(8)
+            f.seek(0, os.SEEK_END)
+            if f.tell() < 20:
+                return False
+            f.seek(-12, os.SEEK_END)
+            tail = f.read(12)
+    except OSError:
+        return False
+    return head == PNG_SIGNATURE and tail[4:8] == b"IEND"
+
+
+def _cache_folder(out: Path) -> Path:
+    """The chart cache inside the output folder; a link there is refused, so nothing outside is read or pruned."""
+    cache = out / ".cache" / "charts"
+    for part in (out / ".cache", cache):
+        if part.is_symlink() or (part.exists() and not part.is_dir()):
+            raise OutputError(
+                f"{part}: the chart cache must be a folder inside the output folder, not a link or a file; "
+                f"remove {part} (it only holds cached chart images) and run again"
+            )
+    return cache
+
+
 class ChartRenderer:
     """Renders chart specs into a content-addressed cache, in worker processes where it pays.
 
@@ -104,6 +153,7 @@ class ChartRenderer:
     still being computed, so drawing overlaps the statistics. A cached image is
     named by the spec's content hash and ``salt`` (the code hash): a change in the
     numbers or in the drawing code renders it again; anything else is reused.
+    A cached image that is not an intact PNG (a truncated write) is dropped and drawn again.
     """
 
     def __init__(self, cache_dir: Path, jobs: int, salt: str = "", expected: int = 0):
@@ -111,14 +161,19 @@ class ChartRenderer:
         self.salt = salt
         self.jobs = max(1, jobs)
         self.pool = None
-        self.pending: list[tuple[object, str]] = []  # (future or spec, part path)
+        self.pending: list[tuple[object, str, Path]] = []  # (future or spec, temporary path, image path)
         self.keys: list[str] = []
+        self.dropped = 0
         cache_dir.mkdir(parents=True, exist_ok=True)
+        from pipeline.outputs import remove_stale
+
+        remove_stale(cache_dir)  # images half-drawn by a killed run (the caller holds the folder's lock)
         if self.jobs > 1 and expected >= 4:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_die_with_parent)
             for _ in range(self.jobs):
                 self.pool.submit(_warm_up)
 
@@ -126,19 +181,26 @@ class ChartRenderer:
         return self.cache_dir / (f"{key}-{self.salt[:12]}.png" if self.salt else f"{key}.png")
 
     def submit(self, key: str, spec: object) -> None:
+        from pipeline.outputs import remove_entry, temporary_file
+
         self.keys.append(key)
         path = self.image(key)
-        if path.exists() or any(part == str(path) + ".part" for _, part in self.pending):
+        if any(image == path for _, _, image in self.pending):
             return
-        part = str(path) + ".part"
+        if os.path.lexists(path):
+            if intact_png(path):
+                return
+            remove_entry(path)  # truncated or not a file: draw it again
+            self.dropped += 1
+        part = str(temporary_file(self.cache_dir, path.name))
         job = self.pool.submit(_render_one, (spec, part)) if self.pool is not None else spec
-        self.pending.append((job, part))
+        self.pending.append((job, part, path))
 
     def finish(self, progress: Progress | None = None) -> tuple[dict[str, Path], int]:
         """Wait for every render, move the images into the cache; return (key → image, rendered count)."""
         total = len(self.pending)
         try:
-            for done, (job, part) in enumerate(self.pending, start=1):
+            for done, (job, part, _) in enumerate(self.pending, start=1):
                 if self.pool is not None:
                     job.result()
                 else:
@@ -149,8 +211,9 @@ class ChartRenderer:
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
                 self.pool = None
-        for _, part in self.pending:
-            Path(part).replace(part[: -len(".part")])
+        for _, part, image in self.pending:
+            os.replace(part, image)
+        self.pending = []
         return {key: self.image(key) for key in self.keys}, total
 
     def abandon(self) -> None:
@@ -158,8 +221,9 @@ class ChartRenderer:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
-        for _, part in self.pending:
+        for _, part, _ in self.pending:
             Path(part).unlink(missing_ok=True)
+        self.pending = []
 
 
 def run_report(
@@ -231,15 +295,19 @@ def run_report(
     from pipeline.load import load_wave
     from pipeline.metrics import MetricContext, compute
     from pipeline.config import MetricRequest
-    from pipeline.outputs import OutputSet
+    from pipeline.outputs import OutputSet, folder_lock, os_error_message
     from pipeline.slides import build_presentation
     from pipeline.weight import weight_wave
 
     areas = deck_stage.chart_areas(template, project.deck.layouts)  # a bad template fails before any work
     expected = sum(len(s.charts) for s in project.deck.slides)
-    renderer = ChartRenderer(out / ".cache" / "charts", jobs or os.cpu_count() or 1, code, expected=expected)
-    outputs = OutputSet(out)
+    lock = ExitStack()
+    lock.enter_context(folder_lock(out))  # one run per output folder; removes what killed runs left
+    renderer: ChartRenderer | None = None
+    outputs: OutputSet | None = None
     try:
+        renderer = ChartRenderer(_cache_folder(out), jobs or os.cpu_count() or 1, code, expected=expected)
+        outputs = OutputSet(out)
         waves = {}
         for i, (year, path) in enumerate(used.items()):
             if progress:
@@ -313,13 +381,19 @@ def run_report(
         }
         manifest_tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         outputs.commit()
-    except BaseException:
-        renderer.abandon()
-        outputs.discard()
+        _prune_cache(renderer.cache_dir, set(specs), keep=400)
+    except BaseException as exc:
+        if renderer is not None:
+            renderer.abandon()
+        if outputs is not None:
+            outputs.discard()
+        if isinstance(exc, OSError):  # a fault of the machine (disk full, permissions), not a bug
+            raise OutputError(os_error_message(exc, out) + "; the previous outputs were left as they were") from None
         raise
+    finally:
+        lock.close()
     lap("commit")
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
-    _prune_cache(renderer.cache_dir, set(specs), keep=400)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,
                         rendered=rendered, reused=len(specs) - rendered)
 
@@ -351,9 +425,17 @@ def _up_to_date(paths: dict[str, Path], input_key: str) -> dict | None:
 
 
 def _prune_cache(cache_dir: Path, keep_keys: set[str], keep: int) -> None:
-    """Keep the cache from growing without bound: drop the oldest images beyond ``keep``."""
-    files = sorted(cache_dir.glob("*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for path in files[keep:]:
+    """Keep the cache from growing without bound: drop the oldest images beyond ``keep``.
+
+    Only regular files are looked at (``lstat``): a link in the cache is never followed.
+    """
+    entries = []
+    for path in cache_dir.glob("*.png"):
+        info = os.lstat(path)
+        if stat.S_ISREG(info.st_mode):
+            entries.append((info.st_mtime, path))
+    entries.sort(key=lambda e: (e[0], e[1].name), reverse=True)
+    for _, path in entries[keep:]:
         if path.stem.split("-")[0] not in keep_keys:
             path.unlink(missing_ok=True)
 

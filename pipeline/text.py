@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline.errors import TemplateError
+from pipeline.sandbox import BoundedEnvironment
+
+MAX_TEXT = 10_000  # characters of one rendered title, bullet or note
 from pipeline.numbers import fmt_count, fmt_number, fmt_percent
 
 
@@ -139,7 +141,7 @@ class TextRenderer:
         self.lang = lang
         # immutable sandbox: no dunder/private attributes, and no list.append or dict.update on the
         # context, so one template cannot change what the next one sees
-        env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        env = BoundedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
         env.filters["pct"] = lambda v, d=0: fmt_percent(_f(v), d, lang)
         env.filters["pct_signed"] = lambda v, d=0: fmt_percent(_f(v), d, lang, signed=True)
         env.filters["num"] = lambda v, d=0: fmt_number(_f(v), d, lang)
@@ -159,7 +161,10 @@ class TextRenderer:
                 compiled = self._compiled.get(template)
                 if compiled is None:
                     compiled = self._compiled[template] = self.env.from_string(template)
+                self.env.start()  # fresh loop, time and size limits for each template
                 out = compiled.render(**context)
+            if len(out) > MAX_TEXT:
+                raise TemplateError(f"the text is {len(out):,} characters long, over the limit of {MAX_TEXT:,}; shorten the template")
         except UndefinedError as exc:
             raise TemplateError(f"{where}: undefined name in template: {exc.message}; known names: {', '.join(sorted(context))}") from None
         except TemplateError as exc:  # from TableView (no such row or column): say which template asked

@@ -81,7 +81,7 @@ def test_unknown_filter_names_template(sv):
         "{{ ''|attr('__class__') }}",
         "{{ '{0.__class__}'.format('') }}",
         "{{ (1).__class__.__base__ }}",
-        "{{ lipsum.__globals__ }}",
+        "{{ range.__globals__ }}",
         "{{ cycler.__init__.__globals__ }}",
         "{{ round.__self__ }}",
         "{{ view._table }}",

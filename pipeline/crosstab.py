@@ -1,0 +1,580 @@
+"""Crosstabs as analysts read them: categories down, lettered banner columns across, bases and significance.
+
+A :class:`Crosstab` is built from the weighted designs for a codebook question (or the metric of a
+slide that measures one) by any grouping variables: ``sex``, ``age_group``, ``region``, a
+single-choice question, or crossed groups such as ``sex*age_group``. Its columns are the total of
+each wave shown, oldest first, then the subgroups of the report wave, one block per grouping; every
+column has a letter (A, B, C …). Each row is a share (percent), a mean, or an NPS (points), with the
+same bases and estimators as the deck.
+
+Significance, as in SPSS Custom Tables: within a block, the cell of the larger estimate carries the
+letter of each column it is significantly larger than. Subgroups of one wave are domains of one
+calibrated sample and are *not* independent, so their test uses the linearized variance of the
+difference (the SE of the contrast, as R ``svyglm`` + ``svycontrast`` give it): the calibrated
+influence values of both estimates are formed per respondent and
+``Var(b − a) = Var(a) + Var(b) − 2 Cov(a, b)``. Columns of different waves are independent samples
+(:func:`pipeline.design.difference_test`). The level comes from :func:`significance_alpha`, the optional
+multiple-comparison correction (``none``, ``bonferroni``, ``holm``, over the pairs of a row's block)
+from :func:`comparison_correction`. ▲/▼ mark a significant change of a column against the same group in
+the previous wave, uncorrected, as in the deck. Cells under the suppression base show no value and
+are not tested.
+
+No Excel here: :func:`pipeline.export.write_crosstabs_xlsx` writes the result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from pipeline.config import MetricRequest, Question, SlideSpec
+from pipeline.design import SurveyDesign, difference_test, estimate_means
+from pipeline.errors import ConfigError, did_you_mean
+from pipeline.load import MISSING
+from pipeline.metrics.common import MetricContext, base_flag
+from pipeline.metrics.nps import BAND_KEYS, BAND_LABELS, nps_score
+from pipeline.metrics.scale import band_label, default_bands
+
+CORRECTIONS = ("none", "bonferroni", "holm")
+DEMOGRAPHICS = ("sex", "age_group", "region")
+SUPPORTED_KINDS = ("share", "scale", "nps", "multi")  # slide metrics measured on one question's answers
+UNIT_SCALE = {"percent": 100.0, "points": 100.0, "scale": 1.0}
+DEFAULT_DECIMALS = {"percent": 0, "points": 0, "scale": 1}
+
+
+# ------------------------------------------------------------------ settings
+
+
+def significance_alpha(stats) -> float:  # noqa: ANN001 - config.Statistics
+    """The significance level α of the column tests (0.05 for a 95 % level), read from the statistics config.
+
+    The one place that reads the level: adapt here when the config key changes.
+    """
+    return 1.0 - float(stats.significance_level)
+
+
+def comparison_correction(stats) -> str:  # noqa: ANN001 - config.Statistics
+    """The multiple-comparison correction named in config (``statistics.multiple_comparisons``), ``none`` when absent."""
+    name = str(getattr(stats, "multiple_comparisons", "none") or "none")
+    check_correction(name)
+    return name
+
+
+def check_correction(name: str) -> None:
+    """Raise a one-line ConfigError for an unknown correction name."""
+    if name not in CORRECTIONS:
+        raise ConfigError(
+            f"survey.yaml statistics.multiple_comparisons: unknown correction {name!r}{did_you_mean(name, CORRECTIONS)}; "
+            f"use one of {', '.join(CORRECTIONS)}"
+        )
+
+
+# ------------------------------------------------------------------ result
+
+
+@dataclass(frozen=True)
+class Column:
+    """One banner column: a wave's total or a subgroup of the report wave, with its letter and bases."""
+
+    letter: str
+    block: str  # "wave" for the wave totals, else the grouping ("sex", "sex*age_group", …)
+    block_label: str  # the block's heading ("Kön", "Kön × Ålder", …)
+    var: str  # "total" or the grouping
+    key: str  # "total" or the group's codes joined by "|"
+    label: str
+    wave: int
+    n: int  # unweighted base (respondents in the table's base)
+    n_weighted: float
+    n_effective: float
+    base_flag: str  # ok, low or suppressed
+
+
+@dataclass(frozen=True)
+class Row:
+    """One category (or measure) down the side; per column its value, letters and change arrow."""
+
+    key: str
+    label: str
+    measure: str  # share, mean, nps, top_box
+    unit: str  # percent, points, scale
+    decimals: int
+    values: tuple[float | None, ...]  # in the unit (percent 0–100, NPS −100…100), None when suppressed
+    se: tuple[float | None, ...]
+    n: tuple[int, ...]  # unweighted base of the row per column (a mean without "Vet ej" has its own)
+    letters: tuple[str, ...]  # letters of the columns this one is significantly larger than
+    arrows: tuple[str, ...]  # ▲/▼ against the previous wave, else ""
+
+
+@dataclass(frozen=True)
+class PairTest:
+    """One pairwise column test of one row: b − a in the row's unit."""
+
+    row: str
+    a: str  # column letter
+    b: str
+    difference: float
+    se: float
+    z: float
+    p: float
+    p_adjusted: float
+    significant: bool
+
+
+@dataclass(frozen=True)
+class Crosstab:
+    """A question by banner columns, ready to be written as a sheet."""
+
+    title: str
+    question: str  # the wording
+    base: str  # who is in the base
+    question_id: str
+    wave: int
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    tests: tuple[PairTest, ...]
+    alpha: float
+    correction: str
+
+    def column(self, letter: str) -> Column:
+        """The column with ``letter``."""
+        for c in self.columns:
+            if c.letter == letter:
+                return c
+        raise KeyError(letter)
+
+
+# ------------------------------------------------------------------ groups
+
+
+@dataclass(frozen=True)
+class _Group:
+    block: str
+    key: str
+    label: str
+    parts: tuple[tuple[str, str], ...]  # (variable, category) ANDed
+
+
+def letter(index: int) -> str:
+    """A, B, … Z, AA, AB, … for column ``index`` (0-based)."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _categories(ctx: MetricContext, var: str, where: str) -> list[tuple[str, str]]:
+    """(key, label) of each category of one grouping variable."""
+    demo = ctx.project.codebook.demographics
+    if var in DEMOGRAPHICS:
+        return [(name, demo.label(var, name, ctx.lang)) for name in demo.categories(var)]
+    known = [q.id for q in ctx.project.codebook.questions if q.type == "single"]
+    if var not in ctx.project.codebook.by_id:
+        raise ConfigError(
+            f"{where}: unknown grouping {var!r}{did_you_mean(var, [*DEMOGRAPHICS, *known])}; "
+            f"use sex, age_group, region, a single-choice question or a crossing such as sex*age_group"
+        )
+    q = ctx.project.codebook.question(var)
+    if q.type != "single":
+        raise ConfigError(f"{where}: grouping by {var!r} needs a single-choice question (it is {q.type}); use sex, age_group, region or one of {', '.join(known[:5])} …")
+    return [(str(c.code), c.text(ctx.lang)) for c in q.categories]
+
+
+def banner_groups(ctx: MetricContext, by: str, where: str = "--by") -> list[_Group]:
+    """The groups of one banner entry: a variable, or a crossing ``a*b`` (every combination, first variable slowest)."""
+    spec = "sex*age_group" if by == "sex_age" else by
+    variables = [v.strip() for v in spec.split("*")]
+    if not all(variables):
+        raise ConfigError(f"{where}: empty grouping in {by!r}; write crossings as sex*age_group")
+    levels = [_categories(ctx, v, where) for v in variables]
+    out = []
+    for combo in itertools.product(*levels):
+        out.append(_Group(spec, "|".join(k for k, _ in combo), " ".join(lab for _, lab in combo),
+                          tuple((v, k) for v, (k, _) in zip(variables, combo))))
+    return out
+
+
+def block_label(ctx: MetricContext, block: str) -> str:
+    """The heading of a block of columns: the waves, or each grouping variable's name, crossed with ×."""
+    if block == "wave":
+        return ctx.text("xtab_waves")
+    names = []
+    for var in block.split("*"):
+        if var in DEMOGRAPHICS:
+            names.append(ctx.text(f"xtab_var_{var}"))
+        else:
+            q = ctx.project.codebook.question(var)
+            names.append(q.text.get(ctx.lang))
+    return " × ".join(names)
+
+
+def group_mask(ctx: MetricContext, design: SurveyDesign, group: _Group) -> np.ndarray:
+    """True for the group's respondents in ``design``."""
+    mask = np.ones(design.n, dtype=bool)
+    for var, key in group.parts:
+        if var in DEMOGRAPHICS:
+            mask &= (design.frame[var] == key).to_numpy()
+        else:
+            values = design.frame[var].to_numpy() if var in design.frame else np.full(design.n, MISSING)
+            mask &= values == int(key)
+    return mask
+
+
+# ------------------------------------------------------------------ what is measured
+
+
+@dataclass(frozen=True)
+class _RowDef:
+    key: str
+    label: str
+    measure: str
+    unit: str
+
+
+Measure = Callable[[SurveyDesign], list[tuple[np.ndarray, np.ndarray]]]  # per row: (y, base mask)
+
+
+def _answered(values: np.ndarray) -> np.ndarray:
+    return values != MISSING
+
+
+def question_rows(ctx: MetricContext, question: Question, kind: str | None = None, request: MetricRequest | None = None) -> tuple[list[_RowDef], Measure]:
+    """The rows of a question's crosstab and, per design, each row's per-respondent value and base.
+
+    ``kind`` follows the deck's metric kinds (``share``, ``scale``, ``nps``, ``multi``); by default
+    NPS questions give the NPS and its bands, scales the bands and mean, single-choice questions the
+    share of each answer, multi-response questions the share mentioning each item.
+    """
+    options = request.options if request is not None else {}
+    dk = ctx.project.codebook.dont_know_code
+    if kind is None:
+        kind = {"single": "share", "scale": "scale", "grid": "scale" if question.scale else "share", "multi": "multi"}.get(question.type, "")
+        if question.nps is not None:
+            kind = "nps"
+    if question.type == "open" or kind not in SUPPORTED_KINDS:
+        raise ConfigError(f"question {question.id!r} ({question.type}): no crosstab for {kind or question.type!r}; crosstabs take single-choice, scale, NPS, grid and multi-response questions")
+    items = (request.items if request is not None and request.items else [i.id for i in question.items]) if question.type in ("grid", "multi") else [question.id]
+
+    def prefix(item: str) -> str:
+        return f"{question.item(item).label(ctx.lang)}: " if question.type == "grid" else ""
+
+    defs: list[_RowDef] = []
+    makers: list[Callable[[SurveyDesign], list[tuple[np.ndarray, np.ndarray]]]] = []
+    if kind == "nps":
+        if question.nps is None:
+            raise ConfigError(f"question {question.id!r} has no nps bands in the codebook; ask for it without NPS")
+        bands = question.nps
+        defs += [_RowDef("nps", "NPS", "nps", "points")]
+        defs += [_RowDef(k, lab, "share", "percent") for k, lab in zip(BAND_KEYS[::-1], BAND_LABELS[ctx.lang][::-1])]
+
+        def nps_rows(design: SurveyDesign) -> list[tuple[np.ndarray, np.ndarray]]:
+            values = ctx.column(design, question.id)
+            score = nps_score(values, bands)
+            ok = _answered(values) & (values != dk) & ctx.routed(design, question) & ~np.isnan(score)
+            score = np.nan_to_num(score)
+            return [(score, ok)] + [((score == s).astype(float), ok) for s in (1.0, 0.0, -1.0)]
+
+        makers.append(nps_rows)
+    elif kind == "share":
+        if not question.categories:
+            raise ConfigError(f"question {question.id!r} has no answer categories for shares")
+        policy = options.get("dont_know", question.dont_know if question.dont_know != "none" else "exclude")
+        codes = [c.code for c in question.categories]
+        labels = [c.text(ctx.lang) for c in question.categories]
+        if policy == "keep":
+            codes.append(dk)
+            labels.append(ctx.project.codebook.dont_know_label.get(ctx.lang))
+        wanted = {str(w) for w in options.get("categories", codes)}
+        for item in items:
+            keep = [(c, lab) for c, lab in zip(codes, labels) if str(c) in wanted]
+            defs += [_RowDef(f"{item}:{c}" if question.type == "grid" else str(c), prefix(item) + lab, "share", "percent") for c, lab in keep]
+
+            def share_rows(design: SurveyDesign, item=item, keep=keep) -> list[tuple[np.ndarray, np.ndarray]]:
+                values = ctx.column(design, item)
+                ok = _answered(values) & ctx.routed(design, question) & np.isin(values, codes)
+                return [((values == c).astype(float), ok) for c, _ in keep]
+
+            makers.append(share_rows)
+    elif kind == "scale":
+        scale = question.scale
+        if scale is None:
+            raise ConfigError(f"question {question.id!r} has no scale for means")
+        bands = [tuple(b) for b in options.get("bands", default_bands(scale))]
+        keep_dk = question.dont_know == "keep"
+        for item in items:
+            defs += [_RowDef(f"{item}:{lo}-{hi}" if question.type == "grid" else f"{lo}-{hi}", prefix(item) + band_label(lo, hi, scale, ctx.lang), "share", "percent") for lo, hi in bands]
+            if keep_dk:
+                defs.append(_RowDef(f"{item}:{dk}" if question.type == "grid" else str(dk), prefix(item) + ctx.project.codebook.dont_know_label.get(ctx.lang), "share", "percent"))
+            defs.append(_RowDef(f"{item}:mean" if question.type == "grid" else "mean", prefix(item) + ctx.text("mean"), "mean", "scale"))
+
+            def scale_rows(design: SurveyDesign, item=item) -> list[tuple[np.ndarray, np.ndarray]]:
+                values = ctx.column(design, item)
+                asked = _answered(values) & ctx.routed(design, question)
+                rated = asked & (values != dk)
+                base = asked if keep_dk else rated
+                out = [(((values >= lo) & (values <= hi)).astype(float), base) for lo, hi in bands]
+                if keep_dk:
+                    out.append(((values == dk).astype(float), base))
+                out.append((np.where(rated, values, 0).astype(float), rated))
+                return out
+
+            makers.append(scale_rows)
+    else:  # multi
+        if question.type != "multi":
+            raise ConfigError(f"question {question.id!r} is {question.type}, not a multi-response question")
+        defs += [_RowDef(i, question.item(i).label(ctx.lang), "share", "percent") for i in items]
+        every = [i.id for i in question.items]
+
+        def multi_rows(design: SurveyDesign) -> list[tuple[np.ndarray, np.ndarray]]:
+            base = np.zeros(design.n, dtype=bool)
+            for i in every:
+                base |= ctx.column(design, i) >= 0
+            base &= ctx.routed(design, question)
+            return [((ctx.column(design, i) > 0).astype(float), base) for i in items]
+
+        makers.append(multi_rows)
+
+    def measure(design: SurveyDesign) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [pair for make in makers for pair in make(design)]
+
+    return defs, measure
+
+
+# ------------------------------------------------------------------ covariance of domain estimates
+
+
+def calibrated_influence(design: SurveyDesign, y: np.ndarray, domain: np.ndarray) -> tuple[float, np.ndarray]:
+    """The weighted mean of ``y`` over ``domain`` and its calibrated influence value per respondent.
+
+    The influence values are those whose variance :func:`pipeline.design.estimate_means` reports
+    (``w (y − ȳ) / Σw`` in the domain, 0 outside, minus their fit on the calibration cells as R's
+    ``svyrecvar`` does); their cross-products give the covariance of two estimates of one design.
+    """
+    cal = design.calibration
+    w = design.weights
+    wd = float(w[domain].sum())
+    if wd <= 0:
+        return math.nan, np.zeros(design.n)
+    est = float((w * y)[domain].sum()) / wd
+    u = np.where(domain, (y - est) / wd, 0.0)
+    if cal.method == "rake":
+        s_u = np.bincount(cal.cell, weights=u, minlength=cal.n_cells)
+        shift = design.raking_sweeps @ s_u
+    else:
+        d = cal.design_weights
+        s_du = np.bincount(cal.cell, weights=d * u, minlength=cal.n_cells)
+        d_c = np.bincount(cal.cell, weights=d, minlength=cal.n_cells)
+        shift = np.divide(s_du, d_c, out=np.zeros_like(s_du), where=d_c > 0)
+    return est, w * (u - shift[cal.cell])
+
+
+def covariance(design: SurveyDesign, influences: Sequence[np.ndarray]) -> np.ndarray:
+    """Linearized covariance matrix of estimates from their calibrated influence values (``n/(n−1)`` × centred cross-products)."""
+    n = design.n
+    if n < 2 or not influences:
+        return np.zeros((len(influences), len(influences)))
+    r = np.column_stack(influences)
+    total = r.sum(axis=0)
+    return n / (n - 1) * (r.T @ r - np.outer(total, total) / n)
+
+
+def domain_contrast(design: SurveyDesign, y: np.ndarray, domain_a: np.ndarray, domain_b: np.ndarray) -> tuple[float, float, float, float]:
+    """Test mean(b) − mean(a) of ``y`` for two domains of one design: (difference, se, z, p), SE of the contrast."""
+    a, ra = calibrated_influence(design, y, domain_a)
+    b, rb = calibrated_influence(design, y, domain_b)
+    cov = covariance(design, [ra, rb])
+    return _z_test(b - a, cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+
+
+def _z_test(diff: float, var: float) -> tuple[float, float, float, float]:
+    se = math.sqrt(var) if var > 0 else 0.0
+    if not math.isfinite(diff) or se == 0 or not math.isfinite(se):
+        return diff, se, math.nan, math.nan
+    z = diff / se
+    return diff, se, z, 2 * (1 - NormalDist().cdf(abs(z)))
+
+
+def adjust(p: Sequence[float], correction: str) -> list[float]:
+    """Adjusted p-values of one family: unchanged (``none``), × m (``bonferroni``) or Holm's step-down, capped at 1."""
+    check_correction(correction)
+    m = len(p)
+    if correction == "none" or m == 0:
+        return list(p)
+    if correction == "bonferroni":
+        return [min(1.0, q * m) for q in p]
+    order = sorted(range(m), key=lambda i: (p[i], i))
+    out = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+# ------------------------------------------------------------------ building
+
+
+@dataclass
+class _Cell:
+    value: float
+    se: float
+    n: int
+    n_weighted: float
+    n_effective: float
+    flag: str
+    influence: np.ndarray | None = None
+
+
+def build_crosstab(
+    ctx: MetricContext,
+    question: Question,
+    by: Sequence[str],
+    *,
+    waves: Sequence[int] | None = None,
+    kind: str | None = None,
+    request: MetricRequest | None = None,
+    title: str | None = None,
+    wording: str | None = None,
+    decimals: dict[str, int] | None = None,
+    alpha: float | None = None,
+    correction: str | None = None,
+    where: str = "--by",
+) -> Crosstab:
+    """The crosstab of ``question`` by the banner entries ``by`` (``sex``, ``region``, ``sex*age_group`` …).
+
+    ``waves``: the waves whose totals are shown (default: the report wave ``ctx.wave``; the last one is
+    the wave of the subgroup columns). ``decimals`` per unit (``percent``, ``points``, ``scale``) as the
+    deck shows them. ``alpha``/``correction`` default to :func:`significance_alpha`/:func:`comparison_correction`.
+    """
+    stats = ctx.stats
+    alpha = significance_alpha(stats) if alpha is None else alpha
+    correction = comparison_correction(stats) if correction is None else correction
+    check_correction(correction)
+    digits = {**DEFAULT_DECIMALS, **(decimals or {})}
+    shown = sorted(waves) if waves else [ctx.wave]
+    for w in shown:
+        if w not in ctx.designs:
+            raise ConfigError(f"{where}: wave {w} is not loaded (loaded: {', '.join(map(str, sorted(ctx.designs)))})")
+        if not question.asked(w):
+            raise ConfigError(f"question {question.id!r} was not asked in {w} (codebook waves {question.waves})")
+    report = shown[-1]
+    defs, measure = question_rows(ctx, question, kind, request)
+    groups = [g for b in by for g in banner_groups(ctx, b, where)]
+
+    # every (wave, group) whose estimates the table needs: the shown totals, the groups, and their previous waves
+    def prev_of(w: int) -> int | None:
+        earlier = [x for x in sorted(ctx.designs) if x < w and question.asked(x)]
+        return earlier[-1] if earlier else None
+
+    total = _Group("wave", "total", ctx.text("total"), ())
+    wanted: list[tuple[int, _Group]] = [(w, total) for w in shown] + [(report, g) for g in groups]
+    extra = [(p, g) for w, g in wanted if (p := prev_of(w)) is not None]
+    low = stats.low_base
+    cells: dict[tuple[int, str, str], list[_Cell]] = {}
+    for wave in sorted({w for w, _ in wanted + extra}):
+        design = ctx.designs[wave]
+        pairs = measure(design)
+        for g in [g for w, g in wanted + extra if w == wave]:
+            if (wave, g.block, g.key) in cells:
+                continue
+            mask = group_mask(ctx, design, g)
+            out = []
+            for y, base in pairs:
+                dom = base & mask
+                est = estimate_means(design, y, dom)
+                flag = base_flag(est.n, low.suppress_below, low.flag_below)
+                infl = None
+                if wave == report and g.block != "wave" and flag != "suppressed":
+                    _, infl = calibrated_influence(design, y, dom)
+                out.append(_Cell(float(est.value[0]), float(est.se[0]), est.n, est.weighted_n, est.effective_n, flag, infl))
+            cells[(wave, g.block, g.key)] = out
+
+    columns: list[Column] = []
+    keys: list[tuple[int, _Group]] = []
+    for i, (w, g) in enumerate(wanted):
+        first = cells[(w, g.block, g.key)][0]
+        label = f"{g.label} {w}" if g.block == "wave" else g.label
+        columns.append(Column(letter(i), g.block, block_label(ctx, g.block), "total" if g.block == "wave" else g.block, g.key, label, w,
+                              first.n, first.n_weighted, first.n_effective, first.flag))
+        keys.append((w, g))
+
+    rows: list[Row] = []
+    tests: list[PairTest] = []
+    for r, rd in enumerate(defs):
+        scale = UNIT_SCALE[rd.unit]
+        col_cells = [cells[(w, g.block, g.key)][r] for w, g in keys]
+        values = tuple(None if c.flag == "suppressed" or not math.isfinite(c.value) else c.value * scale for c in col_cells)
+        ses = tuple(None if v is None else c.se * scale for v, c in zip(values, col_cells))
+        arrows = []
+        for (w, g), c, v in zip(keys, col_cells, values):
+            p = prev_of(w)
+            old = cells.get((p, g.block, g.key), [None] * len(defs))[r] if p is not None else None
+            arrow = ""
+            if v is not None and old is not None and old.flag != "suppressed" and math.isfinite(old.value) and (c.se > 0 or old.se > 0):
+                _, pv = difference_test(old.value, old.se, c.value, c.se)
+                if pv < alpha:
+                    arrow = "▲" if c.value > old.value else "▼"
+            arrows.append(arrow)
+        letters: list[list[str]] = [[] for _ in keys]
+        for block in dict.fromkeys(col.block for col in columns):
+            idx = [i for i, col in enumerate(columns) if col.block == block and values[i] is not None]
+            family = []
+            for i, j in itertools.combinations(idx, 2):
+                a, b = col_cells[i], col_cells[j]
+                if block == "wave":
+                    z, p = difference_test(a.value, a.se, b.value, b.se)
+                    diff, se = b.value - a.value, math.hypot(a.se, b.se)
+                else:
+                    cov = covariance(ctx.designs[report], [a.influence, b.influence])
+                    diff, se, z, p = _z_test(b.value - a.value, cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+                if math.isfinite(p):
+                    family.append((i, j, diff * scale, se * scale, z, p))
+            adjusted = adjust([f[5] for f in family], correction)
+            for (i, j, diff, se, z, p), pa in zip(family, adjusted):
+                sig = pa < alpha
+                tests.append(PairTest(rd.key, columns[i].letter, columns[j].letter, diff, se, z, p, pa, sig))
+                if sig:
+                    winner, loser = (j, i) if diff > 0 else (i, j)
+                    letters[winner].append(columns[loser].letter)
+        rows.append(Row(rd.key, rd.label, rd.measure, rd.unit, digits[rd.unit], values, ses, tuple(c.n for c in col_cells),
+                        tuple("".join(sorted(x, key=lambda s: (len(s), s))) for x in letters), tuple(arrows)))
+
+    base = question.routing.description.get(ctx.lang) if question.routing is not None else ctx.text("xtab_base_all")
+    return Crosstab(
+        title=title or question.text.get(ctx.lang), question=wording or question.text.get(ctx.lang), base=base,
+        question_id=question.id, wave=report, columns=tuple(columns), rows=tuple(rows), tests=tuple(tests),
+        alpha=alpha, correction=correction,
+    )
+
+
+def question_crosstab(ctx: MetricContext, question_id: str, by: Sequence[str], waves: Sequence[int] | None = None, **options) -> Crosstab:
+    """The ad-hoc crosstab of ``tables --question Q --by …``: ``question_id`` from the codebook, weighted as in the deck."""
+    known = list(ctx.project.codebook.by_id)
+    if question_id not in ctx.project.codebook.by_id:
+        raise ConfigError(f"--question: the codebook has no question {question_id!r}{did_you_mean(question_id, known)}")
+    return build_crosstab(ctx, ctx.project.codebook.question(question_id), by, waves=waves, **options)
+
+
+def slide_crosstabs(ctx: MetricContext, slide: SlideSpec, decimals: dict[str, int] | None = None) -> dict[str, Crosstab]:
+    """The crosstab of each metric of a slide that measures one question (kinds share, scale, nps, multi), by metric name.
+
+    The banner is the metric's ``by`` (none: the wave totals only) and its waves those the deck shows;
+    other metric kinds (trend, drivers, index …) have no crosstab and stay in the long table only.
+    """
+    out: dict[str, Crosstab] = {}
+    for name, request in slide.metrics.items():
+        if request.kind not in SUPPORTED_KINDS or not request.question:
+            continue
+        question = ctx.question(request)
+        waves = ctx.waves_for(question, request)
+        title = slide.title.get(ctx.lang)
+        wording = slide.question.get(ctx.lang) if slide.question is not None else question.text.get(ctx.lang)
+        out[name] = build_crosstab(ctx, question, request.by, waves=waves, kind=request.kind, request=request, title=title,
+                                   wording=wording, decimals=decimals, where=f"deck.yaml slide {slide.id}, metric {name}")
+    return out

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -192,6 +192,8 @@ def banner_groups(ctx: MetricContext, by: str, where: str = "--by") -> list[_Gro
     variables = [v.strip() for v in spec.split("*")]
     if not all(variables):
         raise ConfigError(f"{where}: empty grouping in {by!r}; write crossings as sex*age_group")
+    if len(set(variables)) < len(variables):
+        raise ConfigError(f"{where}: {by!r} crosses a variable with itself; cross different variables, e.g. sex*age_group")
     levels = [_categories(ctx, v, where) for v in variables]
     out = []
     for combo in itertools.product(*levels):
@@ -237,7 +239,7 @@ class _RowDef:
     unit: str
 
 
-Measure = Callable[[SurveyDesign], list[tuple[np.ndarray, np.ndarray]]]  # per row: (y, base mask)
+Measure = Callable[[SurveyDesign], Iterator[tuple[np.ndarray, np.ndarray]]]  # per row, in order: (y, base mask)
 
 
 def _answered(values: np.ndarray) -> np.ndarray:
@@ -245,7 +247,7 @@ def _answered(values: np.ndarray) -> np.ndarray:
 
 
 def question_rows(ctx: MetricContext, question: Question, kind: str | None = None, request: MetricRequest | None = None) -> tuple[list[_RowDef], Measure]:
-    """The rows of a question's crosstab and, per design, each row's per-respondent value and base.
+    """The rows of a question's crosstab and, per design, an iterator of each row's per-respondent value and base.
 
     ``kind`` follows the deck's metric kinds (``share``, ``scale``, ``nps``, ``multi``); by default
     NPS questions give the NPS and its bands, scales the bands and mean, single-choice questions the
@@ -306,22 +308,43 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
         if scale is None:
             raise ConfigError(f"question {question.id!r} has no scale for means")
         bands = [tuple(b) for b in options.get("bands", default_bands(scale))]
+        long = scale.max - scale.min >= 9
+        top = tuple(options.get("top_box", (7, 10) if long else (scale.max - 1, scale.max)))
+        agree = tuple(options.get("agree", top))
+        # a slide's metric shows the measures it asks for (the deck's default: all four); an ad-hoc table the distribution and mean
+        measures = options.get("measures", ["distribution", "mean", "top_box", "agree"] if request is not None else ["distribution", "mean"])
         keep_dk = question.dont_know == "keep"
+        band_keys = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in bands]  # as the deck's tables
         for item in items:
-            defs += [_RowDef(f"{item}:{lo}-{hi}" if question.type == "grid" else f"{lo}-{hi}", prefix(item) + band_label(lo, hi, scale, ctx.lang), "share", "percent") for lo, hi in bands]
-            if keep_dk:
-                defs.append(_RowDef(f"{item}:{dk}" if question.type == "grid" else str(dk), prefix(item) + ctx.project.codebook.dont_know_label.get(ctx.lang), "share", "percent"))
-            defs.append(_RowDef(f"{item}:mean" if question.type == "grid" else "mean", prefix(item) + ctx.text("mean"), "mean", "scale"))
+
+            def key(k: str, item: str = item) -> str:
+                return f"{item}:{k}" if question.type == "grid" else k
+
+            if "distribution" in measures:
+                defs += [_RowDef(key(k), prefix(item) + band_label(lo, hi, scale, ctx.lang), "share", "percent") for k, (lo, hi) in zip(band_keys, bands)]
+                if keep_dk:
+                    defs.append(_RowDef(key(str(dk)), prefix(item) + ctx.project.codebook.dont_know_label.get(ctx.lang), "share", "percent"))
+            if "mean" in measures:
+                defs.append(_RowDef(key("mean"), prefix(item) + ctx.text("mean"), "mean", "scale"))
+            for name, (lo, hi) in (("top_box", top), ("agree", agree)):
+                if name in measures:
+                    defs.append(_RowDef(key(name), prefix(item) + f"{lo}-{hi}", name, "percent"))
 
             def scale_rows(design: SurveyDesign, item=item) -> list[tuple[np.ndarray, np.ndarray]]:
                 values = ctx.column(design, item)
                 asked = _answered(values) & ctx.routed(design, question)
                 rated = asked & (values != dk)
                 base = asked if keep_dk else rated
-                out = [(((values >= lo) & (values <= hi)).astype(float), base) for lo, hi in bands]
-                if keep_dk:
-                    out.append(((values == dk).astype(float), base))
-                out.append((np.where(rated, values, 0).astype(float), rated))
+                out = []
+                if "distribution" in measures:
+                    out += [(((values >= lo) & (values <= hi)).astype(float), base) for lo, hi in bands]
+                    if keep_dk:
+                        out.append(((values == dk).astype(float), base))
+                if "mean" in measures:
+                    out.append((np.where(rated, values, 0).astype(float), rated))
+                for name, (lo, hi) in (("top_box", top), ("agree", agree)):
+                    if name in measures:
+                        out.append((((values >= lo) & (values <= hi)).astype(float), base))
                 return out
 
             makers.append(scale_rows)
@@ -340,8 +363,9 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
 
         makers.append(multi_rows)
 
-    def measure(design: SurveyDesign) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [pair for make in makers for pair in make(design)]
+    def measure(design: SurveyDesign) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for make in makers:  # one item's rows at a time: a long grid's columns are not all held at once
+            yield from make(design)
 
     return defs, measure
 
@@ -392,6 +416,59 @@ def domain_contrast(design: SurveyDesign, y: np.ndarray, domain_a: np.ndarray, d
     return _z_test(b - a, cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
 
 
+@dataclass(frozen=True)
+class _Summary:
+    """What the covariance of an estimate with another over a disjoint domain of the same design needs, per cell."""
+
+    shift: np.ndarray  # the calibration fit of the influence values (per cell, per unit weight)
+    w2u: np.ndarray  # Σ w² u over the domain's respondents of each cell
+    total: float  # Σ of the calibrated influence values over the wave
+    var: float  # the estimate's linearized variance
+
+
+def summarise(design: SurveyDesign, y: np.ndarray, domain: np.ndarray) -> _Summary:
+    """Per-cell sums of one domain estimate's calibrated influence values (see :func:`calibrated_influence`).
+
+    With ``u = (y − ȳ)/Σw`` in the domain, the influence value is ``r = w (u − shift[cell])``; its
+    sums over the wave follow from sums per calibration cell, so two estimates over disjoint domains
+    have ``Σ r_a r_b = Σ_c shift_a shift_b Σw² − Σ_c (shift_b Σ_a w²u + shift_a Σ_b w²u)`` without a
+    pass over the respondents.
+    """
+    cal = design.calibration
+    at = np.flatnonzero(domain)
+    cell, w, yv = cal.cell[at], design.weights[at], y[at]
+    wd = float(w.sum())
+    _, w_c, w2_c = design.cell_totals
+    if wd <= 0:
+        zero = np.zeros(cal.n_cells)
+        return _Summary(zero, zero, 0.0, math.nan)
+    u = (yv - float((w * yv).sum()) / wd) / wd
+    if cal.method == "rake":
+        shift = design.raking_sweeps @ np.bincount(cell, weights=u, minlength=cal.n_cells)
+    else:
+        s_du = np.bincount(cell, weights=cal.design_weights[at] * u, minlength=cal.n_cells)
+        d_c = np.bincount(cal.cell, weights=cal.design_weights, minlength=cal.n_cells)
+        shift = np.divide(s_du, d_c, out=np.zeros_like(s_du), where=d_c > 0)
+    wu = np.bincount(cell, weights=w * u, minlength=cal.n_cells)
+    w2u = np.bincount(cell, weights=w * w * u, minlength=cal.n_cells)
+    w2u2 = float((w * w * u * u).sum())
+    total = float((wu - shift * w_c).sum())
+    n = design.n
+    square = w2u2 - 2 * float(shift @ w2u) + float(shift * shift @ w2_c)
+    var = n / (n - 1) * (square - total * total / n) if n > 1 else 0.0
+    return _Summary(shift, w2u, total, var)
+
+
+def disjoint_covariance(design: SurveyDesign, a: _Summary, b: _Summary) -> float:
+    """Linearized covariance of two estimates over disjoint domains of one design, from their summaries."""
+    n = design.n
+    if n < 2:
+        return 0.0
+    w2_c = design.cell_totals[2]
+    cross = float(a.shift * b.shift @ w2_c) - float(b.shift @ a.w2u) - float(a.shift @ b.w2u)
+    return n / (n - 1) * (cross - a.total * b.total / n)
+
+
 def _z_test(diff: float, var: float) -> tuple[float, float, float, float]:
     se = math.sqrt(var) if var > 0 else 0.0
     if not math.isfinite(diff) or se == 0 or not math.isfinite(se):
@@ -428,7 +505,7 @@ class _Cell:
     n_weighted: float
     n_effective: float
     flag: str
-    influence: np.ndarray | None = None
+    summary: _Summary | None = None
 
 
 def build_crosstab(
@@ -465,7 +542,11 @@ def build_crosstab(
             raise ConfigError(f"question {question.id!r} was not asked in {w} (codebook waves {question.waves})")
     report = shown[-1]
     defs, measure = question_rows(ctx, question, kind, request)
-    groups = [g for b in by for g in banner_groups(ctx, b, where)]
+    specs = ["sex*age_group" if b == "sex_age" else b.replace(" ", "") for b in by]
+    if len(set(specs)) < len(specs):
+        repeated = next(b for b in specs if specs.count(b) > 1)
+        raise ConfigError(f"{where}: {repeated!r} is given twice; name each grouping once")
+    groups = [g for b in specs for g in banner_groups(ctx, b, where)]
 
     # every (wave, group) whose estimates the table needs: the shown totals, the groups, and their previous waves
     def prev_of(w: int) -> int | None:
@@ -479,21 +560,18 @@ def build_crosstab(
     cells: dict[tuple[int, str, str], list[_Cell]] = {}
     for wave in sorted({w for w, _ in wanted + extra}):
         design = ctx.designs[wave]
-        pairs = measure(design)
-        for g in [g for w, g in wanted + extra if w == wave]:
-            if (wave, g.block, g.key) in cells:
-                continue
-            mask = group_mask(ctx, design, g)
-            out = []
-            for y, base in pairs:
-                dom = base & mask
+        todo = list(dict.fromkeys((g.block, g.key) for w, g in wanted + extra if w == wave))
+        group_of = {(g.block, g.key): g for _, g in wanted + extra}
+        masks = {k: group_mask(ctx, design, group_of[k]) for k in todo}
+        for k in todo:
+            cells[(wave, *k)] = []
+        for y, base in measure(design):  # row by row
+            for k in todo:
+                dom = base & masks[k]
                 est = estimate_means(design, y, dom)
                 flag = base_flag(est.n, low.suppress_below, low.flag_below)
-                infl = None
-                if wave == report and g.block != "wave" and flag != "suppressed":
-                    _, infl = calibrated_influence(design, y, dom)
-                out.append(_Cell(float(est.value[0]), float(est.se[0]), est.n, est.weighted_n, est.effective_n, flag, infl))
-            cells[(wave, g.block, g.key)] = out
+                summary = summarise(design, y, dom) if wave == report and k[0] != "wave" and flag != "suppressed" else None
+                cells[(wave, *k)].append(_Cell(float(est.value[0]), float(est.se[0]), est.n, est.weighted_n, est.effective_n, flag, summary))
 
     columns: list[Column] = []
     keys: list[tuple[int, _Group]] = []
@@ -530,9 +608,9 @@ def build_crosstab(
                 if block == "wave":
                     z, p = difference_test(a.value, a.se, b.value, b.se)
                     diff, se = b.value - a.value, math.hypot(a.se, b.se)
-                else:
-                    cov = covariance(ctx.designs[report], [a.influence, b.influence])
-                    diff, se, z, p = _z_test(b.value - a.value, cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+                else:  # two disjoint domains of the report wave: the SE of the contrast
+                    cov = disjoint_covariance(ctx.designs[report], a.summary, b.summary)
+                    diff, se, z, p = _z_test(b.value - a.value, a.summary.var + b.summary.var - 2 * cov)
                 if math.isfinite(p):
                     family.append((i, j, diff * scale, se * scale, z, p))
             adjusted = adjust([f[5] for f in family], correction)

@@ -11,8 +11,9 @@ import pytest
 from helpers import FIXTURES, GOLDEN
 from metrics.tinyctx import build_ctx, wave_frame
 from pipeline.config import Targets, Weighting
-from pipeline.crosstab import (adjust, banner_groups, calibrated_influence, covariance, domain_contrast, letter,
-                               question_crosstab, slide_crosstabs, significance_alpha, comparison_correction)
+from pipeline.crosstab import (adjust, banner_groups, calibrated_influence, comparison_correction, covariance,
+                               disjoint_covariance, domain_contrast, letter, question_crosstab, significance_alpha,
+                               slide_crosstabs, summarise)
 from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
 from pipeline.load import load_wave
@@ -167,19 +168,31 @@ def test_correction_can_remove_a_letter(project, tmp_path):
     assert next(r for r in strict.rows if r.key == "1").letters == ("",) * 5
 
 
-def test_slide_crosstabs_cover_question_metrics(project, shipped_designs):
-    """Every shipped slide metric of kind share/scale/nps/multi gives a crosstab whose totals equal the deck's table."""
+def test_slide_crosstabs_equal_the_decks_tables(project, shipped_designs):
+    """Every shipped slide metric of kind share/scale/nps/multi: each crosstab cell (wave totals and subgroups, the measures the slide asks for) equals the deck's table."""
     from pipeline.metrics import compute
 
     ctx = MetricContext(project, shipped_designs, max(shipped_designs), "sv")
-    slide = next(s for s in project.deck.slides if any(m.kind == "nps" for m in s.metrics.values()))
-    name, request = next((k, m) for k, m in slide.metrics.items() if m.kind == "nps")
-    x = slide_crosstabs(ctx, slide)[name]
-    table = compute(ctx, request)
-    mine = x.rows[0].values[len([c for c in x.columns if c.block == "wave"]) - 1]
-    deck = table[(table["measure"] == "nps") & (table["group"] == "total") & (table["wave"] == ctx.wave)]["value"].iloc[0]
-    assert mine == pytest.approx(deck, rel=1e-12)
-    assert x.title == slide.title.get("sv")
+    compared = 0
+    for slide in project.deck.slides:
+        xtabs = slide_crosstabs(ctx, slide)
+        for name, x in xtabs.items():
+            table = compute(ctx, slide.metrics[name])
+            index = {}
+            for t in table.itertuples():
+                index[(str(t.item), str(t.category), int(t.wave), str(t.group))] = t.value
+            for row in x.rows:
+                item, _, category = row.key.rpartition(":")
+                for col, value in zip(x.columns, row.values):
+                    group = "total" if col.block == "wave" else col.key.replace("|", " ")
+                    deck = index[(item, category, col.wave, group)]  # every cell is one the deck's table has
+                    if value is None:
+                        assert math.isnan(deck), (slide.id, name, row.key, col.label)
+                    else:
+                        assert value == pytest.approx(deck, rel=1e-9, abs=1e-9), (slide.id, name, row.key, col.label)
+                    compared += 1
+        assert all(x.title == slide.title.get("sv") for x in xtabs.values())
+    assert compared > 500
 
 
 # ------------------------------------------------------------------ against R
@@ -284,3 +297,28 @@ def test_region_domain_contrast_uses_covariance(fixture_designs):
     var = estimate_means(d, y, da).se[0] ** 2 + estimate_means(d, y, db).se[0] ** 2 - 2 * cov_ab
     _, se, _, _ = domain_contrast(d, y, da, db)
     assert se == pytest.approx(math.sqrt(var), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["rake", "poststratify"])
+def test_per_cell_covariance_equals_per_respondent(fixture_designs, name):
+    """The crosstab's per-cell summaries give the same variances and covariance of two disjoint regions as the respondent-level influence values."""
+    _, designs = fixture_designs
+    d = designs[name]
+    y, base = measure_y(d.frame, "nps")
+    reg = d.frame["region"]
+    da, db = base & (reg == "Norra").to_numpy(), base & (reg == "Södra").to_numpy()
+    full = covariance(d, [calibrated_influence(d, y, da)[1], calibrated_influence(d, y, db)[1]])
+    sa, sb = summarise(d, y, da), summarise(d, y, db)
+    assert sa.var == pytest.approx(full[0, 0], rel=1e-9)
+    assert sb.var == pytest.approx(full[1, 1], rel=1e-9)
+    assert disjoint_covariance(d, sa, sb) == pytest.approx(full[0, 1], rel=1e-9)
+    assert abs(full[0, 1]) > 1e-5 * math.sqrt(full[0, 0] * full[1, 1])  # not zero: a missing term would show
+
+
+def test_repeated_grouping_is_refused(project, tmp_path):
+    """--by sex,sex and sex*sex are one-line errors, not overlapping columns."""
+    ctx = build_ctx(project, ["heard_of_1177"], {2022: heard_frame(1, 2, 1, 2)}, tmp_path)
+    with pytest.raises(ConfigError, match="'sex' is given twice"):
+        question_crosstab(ctx, "heard_of_1177", ["sex", "sex"])
+    with pytest.raises(ConfigError, match="crosses a variable with itself"):
+        question_crosstab(ctx, "heard_of_1177", ["sex*sex"])

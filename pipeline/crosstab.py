@@ -108,6 +108,7 @@ class Row:
     n: tuple[int, ...]  # unweighted base of the row per column (a mean without "Vet ej" has its own)
     letters: tuple[str, ...]  # letters of the columns this one is significantly larger than
     arrows: tuple[str, ...]  # ▲/▼ against the previous wave, else ""
+    flags: tuple[str, ...] = ()  # per column: ok, low or suppressed, from the row's own base (empty: the column's)
 
 
 @dataclass(frozen=True)
@@ -621,7 +622,8 @@ def build_crosstab(
                     winner, loser = (j, i) if diff > 0 else (i, j)
                     letters[winner].append(columns[loser].letter)
         rows.append(Row(rd.key, rd.label, rd.measure, rd.unit, digits[rd.unit], values, ses, tuple(c.n for c in col_cells),
-                        tuple("".join(sorted(x, key=lambda s: (len(s), s))) for x in letters), tuple(arrows)))
+                        tuple("".join(sorted(x, key=lambda s: (len(s), s))) for x in letters), tuple(arrows),
+                        tuple(c.flag for c in col_cells)))
 
     base = question.routing.description.get(ctx.lang) if question.routing is not None else ctx.text("xtab_base_all")
     return Crosstab(

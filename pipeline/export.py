@@ -273,7 +273,8 @@ def _write_crosstab(ws, fm: _Formats, xtab, phrases: dict[str, str], first_row: 
             else:
                 ws.write_number(r, c, float(value), fmt)
             mark = row.letters[i] + (" " + row.arrows[i] if row.arrows[i] else "")
-            if value is not None and col.base_flag == "low":
+            flag = row.flags[i] if row.flags else col.base_flag
+            if value is not None and flag == "low":
                 mark = (mark + " *").strip()
             if mark:
                 ws.write_string(r, c + 1, mark.strip(), fm.sig)
@@ -306,10 +307,21 @@ def _set_up_printing(ws, header_rows: tuple[int, int] | None) -> None:
     ws.repeat_columns(0, 0)
 
 
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unused sheet name: without the characters Excel refuses, at most 31 characters, numbered when taken."""
+    clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(name)).strip("'") or "_"
+    out, k = clean[:31], 2
+    while out.lower() in taken:
+        suffix = f" ({k})"
+        out, k = clean[: 31 - len(suffix)] + suffix, k + 1
+    taken.add(out.lower())
+    return out
+
+
 def write_crosstab_sheet(wb, fm: _Formats, name: str, crosstabs, phrases: dict[str, str],  # noqa: ANN001
                          low_base: tuple[int, int]) -> None:
     """One sheet with the crosstabs of a slide, one under the other; panes frozen below the first header."""
-    ws = wb.add_worksheet(name[:31])
+    ws = wb.add_worksheet(name)
     widths = max((len(x.columns) for x in crosstabs), default=0)
     label_width = max([24] + [min(60, len(str(r.label)) + 2) for x in crosstabs for r in x.rows])
     ws.set_column(0, 0, label_width)
@@ -329,7 +341,7 @@ def write_crosstab_sheet(wb, fm: _Formats, name: str, crosstabs, phrases: dict[s
 
 def write_long_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None:  # noqa: ANN001
     """The tidy long table as one sheet: header row frozen, autofilter over every column, numbers formatted."""
-    ws = wb.add_worksheet(name[:31])
+    ws = wb.add_worksheet(name)
     frame = _clean(frame)
     columns = [str(c) for c in frame.columns]
     ws.write_row(0, 0, columns, fm.bold)
@@ -355,7 +367,7 @@ def write_long_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None: 
 
 
 def _write_plain_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None:  # noqa: ANN001
-    ws = wb.add_worksheet(name[:31])
+    ws = wb.add_worksheet(name)
     frame = _clean(frame)
     ws.write_row(0, 0, [str(c) for c in frame.columns], fm.bold)
     for r, row in enumerate(frame.to_numpy(dtype=object).tolist(), start=1):
@@ -406,19 +418,30 @@ def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list], phrases: dict[s
                                              "strings_to_urls": False, "strings_to_numbers": False})
         wb.set_properties({"created": fixed, "author": "survey-deck", "comments": "survey-deck crosstabs"})
         fm = _Formats(wb)
+        taken: set[str] = set()
+        fixed_names = {key: sheet_name(phrases[key], taken) for key in ("xtab_all_tables", "xtab_weighting", "xtab_guide")}
         for name, xtabs in crosstabs.items():
             if xtabs:
-                write_crosstab_sheet(wb, fm, name, xtabs, phrases, low_base)
+                write_crosstab_sheet(wb, fm, sheet_name(name, taken), xtabs, phrases, low_base)
         if long_table is not None:
-            write_long_sheet(wb, fm, phrases["xtab_all_tables"], long_table)
+            write_long_sheet(wb, fm, fixed_names["xtab_all_tables"], long_table)
         if diagnostics is not None:
-            _write_plain_sheet(wb, fm, phrases["xtab_weighting"], diagnostics)
+            _write_plain_sheet(wb, fm, fixed_names["xtab_weighting"], diagnostics)
         if long_table is not None:
             cols = [c for c in ("slide", "table", *COLUMNS) if c in long_table.columns]
             guide = pd.DataFrame({phrases["xtab_guide_column"]: cols,
                                   phrases["xtab_guide_meaning"]: [phrases[f"xtab_help_{c}"] for c in cols]})
-            _write_plain_sheet(wb, fm, phrases["xtab_guide"], guide)
+            _write_plain_sheet(wb, fm, fixed_names["xtab_guide"], guide)
         wb.close()
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the tables file ({exc.strerror})") from None
     normalize_zip(path)
+
+
+def write_crosstabs_csv(path: Path, crosstabs: list) -> None:
+    """The crosstabs as one tidy CSV (:func:`crosstab_frame`, formula-like text neutralised), for ``tables --out x.csv``."""
+    frame = pd.concat([crosstab_frame(x) for x in crosstabs], ignore_index=True) if crosstabs else pd.DataFrame()
+    try:
+        _clean(frame).to_csv(path, index=False, lineterminator="\n")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the tables file ({exc.strerror})") from None

@@ -68,7 +68,7 @@ def test_csv_neutralises_formulas(tmp_path):
 from openpyxl.utils import get_column_letter  # noqa: E402
 
 from pipeline.crosstab import Column, Crosstab, Row  # noqa: E402
-from pipeline.export import crosstab_frame, crosstab_phrases, write_crosstabs_xlsx  # noqa: E402
+from pipeline.export import crosstab_frame, crosstab_phrases, sheet_name, write_crosstabs_csv, write_crosstabs_xlsx  # noqa: E402
 
 
 def _xtab(correction: str = "none") -> Crosstab:
@@ -165,3 +165,40 @@ def test_crosstab_frame_is_tidy():
     assert len(frame) == 2 * 4
     line = frame[(frame["row"] == "nps") & (frame["column"] == "B")].iloc[0]
     assert (line["value"], line["letters"], line["arrow"], line["n"]) == (45.26, "A", "▲", 1200)
+
+
+def test_sheet_names_are_valid_and_unique():
+    """Characters Excel refuses become _, names are cut to 31 characters, a taken name (any case) is numbered."""
+    taken: set[str] = set()
+    assert sheet_name("a/b:c", taken) == "a_b_c"
+    assert sheet_name("A/B:C", taken) == "A_B_C (2)"
+    long = "x" * 40
+    assert sheet_name(long, taken) == "x" * 31
+    assert sheet_name(long, taken) == "x" * 27 + " (2)"
+
+
+def test_low_base_mark_follows_the_rows_own_base(project, tmp_path):
+    """A row whose own base is low (a mean without "Vet ej") gets * even where the column's base is fine."""
+    x = _xtab()
+    row = x.rows[0]
+    low_row = Row(row.key, row.label, row.measure, row.unit, row.decimals, row.values, row.se, row.n, row.letters,
+                  row.arrows, ("ok", "low", "ok", "suppressed"))
+    x = Crosstab(x.title, x.question, x.base, x.question_id, x.wave, x.columns, (low_row,), (), 0.05, "none")
+    path = tmp_path / "x.xlsx"
+    write_crosstabs_xlsx(path, {"S13": [x]}, crosstab_phrases(project.text, "en"))
+    ws = load_workbook(path)["S13"]
+    assert ws["E8"].value == "A ▲ *"
+    assert ws["C8"].value is None
+
+
+def test_crosstab_csv_neutralises_formulas(tmp_path):
+    """The ad-hoc CSV is the tidy crosstab, with a label starting with = written as text."""
+    x = _xtab()
+    row = x.rows[0]
+    bad = Row(row.key, "=1+1", row.measure, row.unit, row.decimals, row.values, row.se, row.n, row.letters, row.arrows)
+    x = Crosstab(x.title, x.question, x.base, x.question_id, x.wave, x.columns, (bad,), (), 0.05, "none")
+    path = tmp_path / "x.csv"
+    write_crosstabs_csv(path, [x])
+    frame = pd.read_csv(path)
+    assert len(frame) == 4
+    assert set(frame["label"]) == {"'=1+1"}

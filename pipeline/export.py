@@ -244,7 +244,8 @@ def _write_crosstab(ws, fm: _Formats, xtab, phrases: dict[str, str], first_row: 
     r = first_row
     ws.write_string(r, 0, str(xtab.title), fm.title)
     ws.write_string(r + 1, 0, f"{phrases['xtab_question']}: {xtab.question}", fm.bold)
-    ws.write_string(r + 2, 0, f"{phrases['xtab_base']}: {xtab.base}")
+    base = str(xtab.base)  # a routing description may already say "Bas: …"
+    ws.write_string(r + 2, 0, base if base.lower().startswith(phrases["xtab_base"].lower()) else f"{phrases['xtab_base']}: {base}")
     head = r + 4
     columns = xtab.columns
     # block headings, merged over each block's value+letter cells

@@ -97,6 +97,10 @@ def test_crosstab_sheet_layout_formats_and_print_setup(project, tmp_path):
     assert ws["A1"].value == "Recommendation"
     assert ws["A2"].value == "Question: I can recommend 1177"
     assert ws["A3"].value == "Base: All respondents"
+    x = _xtab()
+    routed = Crosstab(x.title, x.question, "Base: those asked", x.question_id, x.wave, x.columns, x.rows, (), 0.05, "none")
+    write_crosstabs_xlsx(path, {"S13": [routed]}, crosstab_phrases(project.text, "en"))
+    assert load_workbook(path)["S13"]["A3"].value == "Base: those asked"  # not "Base: Base: …"
     # rows 5-7: block headings, column labels, letters; values from row 8; each banner column takes two cells
     assert ws["B5"].value == "Wave" and ws["F5"].value == "Sex"
     assert [ws.cell(6, c).value for c in (2, 4, 6, 8)] == ["Total 2021", "Total 2022", "Man", "Woman"]

@@ -33,10 +33,10 @@ from statistics import NormalDist
 import numpy as np
 
 from pipeline.config import MetricRequest, Question, SlideSpec
-from pipeline.design import SurveyDesign, difference_test, estimate_means
+from pipeline.design import CodeSums, SurveyDesign, difference_test
 from pipeline.errors import ConfigError, did_you_mean
 from pipeline.load import MISSING
-from pipeline.metrics.common import MetricContext, base_flag
+from pipeline.metrics.common import MetricContext, base_flag, code_range
 from pipeline.metrics.nps import BAND_KEYS, BAND_LABELS, nps_score
 from pipeline.metrics.scale import band_label, default_bands
 
@@ -240,7 +240,27 @@ class _RowDef:
     unit: str
 
 
-Measure = Callable[[SurveyDesign], Iterator[tuple[np.ndarray, np.ndarray]]]  # per row, in order: (y, base mask)
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive rows that are functions of one coded answer: row j of a respondent with code c is
+    ``table[c − low, j]``, over the respondents in ``domain`` whose code is in ``base`` (per code)."""
+
+    values: np.ndarray  # the code of each respondent (valid where ``domain``)
+    domain: np.ndarray  # respondents asked and answering
+    low: int  # the smallest code
+    table: np.ndarray  # codes × rows
+    base: np.ndarray  # per code: in the rows' base
+
+    def y(self, j: int) -> np.ndarray:
+        """Row ``j``'s value per respondent (0 outside the domain)."""
+        return np.where(self.domain, self.table[np.clip(self.values - self.low, 0, len(self.table) - 1), j], 0.0)
+
+    def in_base(self) -> np.ndarray:
+        """The respondents in the rows' base."""
+        return self.domain & self.base[np.clip(self.values - self.low, 0, len(self.base) - 1)]
+
+
+Measure = Callable[[SurveyDesign], Iterator[_Run]]  # the runs of rows, in the order of the row definitions
 
 
 def _answered(values: np.ndarray) -> np.ndarray:
@@ -248,7 +268,7 @@ def _answered(values: np.ndarray) -> np.ndarray:
 
 
 def question_rows(ctx: MetricContext, question: Question, kind: str | None = None, request: MetricRequest | None = None) -> tuple[list[_RowDef], Measure]:
-    """The rows of a question's crosstab and, per design, an iterator of each row's per-respondent value and base.
+    """The rows of a question's crosstab and, per design, an iterator of runs of rows (see :class:`_Run`).
 
     ``kind`` follows the deck's metric kinds (``share``, ``scale``, ``nps``, ``multi``); by default
     NPS questions give the NPS and its bands, scales the bands and mean, single-choice questions the
@@ -268,7 +288,7 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
         return f"{question.item(item).label(ctx.lang)}: " if question.type == "grid" else ""
 
     defs: list[_RowDef] = []
-    makers: list[Callable[[SurveyDesign], list[tuple[np.ndarray, np.ndarray]]]] = []
+    makers: list[Callable[[SurveyDesign], list[_Run]]] = []
     if kind == "nps":
         if question.nps is None:
             raise ConfigError(f"question {question.id!r} has no nps bands in the codebook; ask for it without NPS")
@@ -276,12 +296,15 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
         defs += [_RowDef("nps", "NPS", "nps", "points")]
         defs += [_RowDef(k, lab, "share", "percent") for k, lab in zip(BAND_KEYS[::-1], BAND_LABELS[ctx.lang][::-1])]
 
-        def nps_rows(design: SurveyDesign) -> list[tuple[np.ndarray, np.ndarray]]:
+        def nps_rows(design: SurveyDesign) -> list[_Run]:
             values = ctx.column(design, question.id)
-            score = nps_score(values, bands)
-            ok = _answered(values) & (values != dk) & ctx.routed(design, question) & ~np.isnan(score)
+            codes = code_range(values)
+            score = nps_score(codes, bands)
+            scored = ~np.isnan(score)
             score = np.nan_to_num(score)
-            return [(score, ok)] + [((score == s).astype(float), ok) for s in (1.0, 0.0, -1.0)]
+            table = np.column_stack([score] + [(score == v) & scored for v in (1.0, 0.0, -1.0)]).astype(float)
+            ok = _answered(values) & (values != dk) & ctx.routed(design, question)
+            return [_Run(values, ok, int(codes[0]), table, scored)]
 
         makers.append(nps_rows)
     elif kind == "share":
@@ -298,10 +321,14 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
             keep = [(c, lab) for c, lab in zip(codes, labels) if str(c) in wanted]
             defs += [_RowDef(f"{item}:{c}" if question.type == "grid" else str(c), prefix(item) + lab, "share", "percent") for c, lab in keep]
 
-            def share_rows(design: SurveyDesign, item=item, keep=keep) -> list[tuple[np.ndarray, np.ndarray]]:
+            def share_rows(design: SurveyDesign, item=item, keep=keep) -> list[_Run]:
                 values = ctx.column(design, item)
-                ok = _answered(values) & ctx.routed(design, question) & np.isin(values, codes)
-                return [((values == c).astype(float), ok) for c, _ in keep]
+                present = code_range(values)
+                if not keep:
+                    return []
+                table = np.column_stack([present == c for c, _ in keep]).astype(float)
+                ok = _answered(values) & ctx.routed(design, question)
+                return [_Run(values, ok, int(present[0]), table, np.isin(present, codes))]
 
             makers.append(share_rows)
     elif kind == "scale":
@@ -316,6 +343,7 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
         measures = options.get("measures", ["distribution", "mean", "top_box", "agree"] if request is not None else ["distribution", "mean"])
         keep_dk = question.dont_know == "keep"
         band_keys = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in bands]  # as the deck's tables
+        boxes = [(name, rng) for name, rng in (("top_box", top), ("agree", agree)) if name in measures]
         for item in items:
 
             def key(k: str, item: str = item) -> str:
@@ -327,25 +355,27 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
                     defs.append(_RowDef(key(str(dk)), prefix(item) + ctx.project.codebook.dont_know_label.get(ctx.lang), "share", "percent"))
             if "mean" in measures:
                 defs.append(_RowDef(key("mean"), prefix(item) + ctx.text("mean"), "mean", "scale"))
-            for name, (lo, hi) in (("top_box", top), ("agree", agree)):
-                if name in measures:
-                    defs.append(_RowDef(key(name), prefix(item) + f"{lo}-{hi}", name, "percent"))
+            defs += [_RowDef(key(name), prefix(item) + f"{lo}-{hi}", name, "percent") for name, (lo, hi) in boxes]
 
-            def scale_rows(design: SurveyDesign, item=item) -> list[tuple[np.ndarray, np.ndarray]]:
+            def scale_rows(design: SurveyDesign, item=item) -> list[_Run]:
                 values = ctx.column(design, item)
+                codes = code_range(values)
                 asked = _answered(values) & ctx.routed(design, question)
-                rated = asked & (values != dk)
-                base = asked if keep_dk else rated
+                rated = (codes != dk) & (codes != MISSING)
+                base = (codes != MISSING) if keep_dk else rated
+
+                def band(lo: int, hi: int) -> np.ndarray:
+                    return ((codes >= lo) & (codes <= hi)).astype(float)
+
+                low = int(codes[0])
                 out = []
                 if "distribution" in measures:
-                    out += [(((values >= lo) & (values <= hi)).astype(float), base) for lo, hi in bands]
-                    if keep_dk:
-                        out.append(((values == dk).astype(float), base))
+                    cols = [band(lo, hi) for lo, hi in bands] + ([(codes == dk).astype(float)] if keep_dk else [])
+                    out.append(_Run(values, asked, low, np.column_stack(cols), base))
                 if "mean" in measures:
-                    out.append((np.where(rated, values, 0).astype(float), rated))
-                for name, (lo, hi) in (("top_box", top), ("agree", agree)):
-                    if name in measures:
-                        out.append((((values >= lo) & (values <= hi)).astype(float), base))
+                    out.append(_Run(values, asked, low, np.where(rated, codes, 0).astype(float)[:, None], rated))
+                if boxes:
+                    out.append(_Run(values, asked, low, np.column_stack([band(lo, hi) for _, (lo, hi) in boxes]), base))
                 return out
 
             makers.append(scale_rows)
@@ -355,17 +385,22 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
         defs += [_RowDef(i, question.item(i).label(ctx.lang), "share", "percent") for i in items]
         every = [i.id for i in question.items]
 
-        def multi_rows(design: SurveyDesign) -> list[tuple[np.ndarray, np.ndarray]]:
+        def multi_rows(design: SurveyDesign) -> list[_Run]:
             base = np.zeros(design.n, dtype=bool)
             for i in every:
                 base |= ctx.column(design, i) >= 0
             base &= ctx.routed(design, question)
-            return [((ctx.column(design, i) > 0).astype(float), base) for i in items]
+            # one run per item: the item's code (mentioned or not) over the question's base
+            out = []
+            for i in items:
+                mentioned = (ctx.column(design, i) > 0).astype(np.int64)
+                out.append(_Run(mentioned, base, 0, np.array([[0.0], [1.0]]), np.array([True, True])))
+            return out
 
         makers.append(multi_rows)
 
-    def measure(design: SurveyDesign) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for make in makers:  # one item's rows at a time: a long grid's columns are not all held at once
+    def measure(design: SurveyDesign) -> Iterator[_Run]:
+        for make in makers:  # one item at a time: a long grid's columns are not all held at once
             yield from make(design)
 
     return defs, measure
@@ -430,13 +465,15 @@ class _Summary:
 def summarise(design: SurveyDesign, y: np.ndarray, domain: np.ndarray) -> _Summary:
     """Per-cell sums of one domain estimate's calibrated influence values (see :func:`calibrated_influence`).
 
+    ``domain``: a boolean mask or the positions of the domain's respondents.
+
     With ``u = (y − ȳ)/Σw`` in the domain, the influence value is ``r = w (u − shift[cell])``; its
     sums over the wave follow from sums per calibration cell, so two estimates over disjoint domains
     have ``Σ r_a r_b = Σ_c shift_a shift_b Σw² − Σ_c (shift_b Σ_a w²u + shift_a Σ_b w²u)`` without a
     pass over the respondents.
     """
     cal = design.calibration
-    at = np.flatnonzero(domain)
+    at = np.flatnonzero(domain) if np.asarray(domain).dtype == bool else np.asarray(domain)
     cell, w, yv = cal.cell[at], design.weights[at], y[at]
     wd = float(w.sum())
     _, w_c, w2_c = design.cell_totals
@@ -566,13 +603,20 @@ def build_crosstab(
         masks = {k: group_mask(ctx, design, group_of[k]) for k in todo}
         for k in todo:
             cells[(wave, *k)] = []
-        for y, base in measure(design):  # row by row
+        for run in measure(design):
+            ys = None
             for k in todo:
-                dom = base & masks[k]
-                est = estimate_means(design, y, dom)
+                dom = run.domain if k == ("wave", "total") else run.domain & masks[k]
+                # one pass per group over its respondents, every row of the run from the sums per cell and code
+                est = CodeSums(design, run.values, len(run.table), dom, low=run.low).means(run.table, run.base)
                 flag = base_flag(est.n, low.suppress_below, low.flag_below)
-                summary = summarise(design, y, dom) if wave == report and k[0] != "wave" and flag != "suppressed" else None
-                cells[(wave, *k)].append(_Cell(float(est.value[0]), float(est.se[0]), est.n, est.weighted_n, est.effective_n, flag, summary))
+                test = wave == report and k[0] != "wave" and flag != "suppressed"
+                if test:
+                    at = np.flatnonzero(dom & run.in_base())
+                    ys = ys or [run.y(j) for j in range(run.table.shape[1])]
+                for j in range(run.table.shape[1]):
+                    summary = summarise(design, ys[j], at) if test else None
+                    cells[(wave, *k)].append(_Cell(float(est.value[j]), float(est.se[j]), est.n, est.weighted_n, est.effective_n, flag, summary))
 
     columns: list[Column] = []
     keys: list[tuple[int, _Group]] = []

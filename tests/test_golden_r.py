@@ -29,7 +29,7 @@ def test_rerun_of_golden_script_agrees_with_committed_values(tmp_path):
     """R survey on the fixture today gives the committed weights, estimates and SEs (to 1e-12 relative)."""
     run = subprocess.run(["Rscript", "tests/r/golden.R", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    for name in ("weights_rake.csv", "weights_poststratify.csv", "weights_rake_design.csv", "estimates.csv"):
+    for name in ("weights_rake.csv", "weights_poststratify.csv", "weights_rake_design.csv", "estimates.csv", "pairwise.csv"):
         fresh, committed = pd.read_csv(tmp_path / name), pd.read_csv(GOLDEN / name)
         assert list(fresh.columns) == list(committed.columns)
         for col in fresh.columns:

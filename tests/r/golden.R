@@ -4,6 +4,7 @@
 # and targets (tests/fixtures/targets_2022.csv), and writes into tests/golden/:
 #   weights_rake.csv, weights_poststratify.csv, weights_rake_design.csv  (respondent_id, weight)
 #   estimates.csv  (case, design, name, value, se)
+#   pairwise.csv  (design, measure, by, a, b, difference, se, z, p): column tests of a crosstab
 #
 # Run from the repository root with `make golden` (needs Debian's r-base-core and r-cran-survey).
 # The Python tests compare against the committed CSVs; CI does not need R. When R is present,
@@ -80,4 +81,29 @@ for (dn in names(designs)) {
 }
 est <- do.call(rbind, rows)
 write.csv(est, file.path(out_dir, "estimates.csv"), row.names = FALSE, quote = FALSE)
+
+# Pairwise column tests of a crosstab (pipeline/crosstab.py): the difference of two domain estimates of the
+# same calibrated wave, b − a, from a domain-indicator regression (svyglm y ~ 0 + group on the respondents
+# with an answer) and svycontrast, so the SE is that of the contrast: the groups of one raked sample are not
+# independent, and sqrt(se_a² + se_b²) is not R's SE. z = difference / se, p two-sided normal.
+pair_rows <- list()
+for (dn in c("rake", "poststratify")) {
+  des <- designs[[dn]]
+  for (m in c("heard", "nps")) {
+    y <- if (m == "heard") "heard_yes" else "nps"
+    for (by in c("sex", "age_group")) {
+      sub <- subset(des, !is.na(des$variables[[y]]))
+      g <- svyglm(as.formula(paste(y, "~ 0 +", by)), design = sub)
+      lv <- levels(d[[by]])
+      for (i in seq_along(lv)) for (j in seq_along(lv)) if (i < j) {
+        k <- numeric(length(lv)); k[i] <- -1; k[j] <- 1
+        ct <- svycontrast(g, k)
+        z <- coef(ct) / SE(ct)
+        pair_rows[[length(pair_rows) + 1]] <- data.frame(design = dn, measure = m, by = by, a = lv[i], b = lv[j],
+          difference = fmt(coef(ct)), se = fmt(SE(ct)), z = fmt(z), p = fmt(2 * pnorm(-abs(z))))
+      }
+    }
+  }
+}
+write.csv(do.call(rbind, pair_rows), file.path(out_dir, "pairwise.csv"), row.names = FALSE, quote = FALSE)
 cat("wrote golden values to", out_dir, "with survey", as.character(packageVersion("survey")), "\n")

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import OutputError
@@ -53,13 +54,18 @@ def safe_name(name: str) -> str:
     return name
 
 
+def _blocker(folder: Path) -> Path | None:
+    """The first of ``folder`` and its parents that exists but is not a folder (so nothing can be written below it)."""
+    return next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+
+
 def ensure_writable(folder: Path, option: str = "--out DIR") -> Path:
     """Create ``folder`` if needed and check that files can be written there.
 
     ``option`` names the command-line option the user should change in the message.
     """
     folder = Path(folder)
-    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+    blocker = _blocker(folder)
     if blocker is not None:
         what = "is a file" if blocker == folder else f"cannot be created: {blocker} is a file"
         raise OutputError(f"{folder}: output folder {what}, not a folder; choose another with {option} or move the file away")
@@ -75,34 +81,57 @@ def ensure_writable(folder: Path, option: str = "--out DIR") -> Path:
     return folder
 
 
-def write_file_atomically(path: Path, write) -> Path:  # noqa: ANN001 - write(tmp_path) -> None
-    """Write one output file through a temporary name next to it, replacing ``path`` only on success.
+def check_output_file(path: Path, suffixes: tuple[str, ...], option: str = "--out FILE") -> Path:
+    """Check, before any work, that the output file ``path`` can be written: a known type, in an existing, writable folder.
 
-    Any OS error (folder not writable, disk full, ``path`` is a folder) becomes an
-    :class:`OutputError` that names ``path``; the previous file is left as it was.
+    Unlike an output folder, the folder of an output file is not created: a typo in it would
+    otherwise make folders the user did not ask for.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(21, "Is a directory")
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc}); choose another path or fix the folder's permissions") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    if path.suffix.lower() not in suffixes:
+        raise OutputError(f"{path}: unsupported file type; use one of {', '.join(suffixes)}")
+    folder = path.parent
+    if _blocker(folder) is None and not folder.exists():
+        raise OutputError(f"{folder}: folder does not exist; create it first or choose another with {option}")
+    if path.is_dir():
+        raise OutputError(f"{path}: cannot be written (Is a directory); choose another path with {option}")
+    ensure_writable(folder, option)
     return path
 
 
 class OutputSet:
-    """Temporary outputs of one run, committed together or discarded together."""
+    """Temporary outputs of one run, committed together or discarded together.
 
-    def __init__(self, folder: Path):
-        self.folder = ensure_writable(folder)
+    Used as a context manager, the outputs are committed when the block succeeds and
+    discarded when it raises.
+    """
+
+    def __init__(self, folder: Path, option: str = "--out DIR"):
+        self.folder = ensure_writable(folder, option)
         self.tag = f".tmp-{os.getpid()}"
         self.pending: list[tuple[Path, Path]] = []  # (temporary, final)
+
+    def __enter__(self) -> "OutputSet":
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def write(self, name: str, write: Callable[[Path], None]) -> Path:
+        """Write the output file ``name`` with ``write(temporary path)``; an OS error (disk full, a folder
+        in the way) becomes an OutputError naming the file."""
+        final = self.folder / safe_name(name)
+        if final.is_dir():
+            raise OutputError(f"{final}: cannot be written (Is a directory); choose another path")
+        tmp = self.file(name)
+        try:
+            write(tmp)
+        except OSError as exc:
+            raise OutputError(f"{final}: cannot be written ({exc.strerror or exc}); choose another path or fix the folder's permissions") from None
+        return tmp
 
     def file(self, name: str) -> Path:
         """A temporary path for the output file ``name`` (inside the output folder)."""

@@ -56,8 +56,9 @@ def validate_all(config_dir: Path, data_dir: Path | None = None, wave: int | Non
         return _unique(problems), ", ".join(checked)
     report_wave = _collect(problems, pick_wave, files, wave if wave is not None else project.survey.report.wave, waves_dir)
     if report_wave is not None:
-        for lang in LANGS:
-            _collect(problems, output_name, project, report_wave, lang)
+        for lang in LANGS:  # a name too long or unformattable in one language: said once
+            if _collect(problems, output_name, project, report_wave, lang) is None:
+                break
     plan = Plan(project, waves_dir, files, report_wave if report_wave is not None else max(files), project.survey.report.lang)
     designs = _check_waves(plan, problems)
     checked.append(f"{len(files)} wave file(s) in {waves_dir}")

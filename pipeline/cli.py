@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -70,7 +70,7 @@ class _Progress:
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty() and not os.environ.get("CI") and not _state["quiet"]
-        self.bar = None
+        self.bar: Any = None  # a rich Progress while shown
         self.tasks: dict[str, int] = {}
 
     def __enter__(self) -> "_Progress":

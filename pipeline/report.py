@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import ConfigError, DataError, OutputError
+from pipeline.errors import ConfigError, DataError
 from pipeline.wavefiles import file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover - types only; the modules are imported where they are used
@@ -200,7 +200,7 @@ def present(
     return pres, diagnostics
 
 
-def _render_one(args: tuple) -> str:
+def _render_one(args: tuple[Any, str]) -> str:
     from pipeline import charts
 
     spec, path = args
@@ -231,8 +231,8 @@ class ChartRenderer:
         self.cache_dir = cache_dir
         self.salt = salt
         self.jobs = max(1, jobs)
-        self.pool = None
-        self.pending: list[tuple[object, str]] = []  # (future or spec, part path)
+        self.pool: Any = None  # a ProcessPoolExecutor when rendering in workers
+        self.pending: list[tuple[Any, str]] = []  # (future or spec, part path)
         self.keys: list[str] = []
         cache_dir.mkdir(parents=True, exist_ok=True)
         if self.jobs > 1 and expected >= 4:
@@ -426,7 +426,7 @@ def run_report(
                         rendered=rendered, reused=len(specs) - rendered)
 
 
-def _diag_dict(d) -> dict:  # noqa: ANN001 - WeightDiagnostics
+def _diag_dict(d: WeightDiagnostics) -> dict[str, Any]:
     return {
         "method": d.method, "variables": list(d.variables), "n": d.n, "efficiency": round(d.efficiency, 6),
         "n_effective": round(d.n_effective, 3), "deff": round(d.deff, 6), "min_weight": round(d.min_weight, 6),
@@ -437,11 +437,13 @@ def _diag_dict(d) -> dict:  # noqa: ANN001 - WeightDiagnostics
     }
 
 
-def _up_to_date(paths: dict[str, Path], input_key: str) -> dict | None:
+def _up_to_date(paths: dict[str, Path], input_key: str) -> dict[str, Any] | None:
     """The manifest if the outputs were built from exactly these inputs and are intact, else None."""
     try:
         manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
         return None
     if manifest.get("input_key") != input_key or not paths["charts"].is_dir():
         return None

@@ -19,8 +19,9 @@ other exception is a bug and is not hidden.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.config import LANGS, check_project
 from pipeline.errors import PipelineError
@@ -30,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from pipeline.config import Project
     from pipeline.design import SurveyDesign
     from pipeline.slides import ChartAreas
+
+T = TypeVar("T")
 
 
 def validate_all(config_dir: Path, data_dir: Path | None = None, wave: int | None = None) -> tuple[list[str], str]:
@@ -69,7 +72,7 @@ def validate_all(config_dir: Path, data_dir: Path | None = None, wave: int | Non
     return _unique(problems), ", ".join(checked)
 
 
-def _collect(problems: list[str], fn, *args):  # noqa: ANN001, ANN202 - run one check, listing its PipelineError
+def _collect(problems: list[str], fn: Callable[..., T], *args: Any) -> T | None:
     """``fn(*args)``, or None with its user error appended to ``problems``."""
     try:
         return fn(*args)
@@ -132,9 +135,9 @@ def _check_waves(plan: Plan, problems: list[str]) -> dict[int, SurveyDesign]:
             problems.extend(_file_problems(project, year, path, str(exc)))
             continue
         if targets_ok:
-            design = _collect(problems, lambda w: weight_waves(plan, {year: w})[year], wave)
-            if design is not None:
-                designs[year] = design
+            weighted = _collect(problems, weight_waves, plan, {year: wave})
+            if weighted is not None:
+                designs.update(weighted)
     return designs
 
 

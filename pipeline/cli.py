@@ -1,10 +1,12 @@
 """Command-line interface: ``survey-deck`` (also ``python -m pipeline``).
 
-The only module that prints errors and exits. A user mistake raises a
+The only module that prints errors and exits, and the only thing it does
+besides parsing arguments: every command calls one entry point of
+:mod:`pipeline.report` and prints what it returns. A user mistake raises a
 :class:`~pipeline.errors.PipelineError`; here it becomes one line on stderr,
 ``Error: …``, and exit code 1 (2 for wrong command-line usage), with the
-traceback only under ``--debug``. Heavy libraries are imported inside the
-commands, so ``--help`` answers at once.
+traceback only under ``--debug``. ``pipeline.report`` imports the heavy
+libraries only where a stage needs them, so ``--help`` answers at once.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
+from pipeline import report as run
 from pipeline.errors import PipelineError
 
 app = typer.Typer(
@@ -67,7 +70,7 @@ class _Progress:
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty() and not os.environ.get("CI") and not _state["quiet"]
-        self.bar = None
+        self.bar: Any = None  # a rich Progress while shown
         self.tasks: dict[str, int] = {}
 
     def __enter__(self) -> "_Progress":
@@ -108,10 +111,8 @@ def report(
     """
     if lang is not None and lang not in ("sv", "en"):
         raise typer.BadParameter("use sv or en", param_hint="--lang")
-    from pipeline.report import run_report
-
     with _Progress() as progress:
-        result = run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress)
+        result = run.run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress)
     if result.up_to_date:
         _echo(f"Up to date (inputs unchanged): {result.deck}")
     else:
@@ -136,34 +137,8 @@ def tables(
     lang: Annotated[str, typer.Option(help="Language of labels: sv or en.")] = "sv",
 ) -> None:
     """Write every figure of the deck's slides as a table, with bases, SEs, flags and significance."""
-    from pipeline.config import MetricRequest, load_project
-    from pipeline.export import write_tables
-    from pipeline.load import discover_waves, load_wave
-    from pipeline.metrics import MetricContext, compute
-    from pipeline.outputs import OutputSet, ensure_writable
-    from pipeline.report import _pick_wave, check_output_path
-    from pipeline.slides import build_presentation
-    from pipeline.weight import weight_wave
-
-    check_output_path(out, (".xlsx", ".csv"))
-    ensure_writable(out.parent, "--out FILE")  # fail before the work, not after it
-    project = load_project(config)
-    waves_dir = data or project.waves_dir
-    available = discover_waves(waves_dir)
-    report_wave = _pick_wave(available, wave, waves_dir)
-    designs = {y: weight_wave(project, load_wave(project, y, p)) for y, p in sorted(available.items()) if y <= report_wave}
-    pres = build_presentation(project, designs, report_wave, lang)
-    diagnostics = compute(MetricContext(project, designs, report_wave, lang), MetricRequest(kind="weighting", waves="all"))
-    outputs = OutputSet(out.parent if str(out.parent) else Path("."))
-    try:
-        tmp = outputs.file(out.name)
-        write_tables(pres.tables, diagnostics, tmp, out.suffix.lower().lstrip("."))
-        outputs.commit()
-    except BaseException:
-        outputs.discard()
-        raise
-    rows = sum(len(t) for t in pres.tables.values())
-    _echo(f"Wrote {rows} rows for {len(pres.slides)} slides: {out}")
+    result = run.run_tables(out, config, data, wave, lang)
+    _echo(f"Wrote {result.rows} rows for {result.slides} slides: {result.path}")
 
 
 @app.command()
@@ -180,19 +155,8 @@ def weights(
     population targets and scaled to mean 1. The diagnostics (Kish efficiency,
     effective n, design effect, weight range) are printed.
     """
-    from pipeline.outputs import ensure_writable, write_file_atomically
-    from pipeline.report import check_output_path, weights_table
-
-    check_output_path(out, (".csv",))
-    ensure_writable(out.parent, "--out FILE")
-    if targets_out is not None:
-        check_output_path(targets_out, (".csv",))
-        ensure_writable(targets_out.parent, "--targets-out FILE")
-    table, targets, design = weights_table(config, wave, data)
-    write_file_atomically(out, lambda p: table.to_csv(p, index=False, float_format="%.17g", lineterminator="\n"))
-    if targets_out is not None:
-        write_file_atomically(targets_out, lambda p: targets.to_csv(p, index=False, float_format="%.10g", lineterminator="\n"))
-    d = design.diagnostics
+    result = run.run_weights(config, wave, out, data, targets_out)
+    d = result.diagnostics
     _echo(
         f"Wave {wave}: {d.n} respondents, {d.method} on {' + '.join(d.variables)} in {d.iterations} iterations; "
         f"Kish efficiency {d.efficiency:.1%}, effective n {d.n_effective:.0f}, design effect {d.deff:.3f}, "
@@ -205,13 +169,16 @@ def weights(
 def validate(
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
+    wave: Annotated[Optional[int], typer.Option(help="Report wave (year) to check; default: as report (the newest wave file).")] = None,
 ) -> None:
-    """Check the config and every wave file without building anything; list every problem found."""
-    from pipeline.validate import validate_all
+    """Dry-run the report without drawing or writing anything; list every problem found.
 
-    problems, checked = validate_all(config, data)
+    Checks the config, every wave file, the weighting of every wave, every metric and chart
+    of every slide, every text in every language and the output names.
+    """
+    problems, checked = run.run_validate(config, data, wave)
     for p in problems:
-        typer.echo(f"Error: {p}", err=True)
+        typer.echo(f"Error: {' '.join(p.split())}", err=True)
     if problems:
         typer.echo(f"{len(problems)} problem(s) found in {checked}.", err=True)
         raise typer.Exit(1)
@@ -230,11 +197,7 @@ def synth(
     The waves are calibrated so that, weighted, they reproduce the published figures
     of the 1177 deck; unweighted they are skewed like a web panel.
     """
-    from pipeline.config import load_project
-    from pipeline.synth import synthesize
-
-    project = load_project(config)
-    for path in synthesize(project, model, out, wave):
+    for path in run.run_synth(config, model, out, wave):
         _echo(f"Wrote {path}")
 
 

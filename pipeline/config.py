@@ -21,7 +21,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -410,9 +410,54 @@ class LowBase(Frozen):
 
 
 class Statistics(Frozen):
+    """Interval and test settings, each in its own unmistakable form.
+
+    ``confidence_level`` (0.8 ≤ c < 1, e.g. 0.95) sets the intervals ``ci_low``/``ci_high``;
+    ``alpha`` (0 < alpha ≤ 0.2, e.g. 0.05) is the significance level of the test against the
+    previous wave: a change is marked when its p-value is below alpha. The two ranges do not
+    overlap, so a value written in the other's form is refused with the value probably meant.
+    The old ``significance_level`` (a confidence level in disguise: 0.95 meant alpha 0.05) is
+    refused with the same hint.
+    """
+
     confidence_level: float = 0.95
-    significance_level: float = 0.95
+    alpha: float = 0.05
     low_base: LowBase = LowBase()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_key(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "significance_level" in data:
+            value = data["significance_level"]
+            if isinstance(value, (int, float)) and 0 < value <= 0.2:
+                meant = f"{value!r} looks like alpha; write alpha: {value!r}"
+            elif isinstance(value, (int, float)) and 0.8 <= value < 1:
+                meant = f"{value!r} looks like a confidence level; write alpha: {_complement(value)} (= 1 − {value!r})"
+            else:
+                meant = "write alpha: 0.05 for tests at the 95 % level"
+            raise ValueError(f"significance_level is no longer read (it was ambiguous); {meant}")
+        return data
+
+    @field_validator("alpha")
+    @classmethod
+    def _alpha(cls, v: float) -> float:
+        if not 0 < v <= 0.2:
+            hint = f"; {v!r} looks like a confidence level: write alpha: {_complement(v)}" if 0.8 <= v < 1 else ""
+            raise ValueError(f"alpha is the significance level of the tests, 0 < alpha ≤ 0.2 (usually 0.05){hint}")
+        return v
+
+    @field_validator("confidence_level")
+    @classmethod
+    def _confidence(cls, v: float) -> float:
+        if not 0.8 <= v < 1:
+            hint = f"; {v!r} looks like alpha: write confidence_level: {_complement(v)}" if 0 < v <= 0.2 else ""
+            raise ValueError(f"confidence_level of the intervals is 0.8 ≤ confidence_level < 1 (usually 0.95){hint}")
+        return v
+
+
+def _complement(value: float) -> str:
+    """``1 − value`` as written by hand (0.95 → '0.05', not '0.050000000000000044')."""
+    return f"{1 - value:.10g}"
 
 
 class SurveyInfo(Frozen):
@@ -728,25 +773,14 @@ def _check_cross_refs(codebook: Codebook, frames: dict[str, CodeFrame], path: Pa
 _SURVEY_STUB = {"name": {"sv": "", "en": ""}, "client": "", "supplier": "", "panel": {"sv": "", "en": ""}, "fieldwork": {}}
 
 
-def _salvage(model: type[Frozen], path: Path) -> Any:
-    """For `validate` only, after the problems of ``path`` were listed: the usable part of it, or None.
+def _salvage(model: type[Frozen], data: dict, exc: ValidationError, dropped: set[str]) -> Any:
+    """For `validate` only, after the problems in ``exc`` were listed: the usable part of ``data``, or None.
 
     survey.yaml: top-level sections with problems fall back to their defaults (the survey texts to
-    blanks); codebook.yaml: questions with problems are left out. So a mistake in one section does
-    not stop the wave files being checked against the rest.
+    blanks); codebook.yaml: questions with problems are left out (their ids are added to ``dropped``).
+    So a mistake in one section does not stop the wave files being checked against the rest.
     """
-    try:
-        data = read_yaml(path)
-    except ConfigError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    try:
-        model.model_validate(data)
-    except ValidationError as exc:
-        locs = [tuple(e["loc"]) for e in exc.errors()]
-    else:
-        return None
+    locs = [tuple(e["loc"]) for e in exc.errors()]
     if model is SurveyConfig:
         bad = {loc[0] for loc in locs if loc}
         cleaned = {k: v for k, v in data.items() if k not in bad}
@@ -756,7 +790,9 @@ def _salvage(model: type[Frozen], path: Path) -> Any:
         if any(len(loc) < 2 or loc[0] != "questions" or not isinstance(loc[1], int) for loc in locs):
             return None  # demographics or the codebook's own keys: the waves cannot be checked
         bad_questions = {loc[1] for loc in locs}
-        cleaned = {**data, "questions": [q for i, q in enumerate(data["questions"]) if i not in bad_questions]}
+        questions = data["questions"]
+        dropped.update(str(q["id"]) for i, q in enumerate(questions) if i in bad_questions and isinstance(q, dict) and "id" in q)
+        cleaned = {**data, "questions": [q for i, q in enumerate(questions) if i not in bad_questions]}
     else:
         return None
     try:
@@ -781,23 +817,32 @@ def load_project(config_dir: Path) -> Project:
     return project
 
 
-def check_project(config_dir: Path) -> tuple[Project | None, list[str]]:
-    """Read the config folder, collecting every problem instead of stopping at the first.
+class ConfigCheck(NamedTuple):
+    """What :func:`check_project` found: the (possibly partial) project, every problem, and the ids of
+    questions written in codebook.yaml but left out for their problems (listed already)."""
 
-    Returns the project and the problems. When survey.yaml and codebook.yaml
-    are usable the project is returned even if other files have problems, so
-    the wave files can still be checked; its ``targets`` or ``deck`` is then
-    None where that file could not be used. Otherwise the project is None.
+    project: Project | None
+    problems: list[str]
+    dropped_questions: frozenset[str]
+
+
+def check_project(config_dir: Path) -> ConfigCheck:
+    """Read the config folder, each file once, collecting every problem instead of stopping at the first.
+
+    When survey.yaml and codebook.yaml are usable the project is returned even if other
+    files have problems, so the wave files can still be checked; its ``targets`` or
+    ``deck`` is then None where that file could not be used. Otherwise the project is None.
     """
     problems: list[str] = []
+    dropped: set[str] = set()
     try:
-        project = _load(Path(config_dir), problems)
+        project = _load(Path(config_dir), problems, dropped)
     except ConfigError as exc:
-        return None, [*problems, str(exc)]
-    return project, problems
+        return ConfigCheck(None, [*problems, str(exc)], frozenset(dropped))
+    return ConfigCheck(project, problems, frozenset(dropped))
 
 
-def _load(config_dir: Path, problems: list[str] | None) -> Project | None:
+def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None = None) -> Project | None:
     """The loader behind :func:`load_project` (``problems`` None: raise) and :func:`check_project` (collect)."""
     if not config_dir.is_dir():
         raise ConfigError(f"{config_dir}: config folder not found; pass --config DIR with survey.yaml in it")
@@ -811,7 +856,7 @@ def _load(config_dir: Path, problems: list[str] | None) -> Project | None:
             problems.append(str(exc))
             return None
 
-    def load(model: type[Frozen], path: Path) -> Any:
+    def load(model: type[Frozen], path: Path, salvage: bool = False) -> Any:
         if problems is None:
             return parse(model, read_yaml(path), path)
         try:
@@ -819,17 +864,19 @@ def _load(config_dir: Path, problems: list[str] | None) -> Project | None:
         except ConfigError as exc:
             problems.append(str(exc))
             return None
-        return parse(model, data, path, problems)
+        if not isinstance(data, dict):
+            return parse(model, data, path, problems)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(validation_messages(path, exc, model, data))
+            return _salvage(model, data, exc, dropped if dropped is not None else set()) if salvage else None
 
     survey_path = config_dir / "survey.yaml"
-    survey = load(SurveyConfig, survey_path)
-    if survey is None and problems is not None:
-        survey = _salvage(SurveyConfig, survey_path)
+    survey = load(SurveyConfig, survey_path, salvage=True)
     files = survey.files if survey is not None else Files()
     codebook_path = config_dir / files.codebook
-    codebook = load(Codebook, codebook_path)
-    if codebook is None and problems is not None:
-        codebook = _salvage(Codebook, codebook_path)
+    codebook = load(Codebook, codebook_path, salvage=True)
     targets_path = config_dir / files.targets
     targets = load(Targets, targets_path)
     if targets is not None and codebook is not None:

@@ -14,9 +14,10 @@ R does; for post-stratification: centring within cells) and the variance is
 cells, all of this is computed from per-cell sums: the cost is one
 ``bincount`` over the domain's respondents per sum and column, whatever the
 size of the wave. The per-cell totals over the whole wave are computed once per
-design (:attr:`SurveyDesign.cell_totals`), the design-weight sums only for
-post-stratification (raking does not use them), and columns of a multi-column
-estimate are summed one at a time, so no n × K temporaries are made.
+design (:attr:`SurveyDesign.cell_totals`; the design-weight totals, which only
+post-stratification uses, in :attr:`SurveyDesign.design_weight_totals`), and
+columns of a multi-column estimate are summed one at a time, so no n × K
+temporaries are made.
 
 Several estimates over the same respondents share one :class:`Domain` (positions,
 cells and weights taken once), and every measure that is a function of one coded
@@ -143,11 +144,16 @@ class SurveyDesign:
     def cell_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(respondents, Σw, Σw²) per calibration cell over the whole wave; computed once per design."""
         cal = self.calibration
-        w = self.weights
         n_c = np.bincount(cal.cell, minlength=cal.n_cells).astype(float)
-        w_c = np.bincount(cal.cell, weights=w, minlength=cal.n_cells)
-        w2_c = np.bincount(cal.cell, weights=w * w, minlength=cal.n_cells)
+        w_c = np.bincount(cal.cell, weights=self.weights, minlength=cal.n_cells)
+        w2_c = np.bincount(cal.cell, weights=self.weights_squared, minlength=cal.n_cells)
         return n_c, w_c, w2_c
+
+    @cached_property
+    def design_weight_totals(self) -> np.ndarray:
+        """Σ design weight per calibration cell over the whole wave (post-stratification centres within cells by it)."""
+        cal = self.calibration
+        return np.bincount(cal.cell, weights=cal.design_weights, minlength=cal.n_cells)
 
 
 @dataclass(frozen=True)
@@ -176,9 +182,7 @@ class _CellSums:
 def _finish(design: SurveyDesign, sums: _CellSums) -> Estimates:
     """Turn per-cell sums into estimates and R-style calibrated linearization SEs."""
     cal = design.calibration
-    w = design.weights
-    n_all = len(w)
-    cells = cal.n_cells
+    n_all = design.n
     # totals over all respondents of each cell (not just the domain)
     n_c, w_c, w2_c = design.cell_totals
     wd_total = float(sums.w_d.sum())
@@ -199,7 +203,7 @@ def _finish(design: SurveyDesign, sums: _CellSums) -> Estimates:
     else:
         # postStratify: centre within cells using the pre-calibration (design) weights
         s_du = (sums.d_y - sums.d_d[:, None] * est) / wd_total
-        d_c = np.bincount(cal.cell, weights=cal.design_weights, minlength=cells)
+        d_c = design.design_weight_totals
         with np.errstate(invalid="ignore", divide="ignore"):
             shift = np.where(d_c[:, None] > 0, s_du / d_c[:, None], 0.0)
     sum_x = (s_wu - shift * w_c[:, None]).sum(axis=0)
@@ -231,7 +235,7 @@ class Domain:
         self.at = _domain_index(domain)
         self.cell = cal.cell[self.at]
         self.w = design.weights[self.at]
-        self.w2 = self.w * self.w
+        self.w2 = self.take(design.weights_squared)
         self.d = cal.design_weights[self.at] if cal.method != "rake" else None
 
     def take(self, values: np.ndarray) -> np.ndarray:

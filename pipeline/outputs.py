@@ -139,13 +139,18 @@ def os_error_message(exc: OSError, what: Path, option: str = "--out DIR") -> str
     return f"{what}: cannot be written ({reason}); {fix.format(option=option)}"
 
 
+def _blocker(folder: Path) -> Path | None:
+    """The first of ``folder`` and its parents that exists but is not a folder (so nothing can be written below it)."""
+    return next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+
+
 def ensure_writable(folder: Path, option: str = "--out DIR") -> Path:
     """Create ``folder`` if needed and check that files can be written there.
 
     ``option`` names the command-line option the user should change in the message.
     """
     folder = Path(folder)
-    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+    blocker = _blocker(folder)
     if blocker is not None:
         what = "is a file" if blocker == folder else f"cannot be created: {blocker} is a file"
         raise OutputError(f"{folder}: output folder {what}, not a folder; choose another with {option} or move the file away")
@@ -186,33 +191,57 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def write_file_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write one output file through a temporary name next to it, replacing ``path`` only on success.
+def check_output_file(path: Path, suffixes: tuple[str, ...], option: str = "--out FILE") -> Path:
+    """Check, before any work, that the output file ``path`` can be written: a known type, in an existing, writable folder.
 
-    Any OS error (folder not writable, disk full, ``path`` is a folder) becomes an
-    :class:`OutputError` that names ``path``; the previous file is left as it was.
+    Unlike an output folder, the folder of an output file is not created: a typo in it would
+    otherwise make folders the user did not ask for.
     """
     path = Path(path)
-    outputs = OutputSet(path.parent if str(path.parent) else Path("."), option="--out FILE")
-    try:
-        if path.is_dir():
-            raise OutputError(f"{path}: cannot be written (Is a directory); choose a file name with --out FILE")
-        write(outputs.file(path.name))
-        outputs.commit()
-    except OSError as exc:
-        raise OutputError(os_error_message(exc, path, "--out FILE")) from None
-    finally:
-        outputs.discard()
+    if path.suffix.lower() not in suffixes:
+        raise OutputError(f"{path}: unsupported file type; use one of {', '.join(suffixes)}")
+    folder = path.parent
+    if _blocker(folder) is None and not folder.exists():
+        raise OutputError(f"{folder}: folder does not exist; create it first or choose another with {option}")
+    if path.is_dir():
+        raise OutputError(f"{path}: cannot be written (Is a directory); choose another path with {option}")
+    ensure_writable(folder, option)
     return path
 
 
 class OutputSet:
-    """Temporary outputs of one run, committed together or discarded together."""
+    """Temporary outputs of one run, committed together or discarded together.
+
+    Used as a context manager, the outputs are committed when the block succeeds and
+    discarded when it raises.
+    """
 
     def __init__(self, folder: Path, option: str = "--out DIR"):
         self.folder = ensure_writable(folder, option)
         self.option = option
         self.pending: list[tuple[Path, Path]] = []  # (temporary, final)
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def write(self, name: str, write: Callable[[Path], None]) -> Path:
+        """Write the output file ``name`` with ``write(temporary path)``; an OS error (disk full, a folder
+        in the way) becomes an OutputError naming the file."""
+        final = self.folder / safe_name(name)
+        if final.is_dir():
+            raise OutputError(f"{final}: cannot be written (Is a directory); choose another path with {self.option}")
+        tmp = self.file(name)
+        try:
+            write(tmp)
+        except OSError as exc:
+            raise OutputError(os_error_message(exc, final, self.option)) from None
+        return tmp
 
     def file(self, name: str) -> Path:
         """A temporary path for the output file ``name`` (inside the output folder)."""

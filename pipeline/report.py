@@ -1,4 +1,14 @@
-"""The whole run: load → weight → metrics → charts → deck, with safe outputs, a manifest and caching.
+"""The orchestration of every command: load → weight → metrics → charts → deck, with safe outputs.
+
+One entry point per command, all built from the same stages:
+
+* :func:`plan_run` settles what a run works on before any data is read: the
+  config, the wave files, the report wave and the language (:class:`Plan`);
+* :func:`load_waves`, :func:`weight_waves` and :func:`present` are the stages
+  (wave files → weighted designs → every slide's content and tables);
+* :func:`run_report`, :func:`run_tables`, :func:`run_weights`,
+  :func:`run_validate` and :func:`run_synth` serve the commands of the same
+  name; the CLI only parses arguments and prints what they return.
 
 :func:`run_report` builds ``<name>.pptx`` (``name`` from survey.yaml, e.g.
 ``1177-2022``; ``-en`` is added for English), ``<name>.xlsx`` (every chart's
@@ -10,6 +20,9 @@ A second run with unchanged inputs (wave files, config, template, code,
 language) finds the manifest's input key unchanged and its outputs intact
 and does no work. Chart images are cached by the content hash of their spec,
 so a changed wave re-renders only the charts whose numbers changed.
+
+This module imports no pandas at import time: ``--help`` and the up-to-date
+check of an unchanged rerun stay quick.
 """
 
 from __future__ import annotations
@@ -27,9 +40,18 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pipeline.errors import DataError, OutputError
+from pipeline.errors import ConfigError, DataError, OutputError
 from pipeline.wavefiles import file_sha256
+
+if TYPE_CHECKING:  # pragma: no cover - types only; the modules are imported where they are used
+    import pandas as pd
+
+    from pipeline.config import Project
+    from pipeline.design import SurveyDesign, WeightDiagnostics
+    from pipeline.load import Wave
+    from pipeline.slides import ChartAreas, Presentation, SlideContent
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +95,8 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def _pick_wave(available: dict[int, Path], wave: int | str | None, waves_dir: Path) -> int:
+def pick_wave(available: dict[int, Path], wave: int | str | None, waves_dir: Path) -> int:
+    """The report wave: ``wave`` if its file is there, the newest for None or 'latest'; else a DataError naming the fix."""
     if wave in (None, "latest"):
         return max(available)
     if int(wave) not in available:
@@ -81,7 +104,105 @@ def _pick_wave(available: dict[int, Path], wave: int | str | None, waves_dir: Pa
     return int(wave)
 
 
-def _render_one(args: tuple) -> str:
+# Output names: the longest file made from a name is the manifest's temporary ".<name>.manifest.json.tmp-<pid>",
+# 27 bytes more than the name with a 7-digit process id; file names are limited to 255 bytes.
+MAX_NAME_BYTES = 200
+
+
+def output_name(project: Project, wave: int, lang: str) -> str:
+    """The outputs' base name: ``report.name`` of survey.yaml formatted with the wave (``-en`` added for English).
+
+    A name that cannot be formatted, leaves the output folder or is too long for a file name is a
+    ConfigError or OutputError naming ``report.name`` and the fix.
+    """
+    from pipeline.outputs import safe_name
+
+    pattern = project.survey.report.name
+    where = f"{project.root / 'survey.yaml'}: report.name {pattern!r}"
+    try:
+        name = pattern.format(wave=wave)
+    except KeyError as exc:
+        raise ConfigError(f"{where}: unknown placeholder {{{exc.args[0]}}}; the name may use {{wave}} only, e.g. '1177-{{wave}}'") from None
+    except (IndexError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{where}: cannot be formatted ({exc}); write {{wave}} for the wave and double other braces ({{{{ and }}}})") from None
+    name += "" if lang == "sv" else f"-{lang}"
+    size = len(name.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise ConfigError(f"{where}: the output name is {size} bytes long; file names are limited, so shorten report.name to {MAX_NAME_BYTES} bytes or fewer")
+    return safe_name(name)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run works on, settled before any data is read: project, wave files, report wave and language."""
+
+    project: Project
+    waves_dir: Path
+    files: dict[int, Path]  # every wave file found, by year
+    wave: int
+    lang: str
+
+    @property
+    def used(self) -> dict[int, Path]:
+        """The wave files the report reads: the report wave and every earlier one, oldest first."""
+        return {y: p for y, p in sorted(self.files.items()) if y <= self.wave}
+
+
+def plan_run(
+    config_dir: Path, data_dir: Path | None = None, wave: int | str | None = None, lang: str | None = None, project: Project | None = None
+) -> Plan:
+    """Read the config (unless ``project`` is given), find the wave files and pick the report wave and language."""
+    if project is None:
+        from pipeline.config import load_project
+
+        project = load_project(config_dir)
+    from pipeline.wavefiles import discover_waves
+
+    waves_dir = Path(data_dir) if data_dir else project.waves_dir
+    files = discover_waves(waves_dir)
+    report_wave = pick_wave(files, wave if wave is not None else project.survey.report.wave, waves_dir)
+    return Plan(project, waves_dir, files, report_wave, lang or project.survey.report.lang)
+
+
+def load_waves(plan: Plan, years: list[int] | None = None, hashes: dict[int, str] | None = None, progress: Progress | None = None) -> dict[int, Wave]:
+    """Load and check the wave files of ``years`` (default: those the report uses), oldest first."""
+    from pipeline.load import load_wave
+
+    files = plan.used if years is None else {y: plan.files[y] for y in sorted(years)}
+    waves = {}
+    for i, (year, path) in enumerate(files.items()):
+        if progress:
+            progress("load", i, len(files))
+        waves[year] = load_wave(plan.project, year, path, sha256=(hashes or {}).get(year))
+    return waves
+
+
+def weight_waves(plan: Plan, waves: dict[int, Wave], progress: Progress | None = None) -> dict[int, SurveyDesign]:
+    """Weight every wave to its year's population targets."""
+    from pipeline.weight import weight_wave
+
+    designs = {}
+    for i, (year, w) in enumerate(waves.items()):
+        if progress:
+            progress("weight", i, len(waves))
+        designs[year] = weight_wave(plan.project, w)
+    return designs
+
+
+def present(
+    plan: Plan, designs: dict[int, SurveyDesign], areas: ChartAreas | None = None, on_slide: Callable[[SlideContent], None] | None = None
+) -> tuple[Presentation, pd.DataFrame]:
+    """Every slide's content and tables in the plan's language, and the weighting diagnostics table."""
+    from pipeline.config import MetricRequest
+    from pipeline.metrics import MetricContext, compute
+    from pipeline.slides import build_presentation
+
+    pres = build_presentation(plan.project, designs, plan.wave, plan.lang, areas, on_slide=on_slide)
+    diagnostics = compute(MetricContext(plan.project, designs, plan.wave, plan.lang), MetricRequest(kind="weighting", waves="all"))
+    return pres, diagnostics
+
+
+def _render_one(args: tuple[Any, str]) -> str:
     from pipeline import charts
 
     spec, path = args
@@ -160,8 +281,8 @@ class ChartRenderer:
         self.cache_dir = cache_dir
         self.salt = salt
         self.jobs = max(1, jobs)
-        self.pool = None
-        self.pending: list[tuple[object, str, Path]] = []  # (future or spec, temporary path, image path)
+        self.pool: Any = None  # a ProcessPoolExecutor when rendering in workers
+        self.pending: list[tuple[Any, str, Path]] = []  # (future or spec, temporary path, image path)
         self.keys: list[str] = []
         self.dropped = 0
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -246,20 +367,15 @@ def run_report(
         timings[stage] = round(now - clock, 4)
         clock = now
 
-    from pipeline.config import load_project
-    from pipeline.wavefiles import discover_waves
-    from pipeline.outputs import ensure_writable, safe_name
+    from pipeline.outputs import ensure_writable
 
-    project = load_project(config_dir)
-    waves_dir = Path(data_dir) if data_dir else project.waves_dir
-    available = discover_waves(waves_dir)
-    report_wave = _pick_wave(available, wave if wave is not None else project.survey.report.wave, waves_dir)
-    lang = lang or project.survey.report.lang
+    plan = plan_run(config_dir, data_dir, wave, lang)
+    project, report_wave, lang = plan.project, plan.wave, plan.lang
     out = Path(out_dir) if out_dir else project.path(project.survey.report.output_dir)
     ensure_writable(out)
-    name = safe_name(project.survey.report.name.format(wave=report_wave) + ("" if lang == "sv" else f"-{lang}"))
+    name = output_name(project, report_wave, lang)
     template = project.path(project.deck.template)
-    used = {y: p for y, p in sorted(available.items()) if y <= report_wave}
+    used = plan.used
     inputs = {str(p): file_sha256(p) for p in used.values()}
     code = code_hash()
     template_sha256 = file_sha256(template) if template.is_file() else "missing"
@@ -292,12 +408,7 @@ def run_report(
 
     from pipeline import deck as deck_stage
     from pipeline.export import write_tables
-    from pipeline.load import load_wave
-    from pipeline.metrics import MetricContext, compute
-    from pipeline.config import MetricRequest
     from pipeline.outputs import OutputSet, folder_lock, os_error_message
-    from pipeline.slides import build_presentation
-    from pipeline.weight import weight_wave
 
     areas = deck_stage.chart_areas(template, project.deck.layouts)  # a bad template fails before any work
     expected = sum(len(s.charts) for s in project.deck.slides)
@@ -308,21 +419,13 @@ def run_report(
     try:
         renderer = ChartRenderer(_cache_folder(out), jobs or os.cpu_count() or 1, code, expected=expected)
         outputs = OutputSet(out)
-        waves = {}
-        for i, (year, path) in enumerate(used.items()):
-            if progress:
-                progress("load", i, len(used))
-            waves[year] = load_wave(project, year, path, sha256=inputs[str(path)])  # hashed once, for the key
+        waves = load_waves(plan, hashes={y: inputs[str(p)] for y, p in used.items()}, progress=progress)  # hashed once, for the key
         lap("load")
-        designs = {}
-        for i, (year, w) in enumerate(waves.items()):
-            if progress:
-                progress("weight", i, len(waves))
-            designs[year] = weight_wave(project, w)
+        designs = weight_waves(plan, waves, progress)
         lap("weight")
         built = 0
 
-        def on_slide(content) -> None:  # noqa: ANN001 - SlideContent
+        def on_slide(content: SlideContent) -> None:
             nonlocal built
             built += 1
             if progress:
@@ -330,8 +433,7 @@ def run_report(
             for c in content.charts:
                 renderer.submit(c.key, c.spec)
 
-        pres = build_presentation(project, designs, report_wave, lang, areas, on_slide=on_slide)
-        diagnostics = compute(MetricContext(project, designs, report_wave, lang), MetricRequest(kind="weighting", waves="all"))
+        pres, diagnostics = present(plan, designs, areas, on_slide)
         lap("metrics")
         # the tables are written while the charts are still being drawn
         tables_tmp = outputs.file(paths["tables"].name)
@@ -398,7 +500,7 @@ def run_report(
                         rendered=rendered, reused=len(specs) - rendered)
 
 
-def _diag_dict(d) -> dict:  # noqa: ANN001 - WeightDiagnostics
+def _diag_dict(d: WeightDiagnostics) -> dict[str, Any]:
     return {
         "method": d.method, "variables": list(d.variables), "n": d.n, "efficiency": round(d.efficiency, 6),
         "n_effective": round(d.n_effective, 3), "deff": round(d.deff, 6), "min_weight": round(d.min_weight, 6),
@@ -409,11 +511,13 @@ def _diag_dict(d) -> dict:  # noqa: ANN001 - WeightDiagnostics
     }
 
 
-def _up_to_date(paths: dict[str, Path], input_key: str) -> dict | None:
+def _up_to_date(paths: dict[str, Path], input_key: str) -> dict[str, Any] | None:
     """The manifest if the outputs were built from exactly these inputs and are intact, else None."""
     try:
         manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
         return None
     if manifest.get("input_key") != input_key or not paths["charts"].is_dir():
         return None
@@ -440,41 +544,93 @@ def _prune_cache(cache_dir: Path, keep_keys: set[str], keep: int) -> None:
             path.unlink(missing_ok=True)
 
 
-def weights_table(config_dir: Path, wave: int, data_dir: Path | None = None):  # noqa: ANN201 - (DataFrame, DataFrame, design)
-    """Weights of one wave (respondent_id, wave, sex, age_group, weight) and the targets used."""
+def weights_table(plan: Plan, design: SurveyDesign) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One wave's weights (respondent_id, wave, sex, age_group, weight) and the targets used (variable, category, share)."""
     import pandas as pd
 
-    from pipeline.config import load_project
-    from pipeline.load import discover_waves, load_wave
-    from pipeline.weight import weight_wave
-
-    project = load_project(config_dir)
-    waves_dir = Path(data_dir) if data_dir else project.waves_dir
-    available = discover_waves(waves_dir)
-    if wave not in available:
-        raise DataError(f"{waves_dir}: no wave file for {wave}; found waves {sorted(available)}; put {wave}.csv (or .parquet/.sav/.xlsx) in {waves_dir} or pass --wave with one of those years")
-    design = weight_wave(project, load_wave(project, wave, available[wave]))
     frame = design.frame
     weights = pd.DataFrame({
         "respondent_id": frame["respondent_id"].astype(str),
-        "wave": wave,
+        "wave": design.year,
         "sex": frame["sex"].astype(str),
         "age_group": frame["age_group"].astype(str),
         "weight": design.weights,
     })
     targets = pd.DataFrame(design.targets, columns=["variable", "category", "share"])
-    return weights, targets, design
+    return weights, targets
 
 
-def check_output_path(path: Path, suffixes: tuple[str, ...]) -> Path:
-    if path.suffix.lower() not in suffixes:
-        raise OutputError(f"{path}: unsupported file type; use one of {', '.join(suffixes)}")
-    for parent in [path.parent, *path.parent.parents]:
-        if parent.exists() and not parent.is_dir():
-            raise OutputError(f"{parent}: output folder is a file, not a folder, so {path} cannot be written; choose another with --out or move the file away")
-    if path.parent and not path.parent.exists():
-        raise OutputError(f"{path.parent}: folder does not exist; create it first")
-    return path
+@dataclass(frozen=True)
+class TablesResult:
+    """What ``tables`` wrote: the file, its rows and the slides they come from."""
+
+    path: Path
+    rows: int
+    slides: int
+
+
+def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: int | None = None, lang: str = "sv") -> TablesResult:
+    """Write every figure of the deck's slides as one table file (.xlsx: a sheet per slide; .csv: one long table)."""
+    from pipeline.outputs import OutputSet, check_output_file
+
+    check_output_file(out, (".xlsx", ".csv"))  # fail before the work, not after it
+    plan = plan_run(config_dir, data_dir, "latest" if wave is None else wave, lang)
+    designs = weight_waves(plan, load_waves(plan))
+    pres, diagnostics = present(plan, designs)
+    from pipeline.export import write_tables
+
+    with OutputSet(out.parent, "--out FILE") as outputs:
+        outputs.write(out.name, lambda tmp: write_tables(pres.tables, diagnostics, tmp, out.suffix.lower().lstrip(".")))
+    return TablesResult(out, sum(len(t) for t in pres.tables.values()), len(pres.slides))
+
+
+@dataclass(frozen=True)
+class WeightsResult:
+    """What ``weights`` wrote and the weighting diagnostics of the wave."""
+
+    out: Path
+    targets_out: Path | None
+    diagnostics: WeightDiagnostics
+
+
+def run_weights(config_dir: Path, wave: int, out: Path, data_dir: Path | None = None, targets_out: Path | None = None) -> WeightsResult:
+    """Weight one wave and write its weights (and, with ``targets_out``, the targets used) as CSV."""
+    from pipeline.outputs import OutputSet, check_output_file
+
+    check_output_file(out, (".csv",), "--out FILE")
+    if targets_out is not None:
+        check_output_file(targets_out, (".csv",), "--targets-out FILE")
+    plan = plan_run(config_dir, data_dir, wave)
+    design = weight_waves(plan, load_waves(plan, years=[plan.wave]))[plan.wave]
+    table, targets = weights_table(plan, design)
+    sets = [OutputSet(out.parent, "--out FILE")]  # each file's folder: committed together, after both are written
+    try:
+        sets[0].write(out.name, lambda p: table.to_csv(p, index=False, float_format="%.17g", lineterminator="\n"))
+        if targets_out is not None:
+            sets.append(OutputSet(targets_out.parent, "--targets-out FILE"))
+            sets[1].write(targets_out.name, lambda p: targets.to_csv(p, index=False, float_format="%.10g", lineterminator="\n"))
+        for outputs in sets:
+            outputs.commit()
+    except BaseException:
+        for outputs in sets:
+            outputs.discard()
+        raise
+    return WeightsResult(out, targets_out, design.diagnostics)
+
+
+def run_validate(config_dir: Path, data_dir: Path | None = None, wave: int | None = None) -> tuple[list[str], str]:
+    """``report`` as a dry run, without drawing or writing: (every problem found, what was checked)."""
+    from pipeline.validate import validate_all
+
+    return validate_all(config_dir, data_dir, wave)
+
+
+def run_synth(config_dir: Path, model: Path, out: Path, waves: list[int] | None = None) -> list[Path]:
+    """Generate the sample waves from the population model; return the files written."""
+    from pipeline.config import load_project
+    from pipeline.synth import synthesize
+
+    return synthesize(load_project(config_dir), model, out, waves)
 
 
 if __name__ == "__main__":  # pragma: no cover

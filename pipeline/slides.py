@@ -151,7 +151,7 @@ class SlideBuilder:
             now = main[main["wave"] == self.wave]
             if (now["sig"].astype(str) != "").any():
                 prev = context["prev"]
-                level = fmt_count(self.project.survey.statistics.significance_level * 100, self.lang)
+                level = fmt_count((1 - self.project.survey.statistics.alpha) * 100, self.lang)
                 parts.append(self.renderer.render(self.strings["significance"], {"previous": prev, "level": level}, "strings significance"))
             if chart_specs:
                 flags = {f for c in chart_specs for s in c.series for f in s.flags}

@@ -281,6 +281,7 @@ def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None
     sizes = [len(targets.categories[v]) for v in targets.variables]
     cell = np.ravel_multi_index([codes[v] for v in targets.variables], sizes)
     n_cells = int(np.prod(sizes))
+    cell_counts = np.bincount(cell, minlength=n_cells)  # respondents per cell, counted once
     n = len(frame)
     design_w = frame["design_weight"].to_numpy(dtype=float)
     has_design = not np.all(design_w == 1.0)
@@ -292,15 +293,16 @@ def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None
         unit_index, uniques = pd.factorize(keys)
         unit_cell = np.array([u[0] for u in uniques], dtype=np.int64)
         unit_start = np.array([u[1] for u in uniques], dtype=float)
+        unit_counts = np.bincount(unit_index, minlength=len(unit_cell)).astype(float)
     else:
         # the occupied cells in ascending order (as np.unique would give) and each respondent's position among them,
         # by a lookup table over the few cells instead of sorting the respondents
-        unit_cell = np.flatnonzero(np.bincount(cell, minlength=n_cells))
+        unit_cell = np.flatnonzero(cell_counts)
         position = np.full(n_cells, -1, dtype=np.int64)
         position[unit_cell] = np.arange(len(unit_cell))
         unit_index = position[cell]
         unit_start = np.ones(len(unit_cell))
-    unit_counts = np.bincount(unit_index, minlength=len(unit_cell)).astype(float)
+        unit_counts = cell_counts[unit_cell].astype(float)  # a unit is a cell
     # design weights scaled so their total is n before calibration (R is scale-free here)
     scale = total / float(np.sum(unit_start * unit_counts))
     unit_start = unit_start * scale
@@ -308,7 +310,7 @@ def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None
     cell_codes_per_var = np.unravel_index(np.arange(n_cells), sizes)
     if weighting.method == "poststratify":
         assert targets.joint is not None
-        present = np.bincount(cell, minlength=n_cells) > 0
+        present = cell_counts > 0
         empty = [
             " × ".join(targets.categories[v][cell_codes_per_var[j][c]] for j, v in enumerate(targets.variables))
             for c in range(n_cells)

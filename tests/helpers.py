@@ -1,7 +1,12 @@
-"""Helpers for tests: tiny projects and designs built from inline frames (import as `from helpers import …`)."""
+"""Helpers for tests: tiny projects and designs built from inline frames, and the command line run on a
+copy of the config (import as `from helpers import …`)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -61,3 +66,29 @@ def wave_from_frame(project: Project, year: int, frame: pd.DataFrame, tmp_path: 
 def design_from_frame(project: Project, year: int, frame: pd.DataFrame, tmp_path: Path) -> SurveyDesign:
     """Load ``frame`` through the loader and weight it with ``project``'s settings."""
     return weight_wave(project, wave_from_frame(project, year, frame, tmp_path))
+
+
+# --------------------------------------------------------------------------- the command line on a copy of the config
+
+
+def run_cli(*args: object, cwd: Path = REPO, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pipeline ARGS`` in ``cwd`` (no progress bars) and return the finished process."""
+    env = {**os.environ, "CI": "true"}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def copy_project(work: Path) -> Path:
+    """Copy config/ and templates/ into ``work`` and make an empty ``work/data``; return ``work``."""
+    shutil.copytree(CONFIG, work / "config")
+    shutil.copytree(REPO / "templates", work / "templates")
+    (work / "data").mkdir()
+    return work
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of ``old`` in the text file ``path`` by ``new`` (failing if it is not there once)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -13,9 +13,9 @@ time a test asks for a result (the ``ran`` fixture); each test then asserts on i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,19 +24,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import CONFIG, REPO, WAVES
+from helpers import WAVES, copy_project, edit, run_cli
 
 N_ROWS = 300  # a slice of the shipped 2022 wave: every sex × age cell present, quick to load
 WEIGHTS = ["weights", "--wave", "2022", "--config", "config", "--data", "data", "--out", "w.csv"]
 REPORT = ["report", "--config", "config", "--data", "data", "--wave", "2022", "--out", "out"]
+VALIDATE = ["validate", "--config", "config", "--data", "data", "--wave", "2022"]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def run_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CI": "true"}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 def error_line(result: subprocess.CompletedProcess[str], code: int = 1) -> str:
@@ -72,6 +66,7 @@ class Run:
     work: Path  # the case's folder (cwd of the run): config/, templates/, data/
     result: subprocess.CompletedProcess[str]
     wave: pd.DataFrame  # the wave slice as written before the case changed it
+    validated: subprocess.CompletedProcess[str] | None  # `validate --wave 2022` on the same broken copy (input cases only)
 
 
 Setup = Callable[[Path, pd.DataFrame], list[object]]
@@ -99,15 +94,15 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Run]:
     wave = load_slice()
     prepared: dict[str, tuple[Path, list[object]]] = {}
     for name, setup in CASES.items():
-        work = tmp_path_factory.mktemp(name.replace("/", "-"))
-        shutil.copytree(CONFIG, work / "config")
-        shutil.copytree(REPO / "templates", work / "templates")
-        (work / "data").mkdir()
+        work = copy_project(tmp_path_factory.mktemp(name.replace("/", "-")))
         write_wave(work, wave)
         prepared[name] = (work, setup(work, wave.copy()))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         futures = {name: pool.submit(run_cli, *args, cwd=work) for name, (work, args) in prepared.items()}
-        runs = {name: Run(prepared[name][0], f.result(), wave) for name, f in futures.items()}
+        # validate writes nothing, so it can run on the same copy at the same time
+        checks = {name: pool.submit(run_cli, *VALIDATE, cwd=prepared[name][0]) for name in prepared if _input_case(name)}
+        runs = {name: Run(prepared[name][0], f.result(), wave, checks[name].result() if name in checks else None)
+                for name, f in futures.items()}
     return runs.__getitem__
 
 
@@ -425,12 +420,6 @@ def test_trend_from_a_wave_that_is_not_there_names_slide_metric_and_fix(ran):
 # --------------------------------------------------------------------------- config
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (path, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 @case("bad-pattern")
 def setup_bad_pattern(work, wave):
     edit(work / "config" / "codeframes" / "contact-2022.1.yaml", "patterns: ['\\bkry\\b']", "patterns: ['(kry']")
@@ -664,3 +653,30 @@ for _key, (_args, _) in USAGE.items():
 def test_usage_errors_exit_2_with_one_line(ran, key):
     line = error_line(ran(f"usage/{key}").result, code=2)
     assert_names(line, *USAGE[key][1])
+
+
+# --------------------------------------------------------------------------- validate agrees with report
+
+
+# Cases that are not about the inputs validate checks: where the outputs go, how the command line is used,
+# and inputs that are read correctly (--debug breaks only the --data path of its own command).
+NOT_INPUT = ("output-below-file/", "weights-out-is-folder", "output-folder-read-only", "debug", "usage/", "encoding/", "extra-columns")
+
+
+def _input_case(name: str) -> bool:
+    return not name.startswith(NOT_INPUT)
+
+
+# a config file with several problems: the run shows the first and says validate lists them all
+MORE = re.compile(r" \(\d+ problems in this file; the first is shown, `survey-deck validate` lists them all\)$")
+
+
+@pytest.mark.parametrize("name", [name for name in CASES if _input_case(name)])
+def test_validate_lists_every_problem_that_stops_the_run(ran, name):
+    """Every bad input that stops the run (report, tables or weights) makes `validate` fail too, with the same message."""
+    run = ran(name)
+    line = MORE.sub("", error_line(run.result))
+    assert run.validated is not None
+    assert run.validated.returncode == 1, run.validated.stderr
+    assert "Traceback" not in run.validated.stderr
+    assert line in run.validated.stderr.splitlines(), run.validated.stderr

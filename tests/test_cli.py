@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import ast
 import shutil
 import subprocess
 import sys
@@ -13,13 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import CONFIG, FIXTURES, GOLDEN, REPO
-
-
-def run_cli(*args: object, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CI": "true"}
-    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
-
+from helpers import CONFIG, FIXTURES, GOLDEN, REPO, copy_project, run_cli
 
 HELP = {  # command: {option: words its help must contain}
     "report": {
@@ -45,7 +39,7 @@ HELP = {  # command: {option: words its help must contain}
         "--data": "one wave file per year",
         "--targets-out": "variable, category, share",
     },
-    "validate": {"--config": "Config folder", "--data": "one wave file per year"},
+    "validate": {"--config": "Config folder", "--data": "one wave file per year", "--wave": "Report wave (year) to check"},
     "synth": {
         "--config": "Config folder",
         "--model": "Population model (YAML)",
@@ -77,15 +71,35 @@ def test_top_level_help_lists_every_command_and_the_global_options():
         assert option in text and words in text
 
 
+def test_cli_reaches_the_pipeline_only_through_report_and_errors():
+    """cli.py imports no pipeline module but `pipeline.report` and `pipeline.errors`: it parses and prints, report runs."""
+    tree = ast.parse((REPO / "pipeline" / "cli.py").read_text(encoding="utf-8"))
+    reached = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "pipeline":
+            reached.update(f"pipeline.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline"):
+            reached.add(node.module)
+        elif isinstance(node, ast.Import):
+            reached.update(alias.name for alias in node.names if alias.name.startswith("pipeline"))
+    assert reached == {"pipeline.report", "pipeline.errors"}
+
+
+def test_help_imports_no_pandas():
+    """Importing the command line (all `--help` needs) loads neither pandas nor the statistics."""
+    code = "import sys, pipeline.cli; print(sorted(m for m in ('pandas', 'numpy', 'pipeline.load', 'pipeline.config') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 # --------------------------------------------------------------------------- weights against R's survey package
 
 
 @pytest.fixture(scope="module")
 def fixture_run(tmp_path_factory) -> Path:
     """`weights --wave 2022` on tests/fixtures/wave_2022.csv with the targets of tests/fixtures/targets_2022.csv."""
-    work = tmp_path_factory.mktemp("weights")
-    shutil.copytree(CONFIG, work / "config")
-    shutil.copytree(REPO / "templates", work / "templates")
+    work = copy_project(tmp_path_factory.mktemp("weights"))
     targets = pd.read_csv(FIXTURES / "targets_2022.csv")
     sex_age: dict[str, dict[str, float]] = {}
     for row in targets.itertuples():
@@ -93,7 +107,6 @@ def fixture_run(tmp_path_factory) -> Path:
     config = yaml.safe_load((CONFIG / "targets.yaml").read_text(encoding="utf-8"))
     config["years"] = {2022: {"reference_date": "2021-12-31", "sex_age": sex_age}}
     (work / "config" / "targets.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    (work / "data").mkdir()
     shutil.copyfile(FIXTURES / "wave_2022.csv", work / "data" / "2022.csv")
     result = run_cli("weights", "--wave", 2022, "--config", "config", "--data", "data", "--out", "w.csv",
                      "--targets-out", "t.csv", cwd=work)

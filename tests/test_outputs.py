@@ -96,3 +96,49 @@ def test_normalize_zip_fixes_timestamps_and_core_dates(tmp_path):
     assert paths[0].read_bytes() == paths[1].read_bytes()
     with zipfile.ZipFile(paths[0]) as z:
         assert "2023-01-01T00:00:00Z" in z.read("docProps/core.xml").decode()
+
+
+def test_output_file_is_checked_before_any_work(tmp_path):
+    """An output file needs a known type and an existing folder that is a folder; the path must not be a folder."""
+    from pipeline.outputs import check_output_file
+
+    assert check_output_file(tmp_path / "t.csv", (".csv",)) == tmp_path / "t.csv"
+    with pytest.raises(PipelineError, match=r"t\.txt: unsupported file type; use one of \.xlsx, \.csv"):
+        check_output_file(tmp_path / "t.txt", (".xlsx", ".csv"))
+    with pytest.raises(PipelineError, match=r"missing: folder does not exist; create it first or choose another with --out FILE"):
+        check_output_file(tmp_path / "missing" / "t.csv", (".csv",))
+    assert not (tmp_path / "missing").exists()
+    (tmp_path / "blocker").write_text("a file", encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"blocker: output folder is a file, not a folder; choose another with --targets-out FILE"):
+        check_output_file(tmp_path / "blocker" / "t.csv", (".csv",), "--targets-out FILE")
+    (tmp_path / "w.csv").mkdir()
+    with pytest.raises(PipelineError, match=r"w\.csv: cannot be written \(Is a directory\)"):
+        check_output_file(tmp_path / "w.csv", (".csv",))
+
+
+def test_output_set_commits_on_success_and_keeps_the_old_file_on_failure(tmp_path):
+    """Used as a context manager, an OutputSet puts its files in place only if the block succeeds."""
+    from pipeline.outputs import OutputSet
+
+    with OutputSet(tmp_path) as outputs:
+        outputs.write("a.txt", lambda p: p.write_text("new", encoding="utf-8"))
+        assert not (tmp_path / "a.txt").exists()  # not before the commit
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "new"
+    with pytest.raises(ZeroDivisionError), OutputSet(tmp_path) as outputs:
+        outputs.write("a.txt", lambda p: p.write_text("half", encoding="utf-8"))
+        1 / 0
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no temporary file left
+
+
+def test_output_set_turns_an_os_error_into_one_line_naming_the_file(tmp_path):
+    """A write that fails with an OS error (here: its temporary path is a folder) is an OutputError naming the file."""
+    from pipeline.outputs import OutputSet
+
+    def write(path):
+        path.mkdir()
+        path.write_text("x", encoding="utf-8")
+
+    with pytest.raises(PipelineError, match=r"b\.csv: cannot be written \(Is a directory\)"), OutputSet(tmp_path) as outputs:
+        outputs.write("b.csv", write)
+    assert not (tmp_path / "b.csv").exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -147,6 +149,19 @@ def test_second_run_is_up_to_date_and_a_changed_wave_rebuilds(tmp_path):
     assert not third.up_to_date
     assert third.deck.read_bytes() != before[first.deck.name]
     assert 0 < third.rendered < first.rendered
+
+
+def test_unchanged_rerun_imports_no_pandas(built):
+    """An unchanged rerun is answered by the up-to-date check before pandas or the statistics are imported."""
+    result, _ = built
+    code = (
+        "import sys; from pathlib import Path; from pipeline.report import run_report; "
+        f"r = run_report(Path({str(CONFIG)!r}), Path({str(WAVES)!r}), out_dir=Path({str(result.deck.parent)!r})); "
+        "print(r.up_to_date, 'pandas' in sys.modules, 'pipeline.design' in sys.modules)"
+    )
+    rerun = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.split() == ["True", "False", "False"]
 
 
 def test_english_deck(tmp_path):

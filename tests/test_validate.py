@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers import CONFIG, REPO, WAVES
+from helpers import REPO, WAVES, copy_project, edit, run_cli
 
 N_ROWS = 300
-
-
-def run_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CI": "true"}
-    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
 
 
 def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -26,18 +19,10 @@ def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (path, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
     """config/, templates/ and data/ with the first rows of the shipped 2021 and 2022 waves."""
-    shutil.copytree(CONFIG, tmp_path / "config")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    (tmp_path / "data").mkdir()
+    copy_project(tmp_path)
     for year in (2021, 2022):
         frame = pd.read_csv(WAVES / f"{year}.csv", dtype=str, keep_default_na=False, nrows=N_ROWS)
         frame.to_csv(tmp_path / "data" / f"{year}.csv", index=False)
@@ -144,3 +129,78 @@ def test_missing_data_folder_is_listed_with_config_problems(work):
     assert len(found) == 2, result.stderr
     assert "templates/1177.pptx: slide template not found" in found[0]
     assert "data: data folder not found" in found[1]
+
+
+@pytest.fixture
+def full_work(tmp_path: Path) -> Path:
+    """config/, templates/ and data/ with the first rows of every shipped wave, so the whole report can be dry-run."""
+    copy_project(tmp_path)
+    for path in sorted(WAVES.glob("*.csv")):
+        pd.read_csv(path, dtype=str, keep_default_na=False, nrows=N_ROWS).to_csv(tmp_path / "data" / path.name, index=False)
+    return tmp_path
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path → bytes)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_dry_run_passes_and_writes_nothing(full_work):
+    """On usable inputs every slide is dry-run in both languages, and no file or folder is made or changed."""
+    before = tree(full_work)
+    result = validate(full_work)
+    assert result.returncode == 0, result.stderr
+    assert errors(result) == []
+    assert "6 wave file(s) in data, 39 slides in sv, en checked, no problems found" in result.stdout
+    assert tree(full_work) == before
+    assert sorted(p.name for p in full_work.iterdir()) == ["config", "data", "templates"]  # no output/, no cache
+
+
+def test_absent_question_column_is_listed_not_a_crash(work):
+    """The issue's case: 2022.csv without the `recommend` column is listed (exit 1, not an internal error),
+    and a problem in another wave is listed too."""
+    path = work / "data" / "2022.csv"
+    pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["recommend"]).to_csv(path, index=False)
+    ids = break_wave(work, 2021, "sex", [4], "X")
+
+    result = validate(work)
+    assert result.returncode == 1, result.stderr
+    found = errors(result)
+    assert len(found) == 2, result.stderr
+    assert f"data/2021.csv: wave 2021, column 'sex': 1 unknown value(s) 'X' in row 6 (respondent_id {ids[0]!r})" in found[0]
+    assert ("data/2022.csv: wave 2022: question 'recommend' is asked in wave 2022 according to the codebook, "
+            "but its column(s) 'recommend' are absent") in found[1]
+
+
+def test_templates_of_every_language_and_the_output_name_are_checked(full_work):
+    """A name with an unknown placeholder, a Swedish title the sandbox refuses and an English title with an undefined
+    name are each listed, on different slides, in one run."""
+    edit(full_work / "config" / "survey.yaml", 'name: "1177-{wave}"', 'name: "1177-{year}"')
+    deck = full_work / "config" / "deck.yaml"
+    edit(deck, 'title: {sv: "Hört talas om 1177", en: "Heard of 1177"}', 'title: {sv: "{{ wave.__class__ }}", en: "Heard of 1177"}')
+    edit(deck, 'title: {sv: "Net Promoter Score", en: "Net Promoter Score"}', 'title: {sv: "Net Promoter Score", en: "Net Promoter {{ scroe }}"}')
+
+    result = validate(full_work)
+    assert result.returncode == 1, result.stderr
+    found = errors(result)
+    assert len(found) == 3, result.stderr
+    assert "config/survey.yaml: report.name '1177-{year}': unknown placeholder {year}; the name may use {wave} only" in found[0]
+    assert "deck.yaml slide S18 title: template error: access to attribute '__class__' of 'int' object is unsafe" in found[1]
+    assert "deck.yaml slide S29 title: undefined name in template: 'scroe' is undefined" in found[2]
+
+
+def test_weighting_refusal_and_an_overlong_name_are_listed(full_work):
+    """A wave whose youngest age group is empty (raking refuses it) and a 255-byte output name: both listed, once each."""
+    path = full_work / "data" / "2020.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame[frame["age"].astype(int) >= 30].to_csv(path, index=False)
+    edit(full_work / "config" / "survey.yaml", 'name: "1177-{wave}"', f'name: "{"x" * 250}-{{wave}}"')
+
+    result = validate(full_work)
+    assert result.returncode == 1, result.stderr
+    found = errors(result)
+    assert len(found) == 2, result.stderr
+    assert "config/survey.yaml: report.name" in found[0] and "the output name is 255 bytes long" in found[0]
+    assert "shorten report.name to 200 bytes or fewer" in found[0]
+    assert "config/targets.yaml: years.2020: wave 2020 has no respondents in age_group '18-29'" in found[1]
+    assert "add weighting.collapse" in found[1]

@@ -239,7 +239,7 @@ def build_rows(
     """
     stats = ctx.stats
     z = NormalDist().inv_cdf(0.5 + stats.confidence_level / 2)
-    alpha = 1 - stats.significance_level
+    alpha = stats.alpha
     previous = previous or (lambda w: ctx.previous_wave(question, w) if question is not None else None)
     needed = sorted(set(waves) | {p for w in waves if (p := previous(w)) is not None})
     results: dict[tuple[int, str], list[Cell]] = {}

@@ -58,14 +58,14 @@ def test_significant_change_between_waves(tiny_ctx, before, after, arrow):
 
 def test_not_significant_and_significance_level(tiny_ctx):
     """n = 10: 40 % → 80 %, SEs 16.330 and 13.333, z = 40/21.082 = 1.897, p = 0.0578: no mark at 95 %,
-    ▲ at a 90 % significance level."""
+    ▲ at alpha 0.10."""
     frames = {2020: answers(4, 10), 2022: answers(8, 10)}
     r = pick(run(tiny_ctx([Q], frames), "share", "q"), category="1")
     z = 40 / math.hypot(srs_se_pct(0.4, 10), srs_se_pct(0.8, 10))
     assert r["p_value"] == pytest.approx(p_two_sided(z))
     assert r["p_value"] == pytest.approx(0.0578, abs=1e-4)
     assert r["sig"] == ""
-    r90 = pick(run(tiny_ctx([Q], frames, significance=0.90), "share", "q"), category="1")
+    r90 = pick(run(tiny_ctx([Q], frames, alpha=0.10), "share", "q"), category="1")
     assert r90["sig"] == "▲"
 
 

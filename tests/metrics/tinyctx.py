@@ -62,7 +62,7 @@ def _cell_targets(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def build_ctx(project, questions, frames: dict[int, pd.DataFrame], tmp_path, *, wave=None, lang="sv",
-              low_base=(1, 1), confidence=0.95, significance=0.95) -> MetricContext:
+              low_base=(1, 1), confidence=0.95, alpha=0.05) -> MetricContext:
     """A MetricContext over tiny waves; ``questions`` are codebook ids or new question dicts."""
     cb = project.codebook.model_dump()
     shipped = {q["id"]: q for q in cb["questions"]}
@@ -70,7 +70,7 @@ def build_ctx(project, questions, frames: dict[int, pd.DataFrame], tmp_path, *, 
     codebook = Codebook.model_validate(cb)
     t = project.targets.model_dump()
     t["years"] = {year: {"reference_date": "2000-12-31", "sex_age": _cell_targets(f)} for year, f in frames.items()}
-    stats = Statistics(confidence_level=confidence, significance_level=significance,
+    stats = Statistics(confidence_level=confidence, alpha=alpha,
                        low_base=LowBase(suppress_below=low_base[0], flag_below=low_base[1]))
     w = project.survey.weighting.model_dump()
     w.update(method="poststratify", variables=["sex", "age_group"], trim=None)

@@ -363,6 +363,7 @@ def weights_table(config_dir: Path, wave: int, data_dir: Path | None = None):  #
     import pandas as pd
 
     from pipeline.config import load_project
+    from pipeline.export import escape_formulas
     from pipeline.load import discover_waves, load_wave
     from pipeline.weight import weight_wave
 
@@ -381,7 +382,7 @@ def weights_table(config_dir: Path, wave: int, data_dir: Path | None = None):  #
         "weight": design.weights,
     })
     targets = pd.DataFrame(design.targets, columns=["variable", "category", "share"])
-    return weights, targets, design
+    return escape_formulas(weights), escape_formulas(targets), design
 
 
 def check_output_path(path: Path, suffixes: tuple[str, ...]) -> Path:

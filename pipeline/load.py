@@ -452,7 +452,9 @@ def _user_missing_codes(
 def _header_row_below(frame: pd.DataFrame, names: list[str], limit: int = 20) -> int | None:
     """The 0-based data row among the first ``limit`` that holds every one of ``names`` (a header below a title), else None."""
     wanted = {n.strip().lower() for n in names}
-    for index, row in enumerate(frame.head(limit).itertuples(index=False)):
+    # a CSV row longer than its header (the title) has its leading cells in the index: search those too
+    head = frame.head(limit).reset_index(drop=isinstance(frame.index, pd.RangeIndex))
+    for index, row in enumerate(head.itertuples(index=False)):
         cells = {str(v).strip().lower() for v in row if not _is_blank(v)}
         if wanted <= cells:
             return index
@@ -542,11 +544,14 @@ def load_wave(
         below = _header_row_below(frame, [demo.respondent_id, demo.sex_column]) if raw.row_word == "row" else None
         if below is not None:
             row = below + raw.row_offset
+            where = (  # a CSV's blank lines are skipped, so its row numbers would not be the file's
+                f"in row {row}, below other text in row{'s 1–' + str(row - 1) if row > 2 else ' 1'}"
+                if path.suffix.lower() == ".xlsx" else "below other text at the top of the file"
+            )
             raise check.fail(
                 None,
-                f"the column names ({demo.respondent_id!r}, {demo.sex_column!r} …) are in row {row}, below other text in "
-                f"row{'s 1–' + str(row - 1) if row > 2 else ' 1'} (a title?); delete the row(s) above the column names so that "
-                "they are in row 1",
+                f"the column names ({demo.respondent_id!r}, {demo.sex_column!r} …) are {where} (a title?); delete the row(s) "
+                "above the column names so that they are in row 1",
             )
         one_column = ""
         if len(frame.columns) == 1:

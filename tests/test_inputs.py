@@ -390,6 +390,21 @@ def test_title_row_above_the_excel_header_is_named(ran):
     assert "commas" not in line
 
 
+@case("csv-title-row")
+def setup_csv_title_row(work, wave):
+    path = work / "data" / "2022.csv"
+    path.write_text("Varumärkesundersökning 1177 2022\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    return WEIGHTS
+
+
+def test_title_line_above_the_csv_header_is_named(ran):
+    """A title line above a CSV's header (read as a one-column file) is named as such, not "separate the columns with commas"."""
+    line = error_line(ran("csv-title-row"))
+    assert_names(line, "data/2022.csv: wave 2022: the column names ('respondent_id', 'sex' …) are below other text at the top",
+                 "delete the row(s) above")
+    assert "commas" not in line
+
+
 @case("no-answers")
 def setup_no_answers(work, wave):
     wave["recommend"] = ""

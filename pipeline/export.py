@@ -62,8 +62,13 @@ def combined(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return frame[["slide", "table", *COLUMNS]]
 
 
-def _clean(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as objects, with formula-like text neutralised (vectorised: only the few hits change)."""
+def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as objects, with formula-like text neutralised (vectorised: only the few hits change).
+
+    A cell starting with =, +, - or @ gets a leading apostrophe, so a spreadsheet shows it as
+    text instead of running it (``=HYPERLINK(…)``, ``+cmd|…``). Used for every CSV and xlsx
+    the pipeline writes: the tables and the weights (respondent ids).
+    """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
@@ -75,6 +80,9 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
                 values[hits] = "'" + values[hits].astype(str)
             out[col] = values
     return out
+
+
+_clean = escape_formulas  # the name used inside this module
 
 
 def write_csv(tables: dict[str, pd.DataFrame], path: Path) -> None:

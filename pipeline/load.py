@@ -62,6 +62,8 @@ class _Raw:
     row_word: str
     value_labels: dict[str, dict[object, str]]
     notes: list[str]
+    # SPSS: per column, the declared user-missing values as (low, high) ranges (a single value: low == high)
+    user_missing: dict[str, list[tuple[object, object]]] = field(default_factory=dict)
 
 
 def _sniff_separator(header: str) -> str:
@@ -111,16 +113,57 @@ def _read_csv(path: Path, wave: int) -> _Raw:
     sep = _sniff_separator(first_line)
     if sep != ",":
         notes.append(f"{path}: wave {wave}: read with {sep!r} as the column separator")
+    import csv
     import io
 
+    buffer = io.StringIO(text)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+        header = next(csv.reader(buffer, delimiter=sep), [])  # as written: pandas renames a repeated name 'x.1'
+    except csv.Error:
+        header = []
+    buffer.seek(0)
+    try:
+        frame = pd.read_csv(buffer, sep=sep, dtype=str, keep_default_na=False, na_filter=False)
     except pd.errors.ParserError as exc:
         raise DataError(f"{path}: wave {wave}: not a readable CSV ({str(exc).strip()}); check quoting and the separator") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: wave {wave}: the file is empty; expected a header row and one row per respondent") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    del buffer
+    names = [str(c) for c in header] if len(header) == frame.shape[1] else [str(c) for c in frame.columns]
+    frame.columns = [c.strip() for c in names]
     return _Raw(frame, 2, "row", {}, notes)
+
+
+def _header_names(cells: list[object]) -> list[str]:
+    """Column names from a header row as read (an empty cell named ``Unnamed: i`` as pandas does)."""
+    names = []
+    for i, cell in enumerate(cells):
+        if _is_blank(cell):
+            names.append(f"Unnamed: {i}")
+        elif isinstance(cell, float) and cell.is_integer():
+            names.append(str(int(cell)))
+        else:
+            names.append(str(cell).strip())
+    return names
+
+
+def _plain_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable number columns (pandas ``Int64``, ``boolean``, Arrow numbers) as NumPy ones: float with NaN if any null.
+
+    A Parquet file written from pandas keeps whole-number columns with nulls as ``Int64``; read
+    as they are, their nulls (pd.NA) would not be blanks to the checks below.
+    """
+    for column in range(frame.shape[1]):
+        series = frame.iloc[:, column]
+        dtype = series.dtype
+        if not isinstance(dtype, pd.api.extensions.ExtensionDtype) or dtype.kind not in "iufb":
+            continue
+        numpy_dtype = getattr(dtype, "numpy_dtype", None)
+        if series.hasnans or numpy_dtype is None:
+            frame.isetitem(column, series.to_numpy(dtype=float, na_value=np.nan))
+        else:
+            frame.isetitem(column, series.to_numpy(dtype=numpy_dtype))
+    return frame
 
 
 def _read_other(path: Path, wave: int) -> _Raw:
@@ -136,24 +179,27 @@ def _read_other(path: Path, wave: int) -> _Raw:
             table = pq.read_table(path)
             frame = table.to_pandas(split_blocks=True, self_destruct=True)
             del table
-            return _Raw(frame, 1, "record", {}, [])
+            return _Raw(_plain_numbers(frame), 1, "record", {}, [])
         if suffix == ".sav":
             import pyreadstat
 
-            frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=False)
+            # user_missing=True: a declared user-missing value (99 "Vet ej") is read as its code, not as blank
+            frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
             labels = {col: dict(mapping) for col, mapping in (meta.variable_value_labels or {}).items()}
-            return _Raw(frame, 1, "record", labels, [])
-        if suffix == ".xlsx":
-            frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
-            frame.columns = [str(c).strip() for c in frame.columns]
-            return _Raw(frame, 2, "row", {}, [])
+            declared = {
+                col: [(r["lo"], r["hi"]) for r in ranges] for col, ranges in (meta.missing_ranges or {}).items() if ranges
+            }
+            return _Raw(frame, 1, "record", labels, [], declared)
+        # .xlsx (read_raw admits only SUFFIXES); the header row as written: pandas renames a repeated name 'x.1'
+        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl", header=None)
+        frame.columns = _header_names(frame.iloc[0].tolist()) if len(frame) else []
+        return _Raw(frame.iloc[1:].reset_index(drop=True), 2, "row", {}, [])
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure means a corrupt or foreign file
         kind = {".parquet": "Parquet", ".sav": "SPSS .sav", ".xlsx": "Excel .xlsx"}[suffix]
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path}: wave {wave}: cannot be read as {kind} ({reason[:160]}); the file may be corrupt or of another type") from None
-    raise DataError(f"{path}: unknown file type {suffix!r}; use one of {', '.join(SUFFIXES)}")
 
 
 def read_raw(path: Path, wave: int) -> _Raw:
@@ -172,9 +218,15 @@ def read_raw(path: Path, wave: int) -> _Raw:
         raise DataError(f"{path}: wave {wave}: cannot be read ({exc.strerror or exc}); check that the file exists and is readable") from None
     if raw.frame.shape[1] == 0:
         raise DataError(f"{path}: wave {wave}: no columns found; expected a header row")
-    dupes = sorted({c for c in raw.frame.columns if list(raw.frame.columns).count(c) > 1})
-    if dupes:
-        raise DataError(f"{path}: wave {wave}: columns appear twice: {preview(dupes)}; each column name must be unique")
+    names = [str(c) for c in raw.frame.columns]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataError(
+                f"{path}: wave {wave}: columns {seen[name]} and {position} are both named {name!r}; "
+                "each column name must be unique: rename or delete one of them"
+            )
+        seen[name] = position
     return raw
 
 
@@ -343,6 +395,72 @@ def _category_column(
     return positions, bad
 
 
+def _declared_missing(series: pd.Series, ranges: list[tuple[object, object]]) -> np.ndarray:
+    """True where a cell holds one of an SPSS column's declared user-missing values (ranges, low and high included)."""
+    mask = np.zeros(len(series), dtype=bool)
+    if series.dtype.kind in "fiu":
+        values = series.to_numpy(dtype=float)
+        for low, high in ranges:
+            if isinstance(low, (int, float)) and isinstance(high, (int, float)):
+                mask |= (values >= low) & (values <= high)
+        return mask
+    text = series.astype(object).where(~_blank(series), None).map(lambda v: None if v is None else str(v).strip())
+    for low, high in ranges:
+        if low == high:  # SPSS declares text missing values one by one
+            mask |= (text == str(low).strip()).to_numpy(dtype=bool)
+    return mask
+
+
+def _user_missing_codes(
+    check: _Checker, column: str, series: pd.Series, question: Question, codebook: Codebook, raw: _Raw
+) -> pd.Series:
+    """A closed column's declared user-missing codes mapped through the codebook (SPSS).
+
+    The "Vet ej" code stays as it is; another code whose value label is the codebook's
+    "Vet ej" label becomes that code; a code the question lists as an answer stays. A
+    declared user-missing code the codebook does not know for this question is an error.
+    """
+    declared = _declared_missing(series, raw.user_missing[column])
+    if not declared.any():
+        return series
+    values = _as_codes(series, _blank(series))[0].copy()
+    dk = codebook.dont_know_code
+    dk_ok = question.dont_know != "none" and question.type != "multi"
+    dk_labels = {codebook.dont_know_label.sv.strip().lower(), codebook.dont_know_label.en.strip().lower()}
+    labels = {float(k): str(v) for k, v in raw.value_labels.get(column, {}).items() if isinstance(k, (int, float))}
+    for code in sorted(set(values[declared & ~np.isnan(values)].tolist())):
+        label = labels.get(code)
+        if dk_ok and code == dk:
+            continue
+        if dk_ok and label is not None and label.strip().lower() in dk_labels:
+            values[declared & (values == code)] = dk
+            continue
+        if code in question.valid_codes():
+            continue
+        cells = declared & (values == code)
+        shown = f"{int(code)} ({label!r})" if label is not None and code.is_integer() else (str(int(code)) if code.is_integer() else str(code))
+        dk_hint = f" ({dk} 'Vet ej' needs dont_know: keep)" if code == dk and not dk_ok else ""
+        raise check.fail(
+            column,
+            f"{int(cells.sum())} cell(s) in {check.rows(cells)} hold the user-missing code {shown} declared in the .sav, which "
+            f"question {question.id!r} does not have in the codebook (codes {sorted(question.valid_codes())}); add the code to "
+            f"the question in config/codebook.yaml{dk_hint}, or make those cells system-missing (blank) if the question was not asked",
+        )
+    return pd.Series(values, index=series.index, name=series.name)
+
+
+def _header_row_below(frame: pd.DataFrame, names: list[str], limit: int = 20) -> int | None:
+    """The 0-based data row among the first ``limit`` that holds every one of ``names`` (a header below a title), else None."""
+    wanted = {n.strip().lower() for n in names}
+    # a CSV row longer than its header (the title) has its leading cells in the index: search those too
+    head = frame.head(limit).reset_index(drop=isinstance(frame.index, pd.RangeIndex))
+    for index, row in enumerate(head.itertuples(index=False)):
+        cells = {str(v).strip().lower() for v in row if not _is_blank(v)}
+        if wanted <= cells:
+            return index
+    return None
+
+
 def _age_groups(check: _Checker, frame: pd.DataFrame, codebook: Codebook, raw: _Raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (age years float, group positions with -1 for unknown, bad mask)."""
     demo = codebook.demographics
@@ -405,6 +523,12 @@ def load_wave(
     frame = raw.frame
     warnings = list(raw.notes)
     check = _Checker(path, year, raw)
+    demographic = (demo.respondent_id, demo.sex_column, demo.age_column, demo.age_group_column, demo.region_column, demo.design_weight_column)
+    for column in demographic:
+        if column in raw.user_missing and column in frame.columns:  # SPSS: a declared missing value is an unknown one
+            declared = _declared_missing(frame[column], raw.user_missing[column])
+            if declared.any():
+                frame[column] = frame[column].where(~declared)
     if len(frame) == 0:
         raise check.fail(None, "no respondents (the file has a header but no data rows); expected one row per respondent")
 
@@ -417,6 +541,18 @@ def load_wave(
         if demo.age_column not in frame.columns and demo.age_group_column not in frame.columns:
             hint = did_you_mean(demo.age_column, frame.columns) or did_you_mean(demo.age_group_column, frame.columns)
             named.append(f"{demo.age_column!r} (or {demo.age_group_column!r}){hint}")
+        below = _header_row_below(frame, [demo.respondent_id, demo.sex_column]) if raw.row_word == "row" else None
+        if below is not None:
+            row = below + raw.row_offset
+            where = (  # a CSV's blank lines are skipped, so its row numbers would not be the file's
+                f"in row {row}, below other text in row{'s 1–' + str(row - 1) if row > 2 else ' 1'}"
+                if path.suffix.lower() == ".xlsx" else "below other text at the top of the file"
+            )
+            raise check.fail(
+                None,
+                f"the column names ({demo.respondent_id!r}, {demo.sex_column!r} …) are {where} (a title?); delete the row(s) "
+                "above the column names so that they are in row 1",
+            )
         one_column = ""
         if len(frame.columns) == 1:
             one_column = " Only one column was read: separate the columns with commas (or semicolons or tabs)."
@@ -515,15 +651,12 @@ def load_wave(
     if demo.design_weight_column in frame.columns:
         series = frame[demo.design_weight_column]
         blank = _blank(series)
-        if series.dtype.kind in "fiu":  # already numbers (Parquet, SPSS): no Python object per cell
-            values = series.to_numpy(dtype=float)
-        else:
-            values = pd.to_numeric(series.astype(object).where(~blank, None), errors="coerce").to_numpy(dtype=float)
+        values = _as_codes(series, blank)[0]  # numbers as they are; text parsed, a decimal comma allowed
         bad = blank | np.isnan(values) | (values <= 0) | ~np.isfinite(values)
         if bad.any():
             guard(_raise, check.fail(
                 demo.design_weight_column,
-                f"{int(bad.sum())} design weight(s) that are missing, zero or negative {distinct_preview(series.astype(object)[bad].tolist())} "
+                f"{int(bad.sum())} design weight(s) that are missing, not a number, zero or negative {distinct_preview(series.astype(object)[bad].tolist())} "
                 f"in {check.rows(bad)}; design weights must be positive numbers (drop the column if there are none)",
             ))
         out["design_weight"] = values
@@ -532,15 +665,13 @@ def load_wave(
     else:
         out["design_weight"] = np.ones(len(frame))
 
-    known = {demo.respondent_id, demo.sex_column, demo.age_column, demo.age_group_column, demo.region_column, demo.design_weight_column}
     failed: set[str] = set()  # columns whose problems were collected (validate); routing on them is not checked
-    claimed = known | {c for q in codebook.questions for c in q.columns}
+    claimed = set(demographic) | {c for q in codebook.questions for c in q.columns}
     unclaimed = [c for c in frame.columns if c not in claimed]  # where a misspelt column name would be
     block = _ClosedBlock(codebook, year, frame, set(out))
     for question in codebook.questions:
         asked = question.asked(year)
         present = [c for c in question.columns if c in frame.columns]
-        known.update(question.columns)
         if not asked:
             continue
         absent = [c for c in question.columns if c not in frame.columns]
@@ -556,17 +687,29 @@ def load_wave(
         for column in present:
             if question.type == "open":
                 out[column] = _open_text(frame[column])
+                no_answer = bool((out[column] == "").all())
             else:
-                values = guard(_closed_column, check, column, frame[column], question, codebook, block.row(column))
+                series = frame[column]
+                if column in raw.user_missing:
+                    series = guard(_user_missing_codes, check, column, series, question, codebook, raw)
+                values = None if series is None else guard(_closed_column, check, column, series, question, codebook, block.row(column))
                 if values is None:  # listed in problems; its codes are unknown
                     failed.add(column)
                     values = np.full(len(frame), MISSING, dtype=np.int16)
+                    no_answer = False
+                else:
+                    no_answer = bool((values == MISSING).all())
                 out[column] = block.keep(column, values)
+            if no_answer:
+                guard(_raise, check.fail(
+                    column,
+                    f"no answers at all (every cell is blank), although the codebook says question {question.id!r} is asked in "
+                    f"wave {year}; deliver its answers, or remove {year} from the question's waves in codebook.yaml",
+                ))
 
-    extra = [c for c in frame.columns if c not in known]
-    if extra:
+    if unclaimed:
         warnings.append(
-            f"{path}: wave {year}: {len(extra)} unexpected column(s) ignored: {preview(extra)}; "
+            f"{path}: wave {year}: {len(unclaimed)} unexpected column(s) ignored: {preview(unclaimed)}; "
             "add them to config/codebook.yaml if they should be reported"
         )
 

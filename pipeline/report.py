@@ -548,6 +548,8 @@ def weights_table(plan: Plan, design: SurveyDesign) -> tuple[pd.DataFrame, pd.Da
     """One wave's weights (respondent_id, wave, sex, age_group, weight) and the targets used (variable, category, share)."""
     import pandas as pd
 
+    from pipeline.export import escape_formulas
+
     frame = design.frame
     weights = pd.DataFrame({
         "respondent_id": frame["respondent_id"].astype(str),
@@ -557,7 +559,7 @@ def weights_table(plan: Plan, design: SurveyDesign) -> tuple[pd.DataFrame, pd.Da
         "weight": design.weights,
     })
     targets = pd.DataFrame(design.targets, columns=["variable", "category", "share"])
-    return weights, targets
+    return escape_formulas(weights), escape_formulas(targets)
 
 
 @dataclass(frozen=True)

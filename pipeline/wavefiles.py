@@ -15,15 +15,25 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 def discover_waves(waves_dir: Path) -> dict[int, Path]:
     """Return ``{year: path}`` for the wave files in ``waves_dir``.
 
-    Files whose stem is not a year are ignored (a README may sit there); two
-    files for the same year, or a year file with an unknown extension, are errors.
+    Files of other types whose stem is not a year are ignored (a README may sit there),
+    and so are hidden files and the lock files office programs write beside an open file
+    (``~$2022.xlsx``). A file of a wave type whose name is not a year (``2022 (1).csv``, a
+    second download), two files for the same year, or a year file with an unknown
+    extension are errors: which file is the wave would otherwise be a guess.
     """
     waves_dir = Path(waves_dir)
     if not waves_dir.is_dir():
         raise DataError(f"{waves_dir}: data folder not found; put one file per wave (e.g. 2022.csv) there or pass --data DIR")
     found: dict[int, Path] = {}
     for path in sorted(waves_dir.iterdir()):
-        if path.name.startswith(".") or not _YEAR.match(path.stem):
+        if path.name.startswith((".", "~$")):
+            continue
+        if not _YEAR.match(path.stem):
+            if path.suffix.lower() in SUFFIXES and path.is_file():
+                raise DataError(
+                    f"{path}: not a wave file name: a wave file is named by its year alone (e.g. 2022{path.suffix.lower()}); "
+                    "rename it, or move it out of the data folder"
+                )
             continue
         if path.suffix.lower() not in SUFFIXES:
             raise DataError(

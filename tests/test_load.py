@@ -217,3 +217,101 @@ def test_validate_mode_collects_column_problems(small, tmp_path):
     assert len(problems) == 2
     assert "column 'region': 1 unknown region value(s) '7' in row 8 (respondent_id '107')" in problems[0]
     assert "column 'recommend': 1 out-of-range value(s) '12' in row 6 (respondent_id '105')" in problems[1]
+
+
+# --------------------------------------------------------------------------- SPSS user-missing values, other formats
+
+
+SAV_BASE = BASE.assign(online_attitude=[1.0, 5.0, 99.0, 9.0, 3.0, 99.0, np.nan, 2.0])
+
+
+@pytest.fixture(scope="module")
+def with_dont_know(project):
+    """BASE's questions plus 'online_attitude' (scale 1–5 that offers "Vet ej", asked of everyone)."""
+    return subset_project(project, [*QUESTIONS, "online_attitude"])
+
+
+def _sav(frame: pd.DataFrame, folder: Path, **meta: object) -> Path:
+    import pyreadstat
+
+    path = folder / "2022.sav"
+    pyreadstat.write_sav(frame.astype({c: float for c in frame.columns if frame[c].dtype.kind == "i"}), str(path), **meta)
+    return path
+
+
+def test_sav_user_missing_dont_know_is_kept_and_a_dont_know_label_is_mapped(with_dont_know, tmp_path):
+    """Declared missing 99 stays 99; 9 labelled "Vet ej" becomes 99; a system-missing cell is MISSING."""
+    path = _sav(SAV_BASE, tmp_path, missing_ranges={"online_attitude": [9, 99]},
+                variable_value_labels={"online_attitude": {9.0: "Vet ej", 99.0: "Vet ej"}})
+    frame = load_wave(with_dont_know, 2022, path).frame
+    assert frame["online_attitude"].tolist() == [1, 5, 99, 99, 3, 99, MISSING, 2]
+
+
+def test_sav_user_missing_code_that_is_an_answer_keeps_its_meaning(with_dont_know, tmp_path):
+    """A supplier declaring 1–2 user-missing (a range) does not turn those answers into blanks."""
+    path = _sav(SAV_BASE.assign(online_attitude=[1.0, 5.0, 99.0, 2.0, 3.0, 99.0, np.nan, 2.0]), tmp_path,
+                missing_ranges={"online_attitude": [{"lo": 1, "hi": 2}]})
+    assert load_wave(with_dont_know, 2022, path).frame["online_attitude"].tolist() == [1, 5, 99, 2, 3, 99, MISSING, 2]
+
+
+def test_sav_user_missing_99_in_a_question_without_dont_know_is_an_error(with_dont_know, tmp_path):
+    """'recommend' offers no "Vet ej": a declared missing 99 in it is named with the fix (dont_know: keep)."""
+    path = _sav(SAV_BASE.assign(recommend=[9.0, 99.0, np.nan, 3.0, 10.0, 8.0, 6.0, np.nan]), tmp_path,
+                missing_ranges={"recommend": [99]})
+    with pytest.raises(DataError, match=r"2022.sav: wave 2022, column 'recommend': 1 cell\(s\) in record 2 \(respondent_id '102'\) "
+                                        r"hold the user-missing code 99 declared in the .sav.*needs dont_know: keep"):
+        load_wave(with_dont_know, 2022, path)
+
+
+def test_sav_user_missing_demographic_is_unknown(with_dont_know, tmp_path):
+    """A sex declared missing (9) is an unknown sex: the default policy names the record, as for a blank cell."""
+    path = _sav(SAV_BASE.assign(sex=[1, 2, 9, 2, 1, 2, 1, 2]), tmp_path, missing_ranges={"sex": [9]})
+    with pytest.raises(DataError, match=r"column 'sex': 1 missing value\(s\) '' in record 3 \(respondent_id '103'\)"):
+        load_wave(with_dont_know, 2022, path)
+
+
+def test_nullable_boolean_and_integer_parquet_columns_are_codes(with_dont_know, tmp_path):
+    """Parquet `Int64` and `boolean` columns with nulls: the nulls are blanks, the values their codes."""
+    frame = SAV_BASE.assign(
+        recommend=pd.array([9, 7, None, 3, 10, 8, 6, None], dtype="Int64"),
+        online_attitude=pd.array([1, 5, 99, 99, 3, 99, None, 2], dtype="Int64"),
+        heard_of_1177=pd.array([1, 1, 2, 1, 1, 1, 1, 2], dtype="Int64"),
+        region=pd.array([1, 2, 3, 4, 5, 6, 1, 2], dtype="Int8"),
+    )
+    path = tmp_path / "2022.parquet"
+    frame.to_parquet(path)
+    loaded = load_wave(with_dont_know, 2022, path).frame
+    assert loaded["recommend"].tolist() == [9, 7, MISSING, 3, 10, 8, 6, MISSING]
+    assert loaded["online_attitude"].tolist() == [1, 5, 99, 99, 3, 99, MISSING, 2]
+    assert loaded["region"].astype(str).tolist()[:2] == ["Norra", "Uppsala-Örebro"]
+
+
+def test_design_weight_that_is_not_a_number_is_named(small, tmp_path):
+    """'x' and '0' as design weights: one error naming both values and their rows; '1,5' is a number."""
+    path = tmp_path / "2022.csv"
+    BASE.assign(design_weight=["1,5", "x", "1", "0", "1", "1", "1", "1"]).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"column 'design_weight': 2 design weight\(s\) that are missing, not a number, zero or "
+                                        r"negative 'x', '0' in rows 3, 5"):
+        load_wave(small, 2022, path)
+
+
+def test_duplicate_excel_header_is_an_error_naming_both_columns(small, tmp_path):
+    """Two Excel header cells 'recommend' (columns 6 and 8) are named, not renamed 'recommend.1'."""
+    path = tmp_path / "2022.xlsx"
+    frame = BASE.assign(extra=BASE["recommend"])
+    frame.columns = [*BASE.columns, "recommend"]
+    frame.to_excel(path, index=False)
+    with pytest.raises(DataError, match=r"2022.xlsx: wave 2022: columns 6 and 8 are both named 'recommend'"):
+        load_wave(small, 2022, path)
+
+
+def test_excel_wave_reads_like_the_csv(small, tmp_path):
+    """The same respondents as .xlsx give the frame of the CSV (header row 1, data from row 2)."""
+    csv_path = tmp_path / "2022.csv"
+    BASE.to_csv(csv_path, index=False)
+    xlsx_folder = tmp_path / "x"
+    xlsx_folder.mkdir()
+    BASE.to_excel(xlsx_folder / "2022.xlsx", index=False)
+    from_csv = load_wave(small, 2022, csv_path).frame
+    from_xlsx = load_wave(small, 2022, xlsx_folder / "2022.xlsx").frame
+    pd.testing.assert_frame_equal(from_xlsx, from_csv)

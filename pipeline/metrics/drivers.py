@@ -143,7 +143,17 @@ def drivers_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
         base = base & group_mask
         r_xy, r_xx = correlations(xs, ok, y, y_ok, base, w)
         k = len(items)
-        raw, r2 = relative_weights(r_xx, r_xy)
+        if np.isfinite(r_xx).all() and np.isfinite(r_xy).all():
+            raw, r2 = relative_weights(r_xx, r_xy)
+        elif group_mask.all():  # an item without answers other than "Vet ej" (with the target or another item)
+            lacking = [items[j] for j in range(k) if np.isnan(r_xy[j]) or np.isnan(np.delete(r_xx[j], j)).all()] or [
+                items[j] for j in range(k) if not np.isfinite(r_xx[j]).all()]
+            raise ConfigError(
+                f"wave {design.wave.year}: no correlation for item(s) {', '.join(map(repr, lacking))}: too few respondents answered "
+                f"them and {target.id!r} (or the other items) other than 'Vet ej'; check the wave file, or list the other items in the metric's items"
+            )
+        else:  # a subgroup too small for the regression
+            raw, r2 = np.full(k, np.nan), float("nan")
         share = raw / r2 * 100 if r2 > 0 else np.full(k, np.nan)
         agree_est = estimate_means(design, agreed, base)
         perf = agree_est.value * 100

@@ -55,7 +55,7 @@ def significance_alpha(stats) -> float:  # noqa: ANN001 - config.Statistics
 
     The one place that reads the level: adapt here when the config key changes.
     """
-    return 1.0 - float(stats.significance_level)
+    return float(stats.alpha)
 
 
 def comparison_correction(stats) -> str:  # noqa: ANN001 - config.Statistics

@@ -138,7 +138,7 @@ def test_unknown_grouping_and_correction_are_one_line_errors(project, tmp_path):
 
 
 def test_level_and_correction_come_from_config(project):
-    """α is 1 − significance_level; the correction defaults to none when the config has no key for it."""
+    """α is statistics.alpha; the correction defaults to none when the config has no key for it."""
     assert significance_alpha(project.survey.statistics) == pytest.approx(0.05)
     assert comparison_correction(project.survey.statistics) == "none"
 

@@ -174,7 +174,7 @@ class SlideBuilder:
             if question.routing is not None:
                 parts.append(question.routing.description.get(self.lang) + ".")
             total = main[main["group_var"] == "total"]
-            by_series = chart_specs[0] if chart_specs and chart_specs[0].opt("series_bases") else None
+            by_series = chart_specs[0] if chart_specs and chart_specs[0].series_bases else None
             if by_series is not None:
                 base_text = " ".join(f"{s.name} ({fmt_count(max(s.bases), self.lang)})" for s in by_series.series if s.bases and max(s.bases))
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
@@ -227,10 +227,7 @@ class SlideBuilder:
             try:
                 tables[name] = compute(self.ctx, request)
             except ConfigError as exc:
-                detail = str(exc)
-                for said in ("deck.yaml: ", f"metric {request.kind!r}: "):  # already said by the prefix below
-                    detail = detail.removeprefix(said)
-                raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {detail}") from None
+                raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {exc}") from None
         context = self._context(spec, tables, question)
         where = f"deck.yaml slide {spec.id}"
         charts_out = []
@@ -241,7 +238,7 @@ class SlideBuilder:
             if "description" not in options:
                 options["description"] = self._render(spec.title, context, where + " title")
             try:
-                chart_spec = charts.module(chart.kind).build(tables[chart.metric], options, cctx)
+                chart_spec = charts.build(chart.kind, tables[chart.metric], options, cctx)
             except ConfigError as exc:
                 raise ConfigError(f"{where}, chart {i + 1} ({chart.kind}): {exc}") from None
             charts_out.append(ChartContent(chart_spec, chart_key(chart_spec), charts.alt_text(chart_spec), charts.notes_table(chart_spec)))

@@ -123,6 +123,29 @@ def tick_formatter(lang: str, percent: bool = True, decimals: int = 0):  # noqa:
     return fmt
 
 
+MIN_LABEL_SIZE = 5.5  # pt; smaller data labels are not drawn
+
+
+def bar_labels(bar_pitch: float, row_pitch: float, span: float, axes_height: float, largest: float,
+               n_series: int) -> tuple[float, int]:
+    """(font size, how many series get data labels) for rows of ``n_series`` bars each.
+
+    Labels of neighbouring bars must not overlap, so the font follows the bar pitch; when that
+    font would be below :data:`MIN_LABEL_SIZE`, only the first (newest) series is labelled, with
+    the font the row pitch allows (the speaker notes hold the rest).
+    """
+    size = fit_label_size(bar_pitch, span, axes_height, largest, smallest=0)
+    if size < MIN_LABEL_SIZE and n_series > 1:
+        return fit_label_size(row_pitch, span, axes_height, largest, smallest=MIN_LABEL_SIZE), 1
+    return max(size, MIN_LABEL_SIZE), n_series
+
+
+def value_axis(axis, unit: str, lang: str) -> None:  # noqa: ANN001 - matplotlib Axis
+    """Ticks of a value axis at nice steps, labelled in the house number format (with % for percentages)."""
+    axis.set_major_formatter(tick_formatter(lang, percent=unit == "percent"))
+    nice_ticks(axis)
+
+
 def nice_ticks(axis) -> None:  # noqa: ANN001 - matplotlib Axis
     """Ticks at 1, 2 or 5 times a power of ten (no 2.5 steps, which read badly as whole per cents)."""
     from matplotlib.ticker import MaxNLocator

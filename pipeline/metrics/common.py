@@ -69,7 +69,7 @@ class MetricContext:
 
     def question(self, request: MetricRequest) -> Question:
         if not request.question:
-            raise ConfigError(f"deck.yaml: metric kind {request.kind!r} needs a question")
+            raise ConfigError(f"kind {request.kind!r} needs a question")
         return self.project.codebook.question(request.question)
 
     def text(self, key: str) -> str:
@@ -91,7 +91,7 @@ class MetricContext:
             chosen = [w for w in asked if w in spec]
         if not chosen:
             raise ConfigError(
-                f"deck.yaml: metric {request.kind!r} on {question.id!r}: no loaded wave up to {self.wave} asked it "
+                f"{request.kind!r} on {question.id!r}: no loaded wave up to {self.wave} asked it "
                 f"(codebook waves {question.waves}, loaded {sorted(self.designs)})"
             )
         return chosen
@@ -100,20 +100,24 @@ class MetricContext:
         earlier = [w for w in self.asked_waves(question) if w < wave]
         return earlier[-1] if earlier else None
 
-    def column(self, design: SurveyDesign, name: str) -> np.ndarray:
+    def frame_column(self, design: SurveyDesign, name: str) -> pd.Series:
+        """The wave's column ``name`` as it is in the frame, or a ConfigError naming wave and column."""
         try:
-            return design.frame[name].to_numpy()
+            return design.frame[name]
         except KeyError:
             raise ConfigError(f"wave {design.year}: column {name!r} is not in the wave file") from None
 
+    def column(self, design: SurveyDesign, name: str) -> np.ndarray:
+        """The wave's column ``name`` as an array."""
+        return self.frame_column(design, name).to_numpy()
+
     def coded(self, question: Question, design: SurveyDesign) -> CodedAnswers:
+        """The open answers of ``question`` in the wave, coded with the wave's code frame (once per wave)."""
         key = (question.id, design.year)
         if key not in self._coded:
             frame = self.project.codeframes[question.frame_for(design.year)]
-            if question.id not in design.frame:
-                raise ConfigError(f"wave {design.year}: column {question.id!r} is not in the wave file")
             # the column as it is (pandas' string dtype): coded per distinct verbatim without a str per respondent
-            self._coded[key] = code_answers(frame, design.frame[question.id])
+            self._coded[key] = code_answers(frame, self.frame_column(design, question.id))
         return self._coded[key]
 
     def routed(self, design: SurveyDesign, question: Question) -> np.ndarray:
@@ -138,7 +142,7 @@ class MetricContext:
             else:
                 q = self.project.codebook.question(var)
                 if q.type != "single":
-                    raise ConfigError(f"deck.yaml: subgroups by {var!r} need a single-choice question (it is {q.type})")
+                    raise ConfigError(f"subgroups by {var!r} need a single-choice question (it is {q.type})")
                 out += [Group(var, str(c.code), c.text(self.lang)) for c in q.categories]
         return out
 

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.config import MetricRequest
-from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, PerDesign, build_rows, cells, columns_matrix
-from pipeline.metrics.single import items_of
+from pipeline.kinds import MetricKind, Options
+from pipeline.metrics import METRICS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.metrics.common import MetricContext
 
 
-@register("multi")
-def multi_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+class MultiOptions(Options):
+    """The ``multi`` metric has no options (choose items with the request's ``items``)."""
+
+
+def multi_table(ctx: MetricContext, request: MetricRequest, options: MultiOptions) -> pd.DataFrame:
     """Share of respondents (asked and answering) who mention each item."""
+    import numpy as np
+
+    from pipeline.design import estimate_means
+    from pipeline.metrics.common import PerDesign, build_rows, cells, columns_matrix
+    from pipeline.metrics.single import items_of
+
     question = ctx.question(request)
     if question.type != "multi":
-        raise ConfigError(f"deck.yaml: metric 'multi' needs a multi-response question; {question.id!r} is {question.type}")
+        raise ConfigError(f"kind 'multi' needs a multi-response question; {question.id!r} is {question.type}")
     items = items_of(question, request)
     labels = [question.item(i).label(ctx.lang) for i in items]
     every = [i.id for i in question.items]
@@ -38,3 +49,6 @@ def multi_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
         return cells(est, items, labels, "share", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
+
+
+MULTI = METRICS.register(MetricKind("multi", MultiOptions, multi_table, lambda _o: ("share",)))

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.config import MetricRequest
-from pipeline.design import CodeSums
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, PerDesign, answered, build_rows, cells, code_range
+from pipeline.kinds import MetricKind, Options
+from pipeline.metrics import METRICS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.metrics.common import MetricContext
 
 
-@register("reach")
-def reach_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+class ReachOptions(Options):
+    """The ``reach`` metric has no options."""
+
+
+def reach_table(ctx: MetricContext, request: MetricRequest, options: ReachOptions) -> pd.DataFrame:
     """For each category j of an ordered single-choice question, the share answering j or later.
 
     With waiting-time categories "Max 5 min", "Max 15 min", … the row for
     "Max 15 min" is the share who accept a wait of 15 minutes or more: the
     share a service with a 15-minute wait reaches. "Vet ej" is excluded.
     """
+    import numpy as np
+
+    from pipeline.design import CodeSums
+    from pipeline.metrics.common import PerDesign, answered, build_rows, cells, code_range
+
     question = ctx.question(request)
     if question.type != "single":
-        raise ConfigError(f"deck.yaml: metric 'reach' needs an ordered single-choice question; {question.id!r} is {question.type}")
+        raise ConfigError(f"kind 'reach' needs an ordered single-choice question; {question.id!r} is {question.type}")
     codes = [c.code for c in question.categories]
     labels = [c.text(ctx.lang) for c in question.categories]
     dk = ctx.project.codebook.dont_know_code
@@ -41,3 +52,6 @@ def reach_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
         return cells(sums.means(reached), [str(c) for c in codes], labels, "reach", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
+
+
+REACH = METRICS.register(MetricKind("reach", ReachOptions, reach_table, lambda _o: ("reach",)))

@@ -16,6 +16,7 @@ import inspect
 import sys
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -199,7 +200,7 @@ def file_sections() -> list[str]:
     return out
 
 
-def kind_sections(title: str, kinds: list[Kind[Any]], intro: list[str], functions: str) -> list[str]:
+def kind_sections(title: str, kinds: Sequence[Kind[Any]], intro: list[str], functions: str) -> list[str]:
     """Each kind of a family: what it does (from its function's docstring) and its options."""
     out = [f"## {title}", "", *intro, ""]
     for kind in kinds:

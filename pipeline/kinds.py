@@ -2,9 +2,10 @@
 
 A kind is declared next to its code, in its own module: its name, a frozen
 pydantic options model (unknown keys refused) and its functions (a metric's
-``compute``, a chart's ``build`` and ``draw``). Importing the module registers
-the kind in its family's :class:`Registry`; the registry imports the modules of
-its family the first time it is asked about a name.
+``compute``, a chart's ``build`` and ``draw``: :class:`pipeline.metrics.MetricKind`
+and :class:`pipeline.charts.ChartKind` extend :class:`Kind`). Importing the module
+registers the kind in its family's :class:`Registry`; the registry imports the
+modules of its family the first time it is asked about a name.
 
 The modules that declare kinds import no pandas, numpy or matplotlib at module
 level (they do inside their functions), so that config loading can check every
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -30,12 +31,8 @@ from pipeline.errors import ConfigError, did_you_mean
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pandas as pd
-    from matplotlib.figure import Figure
-
-    from pipeline.charts import ChartContext, ChartSpec
-    from pipeline.config import MetricRequest
-    from pipeline.metrics.common import MetricContext
+# The registry of each family, found by name when the deck is checked: the config layer depends on no stage.
+FAMILIES = {"metric": ("pipeline.metrics", "METRICS"), "chart": ("pipeline.charts", "CHARTS")}
 
 
 class Options(BaseModel):
@@ -62,43 +59,13 @@ class Kind(Generic[O]):
         try:
             return self.options.model_validate(data)
         except ValidationError as exc:
-            lines = option_problems(exc, self.options, where or f"{self.family_word} kind {self.name!r}")
+            lines = option_problems(exc, self.options, where or f"{self.family} kind {self.name!r}".lstrip())
             raise ConfigError(lines[0]) from None
 
     @property
-    def family_word(self) -> str:
-        return "kind"
-
-
-@dataclass(frozen=True)
-class MetricKind(Kind[O]):
-    """A metric kind: ``compute(ctx, request, options)`` returns its rows (``pipeline.metrics.COLUMNS``).
-
-    ``measures(options)`` lists the values of the ``measure`` column its rows can
-    have with those options (a chart's ``measure`` option is checked against it).
-    """
-
-    compute: Callable[[MetricContext, MetricRequest, O], pd.DataFrame]
-    measures: Callable[[O], tuple[str, ...]]
-
-    @property
-    def family_word(self) -> str:
-        return "metric"
-
-
-@dataclass(frozen=True)
-class ChartKind(Kind[O]):
-    """A chart kind: ``build(rows, options, ctx)`` makes its :class:`~pipeline.charts.ChartSpec`,
-    ``draw(spec)`` a matplotlib Figure; ``alt_text`` and ``notes_columns`` are optional."""
-
-    build: Callable[[pd.DataFrame, O, ChartContext], ChartSpec[Any]]
-    draw: Callable[[ChartSpec[Any]], Figure]
-    alt_text: Callable[[ChartSpec[Any]], str] | None = None
-    notes_columns: Callable[[ChartSpec[Any]], list[tuple[str, list[str]]]] | None = None
-
-    @property
-    def family_word(self) -> str:
-        return "chart"
+    def family(self) -> str:
+        """The family's name as messages use it ("metric", "chart")."""
+        return ""
 
 
 K = TypeVar("K", bound=Kind[Any])
@@ -191,6 +158,13 @@ def option_problems(exc: ValidationError, model: type[BaseModel], where: str) ->
     return lines
 
 
+def registry(family: str) -> Registry[Any]:
+    """The registry of ``family`` ("metric" or "chart"), imported by name."""
+    module, name = FAMILIES[family]
+    found: Registry[Any] = getattr(importlib.import_module(module), name)
+    return found
+
+
 def localized(value: Any, lang: str) -> Any:
     """``value`` with every {sv: …, en: …} mapping replaced by its text in ``lang``, recursively."""
     if isinstance(value, dict):
@@ -215,12 +189,10 @@ def deck_problems(deck: Any, path: Path | str, langs: tuple[str, ...] = ("sv", "
     Chart options are checked in every language (a text option may be {sv, en});
     a chart's ``measure`` must be one the metric it draws can produce.
     """
-    from pipeline.charts import CHARTS
-    from pipeline.metrics import METRICS
-
+    METRICS, CHARTS = registry("metric"), registry("chart")  # noqa: N806 - the registries' own names
     out: list[str] = []
     for slide in deck.slides:
-        metric_kinds: dict[str, tuple[MetricKind[Any], Options] | None] = {}
+        metric_kinds: dict[str, tuple[Any, Options] | None] = {}
         for name, request in slide.metrics.items():
             where = f"{path}: slide {slide.id}, metric {name!r}"
             if request.kind not in METRICS:

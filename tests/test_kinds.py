@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -139,3 +141,11 @@ def test_text_options_may_be_given_per_language(config):
     _, problems = check_project(config)
     assert len(problems) == 1 and "slide S13, chart 1 (grouped_bars): option 'label_width': " in problems[0]
     assert "(got 'wide')" in problems[0]
+
+
+def test_checking_the_options_loads_no_pandas_numpy_or_matplotlib():
+    """load_project checks every option without importing the heavy libraries (the up-to-date check stays fast)."""
+    code = ("import sys, pathlib; from pipeline.config import load_project; load_project(pathlib.Path(sys.argv[1])); "
+            "sys.stdout.write(' '.join(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "config")], capture_output=True, text=True, check=True)
+    assert done.stdout == ""

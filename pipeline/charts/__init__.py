@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import Field
 
-from pipeline.kinds import ChartKind, Options, Registry
+from pipeline.kinds import Kind, O, Options, Registry
 from pipeline.numbers import fmt_count, fmt_number, fmt_percent
 
 if TYPE_CHECKING:
@@ -37,6 +37,22 @@ CHARTS: Registry[ChartKind[Any]] = Registry(
         "subgroup_bars")),
 )
 KINDS = CHARTS  # the chart kind names (``in``, iteration)
+
+
+@dataclass(frozen=True)
+class ChartKind(Kind[O]):
+    """A chart kind: ``build(rows, options, ctx)`` makes its :class:`ChartSpec`, ``draw(spec)`` a matplotlib
+    Figure; ``alt_text`` and ``notes_columns`` (extra columns of the notes table) are optional."""
+
+    build: Callable[[pd.DataFrame, O, ChartContext], ChartSpec[Any]]
+    draw: Callable[[ChartSpec[Any]], Figure]
+    alt_text: Callable[[ChartSpec[Any]], str] | None = None
+    notes_columns: Callable[[ChartSpec[Any]], list[tuple[str, list[str]]]] | None = None
+
+    @property
+    def family(self) -> str:
+        """The family name in messages."""
+        return "chart"
 
 
 class ChartOptions(Options):

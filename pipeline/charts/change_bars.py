@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from pipeline.charts import CHARTS, ChartContext, ChartOptions, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartOptions, ChartSpec, Series
 from pipeline.charts.data import low_base_mark, suppressed
-from pipeline.kinds import ChartKind
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from pipeline.charts import CHARTS, ChartContext, ChartOptions, ChartSpec, Series
-from pipeline.kinds import ChartKind
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartOptions, ChartSpec, Series
 from pipeline.numbers import fmt_number, fmt_percent
 
 if TYPE_CHECKING:

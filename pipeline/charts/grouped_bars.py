@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, PositiveInt
 
-from pipeline.charts import CHARTS, ChartContext, ChartSpec
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec
 from pipeline.charts.data import HIDDEN_BY_DEFAULT, SelectOptions, low_base_mark, pivot, reorder, select, sort_keys, suppressed
-from pipeline.kinds import ChartKind
 
 if TYPE_CHECKING:
     import pandas as pd

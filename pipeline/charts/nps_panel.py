@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from pipeline.charts import CHARTS, ChartContext, ChartOptions, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartOptions, ChartSpec, Series
 from pipeline.charts.data import low_base_mark, row_flag, suppressed
-from pipeline.kinds import ChartKind
 from pipeline.numbers import fmt_number
 
 if TYPE_CHECKING:

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, PositiveFloat, PositiveInt
 
-from pipeline.charts import CHARTS, ChartContext, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
 from pipeline.charts.data import SelectOptions, select
 from pipeline.charts.stacked_bars import StackedBarsDetail, draw_bars
-from pipeline.kinds import ChartKind
 
 if TYPE_CHECKING:
     import pandas as pd

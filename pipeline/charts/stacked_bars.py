@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from pipeline.charts import CHARTS, ChartContext, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
 from pipeline.charts.data import SelectOptions, low_base_mark, row_flag, select, suppressed
 from pipeline.errors import ConfigError
-from pipeline.kinds import ChartKind
 from pipeline.numbers import fmt_count, fmt_number
 
 if TYPE_CHECKING:

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from pipeline.charts import CHARTS, ChartContext, ChartSpec, Series, default_alt_text
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series, default_alt_text
 from pipeline.charts.data import SelectOptions, low_base_mark, select, suppressed
 from pipeline.charts.grouped_bars import value_range
-from pipeline.kinds import ChartKind
 from pipeline.numbers import fmt_number
 
 if TYPE_CHECKING:

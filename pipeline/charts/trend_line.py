@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from pipeline.charts import CHARTS, ChartContext, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
 from pipeline.charts.data import SelectOptions, low_base_mark, select, suppressed
-from pipeline.kinds import ChartKind
 
 if TYPE_CHECKING:
     import pandas as pd

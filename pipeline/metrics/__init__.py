@@ -39,15 +39,35 @@ import pandas and numpy only inside functions, so config loading stays light.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipeline.kinds import MetricKind, Registry
+from pipeline.kinds import Kind, O, Registry
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from pipeline.config import MetricRequest
     from pipeline.metrics.common import MetricContext
+
+
+@dataclass(frozen=True)
+class MetricKind(Kind[O]):
+    """A metric kind: ``compute(ctx, request, options)`` returns its rows (:data:`COLUMNS`).
+
+    ``measures(options)`` lists the values of the ``measure`` column its rows can
+    have with those options (a chart's ``measure`` option is checked against it).
+    """
+
+    compute: Callable[[MetricContext, MetricRequest, O], pd.DataFrame]
+    measures: Callable[[O], tuple[str, ...]]
+
+    @property
+    def family(self) -> str:
+        """The family name in messages."""
+        return "metric"
+
 
 METRICS: Registry[MetricKind[Any]] = Registry(
     "metric",
@@ -79,4 +99,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'pipeline.metrics' has no attribute {name!r}")
 
 
-__all__ = ["COLUMNS", "METRICS", "MetricContext", "compute", "kinds"]
+__all__ = ["COLUMNS", "METRICS", "MetricContext", "MetricKind", "compute", "kinds"]

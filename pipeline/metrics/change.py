@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 
 from pipeline.config import MetricRequest
 from pipeline.errors import ConfigError
-from pipeline.kinds import MetricKind, Options, option_problems
-from pipeline.metrics import METRICS
+from pipeline.kinds import Options, option_problems
+from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -8,8 +8,8 @@ from pydantic import Field
 
 from pipeline.config import I18n, MetricRequest
 from pipeline.errors import ConfigError
-from pipeline.kinds import MetricKind, Options
-from pipeline.metrics import METRICS
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from pipeline.config import MetricRequest
 from pipeline.errors import ConfigError
-from pipeline.kinds import MetricKind, Options
-from pipeline.metrics import METRICS
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,8 +9,7 @@ from pydantic import Field
 
 from pipeline.config import MetricRequest
 from pipeline.errors import ConfigError
-from pipeline.kinds import MetricKind
-from pipeline.metrics import METRICS
+from pipeline.metrics import METRICS, MetricKind
 from pipeline.metrics.change import OfOptions
 
 if TYPE_CHECKING:

@@ -59,3 +59,18 @@ def test_template_names_are_the_names_templates_get(project, shipped_designs):
     _, tables, _ = builder.build(slide)
     context = builder._context(slide, tables, project.codebook.question("heard_of_1177"))
     assert set(context) == set(TEMPLATE_NAMES)
+
+
+def test_documented_layouts_and_placeholders_are_those_of_the_shipped_template(project):
+    """Every layout role of a slide has a documented layout, whose placeholders the shipped template has, by name."""
+    from typing import get_args
+
+    from pptx import Presentation
+
+    from pipeline.config import SlideSpec
+
+    assert set(configdoc.TEMPLATE_LAYOUTS) == set(get_args(SlideSpec.model_fields["layout"].annotation))
+    layouts = {layout.name: layout for layout in Presentation(str(project.path(project.deck.template))).slide_layouts}
+    for role, places in configdoc.TEMPLATE_LAYOUTS.items():
+        names = {ph.name for ph in layouts[project.deck.layouts[role]].placeholders}
+        assert {name for name, _ in places} == names, role

@@ -103,7 +103,10 @@ def pivot(
         for k in keys:
             r = by_key.get(k)
             if r is None:
-                values.append(math.nan), sig.append(""), flags.append("missing"), bases.append(0)
+                values.append(math.nan)
+                sig.append("")
+                flags.append("missing")
+                bases.append(0)
                 continue
             values.append(float(r["value"]))
             sig.append(str(r["sig"]) if isinstance(r["sig"], str) else "")

@@ -90,9 +90,15 @@ def build(rows: pd.DataFrame, opts: StackedBarsOptions, ctx: ChartContext) -> Ch
         for item, wave in bar_keys:
             hit = cells.get((item, wave, band))
             if hit is None:
-                values.append(math.nan), bases.append(0), sig.append(""), flags.append("missing")
+                values.append(math.nan)
+                bases.append(0)
+                sig.append("")
+                flags.append("missing")
             else:
-                values.append(hit[0]), bases.append(hit[1]), sig.append(hit[2]), flags.append(hit[3])
+                values.append(hit[0])
+                bases.append(hit[1])
+                sig.append(hit[2])
+                flags.append(hit[3])
         series.append(Series(band_labels[band], tuple(values), tuple(sig), tuple(flags), tuple(bases)))
     n_from = opts.n_from or ("mean" if not means.empty else "share")
     labels, counts, mean_values, mean_marks = [], [], [], []

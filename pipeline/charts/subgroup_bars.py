@@ -92,9 +92,15 @@ def _series(name: str, found: list[Any]) -> Series:
     values, sig, flags, bases = [], [], [], []
     for r in found:
         if r is None:
-            values.append(math.nan), sig.append(""), flags.append("missing"), bases.append(0)
+            values.append(math.nan)
+            sig.append("")
+            flags.append("missing")
+            bases.append(0)
         else:
-            values.append(float(r["value"])), sig.append(str(r["sig"] or "")), flags.append(str(r["base_flag"])), bases.append(int(r["n"]))
+            values.append(float(r["value"]))
+            sig.append(str(r["sig"] or ""))
+            flags.append(str(r["base_flag"]))
+            bases.append(int(r["n"]))
     return Series(name, tuple(values), tuple(sig), tuple(flags), tuple(bases))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -12,9 +12,12 @@ from pipeline.kinds import Options
 from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 UNCODED_KEY = "uncoded"
 DONT_KNOW_KEY = "dont_know"
@@ -46,7 +49,7 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
 
     from pipeline.coding import DONT_KNOW, UNCODED
     from pipeline.design import CodeSums, Domain, estimate_means
-    from pipeline.metrics.common import Cell, PerDesign, build_rows, cells, columns_matrix
+    from pipeline.metrics.common import PerDesign, build_rows, cells, columns_matrix
 
     question = ctx.question(request)
     if question.type != "open":
@@ -59,7 +62,7 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
     dk_label = ctx.project.codebook.dont_know_label.get(ctx.lang)
     uncoded_label = {"sv": "Ej kodbart svar", "en": "Uncoded answer"}[ctx.lang]
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         coded = ctx.coded(question, design)
         frame = coded.frame
         k = len(coded.keys)
@@ -84,7 +87,7 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         coded, ok, answers, net_matrix = prepared(design)
         frame = coded.frame
         keys = coded.keys

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.coding import CodedAnswers, code_answers
-from pipeline.config import MetricRequest, Project, Question
+from pipeline.config import MetricRequest, Project, Question, Statistics
 from pipeline.design import Estimates, SurveyDesign, difference_test
 from pipeline.errors import ConfigError
 from pipeline.load import MISSING, routed_mask
@@ -58,13 +58,14 @@ class MetricContext:
     designs: dict[int, SurveyDesign]
     wave: int
     lang: str = "sv"
-    _masks: dict = field(default_factory=dict, repr=False)
-    _coded: dict = field(default_factory=dict, repr=False)
+    _masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    _coded: dict[tuple[str, int], CodedAnswers] = field(default_factory=dict, repr=False)
 
     # -------------------------------------------------------------- lookups
 
     @property
-    def stats(self):  # noqa: ANN201 - config.Statistics
+    def stats(self) -> Statistics:
+        """The statistics settings of survey.yaml (confidence, significance, low bases)."""
         return self.project.survey.statistics
 
     def question(self, request: MetricRequest) -> Question:
@@ -245,7 +246,7 @@ def build_rows(
     z = NormalDist().inv_cdf(0.5 + stats.confidence_level / 2)
     alpha = 1 - stats.significance_level
     previous = previous or (lambda w: ctx.previous_wave(question, w) if question is not None else None)
-    needed = sorted(set(waves) | {p for w in waves if (p := previous(w)) is not None})
+    needed = sorted(set(waves) | {earlier for w in waves if (earlier := previous(w)) is not None})
     results: dict[tuple[int, str], list[Cell]] = {}
     for wave in needed:
         design = ctx.designs[wave]
@@ -262,7 +263,7 @@ def build_rows(
             for c in results[(wave, group.key)]:
                 flag = base_flag(c.n, stats.low_base.suppress_below, stats.low_base.flag_below)
                 value, se = (c.value, c.se) if flag != "suppressed" else (math.nan, math.nan)
-                row = {
+                row: dict[str, Any] = {
                     "metric": request.kind, "measure": c.measure, "question": question.id if question else "",
                     "item": item, "item_label": item_label, "wave": wave, "group_var": group.var, "group": group.key, "group_label": group.label,
                     "category": c.category, "label": c.label, "value": value, "se": se,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 
 class DriversOptions(Options):
@@ -79,7 +81,8 @@ def correlations(
         sxx += (x2 * wb) @ mask.T
         sxy += xw @ xv.T
 
-    def corr(total, sum_a, sum_b, sum_aa, sum_bb, sum_ab):
+    def corr(total: np.ndarray, sum_a: np.ndarray, sum_b: np.ndarray, sum_aa: np.ndarray, sum_bb: np.ndarray,
+             sum_ab: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = sum_ab - sum_a * sum_b / total
             var_a = sum_aa - sum_a * sum_a / total
@@ -134,7 +137,7 @@ def drivers_table(ctx: MetricContext, request: MetricRequest, options: DriversOp
     labels = [question.item(i).label(ctx.lang) for i in items]
     dk = ctx.project.codebook.dont_know_code
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         y = ctx.column(design, target.id).astype(float)
         y_ok = answered(y.astype(int)) & (y != dk) & ctx.routed(design, target)
         xs = [ctx.column(design, i) for i in items]
@@ -146,7 +149,7 @@ def drivers_table(ctx: MetricContext, request: MetricRequest, options: DriversOp
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         w = design.weights
         y, y_ok, xs, base, ok, agreed = prepared(design)
         y_ok = y_ok & group_mask

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -12,9 +12,12 @@ from pipeline.kinds import Options
 from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 
 class IndexOptions(Options):
@@ -44,7 +47,7 @@ def index_table(ctx: MetricContext, request: MetricRequest, options: IndexOption
     items = items_of(question, request)
     label = (options.label or question.text).get(ctx.lang)
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         counted = np.zeros(design.n, dtype=np.int64)
         hit = np.zeros(design.n, dtype=np.int64)
         for i in items:  # one item at a time: no n × items temporaries
@@ -57,7 +60,7 @@ def index_table(ctx: MetricContext, request: MetricRequest, options: IndexOption
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         share, base = prepared(design)
         return cells(estimate_means(design, share, base & group_mask), ["index"], [label], "index", "percent")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import MetricRequest
 from pipeline.errors import ConfigError
@@ -10,9 +10,12 @@ from pipeline.kinds import Options
 from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 
 class MultiOptions(Options):
@@ -34,7 +37,7 @@ def multi_table(ctx: MetricContext, request: MetricRequest, options: MultiOption
     labels = [question.item(i).label(ctx.lang) for i in items]
     every = [i.id for i in question.items]
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         matrix = columns_matrix([ctx.column(design, i) > 0 for i in items])  # 1.0 mentioned, else 0.0
         any_answer = np.zeros(design.n, dtype=bool)
         for i in every:
@@ -43,7 +46,7 @@ def multi_table(ctx: MetricContext, request: MetricRequest, options: MultiOption
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         matrix, base = prepared(design)
         est = estimate_means(design, matrix, base & group_mask)
         return cells(est, items, labels, "share", "percent")

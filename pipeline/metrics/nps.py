@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 BAND_KEYS = ["detractors", "passives", "promoters"]
 BAND_LABELS = {
@@ -61,7 +63,7 @@ def nps_table(ctx: MetricContext, request: MetricRequest, options: NpsOptions) -
     distribution = options.distribution
     dk = ctx.project.codebook.dont_know_code
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         values = ctx.column(design, question.id)
         ok = answered(values) & (values != dk) & ctx.routed(design, question)
         ok &= ~np.isnan(nps_score(values, bands))
@@ -69,7 +71,7 @@ def nps_table(ctx: MetricContext, request: MetricRequest, options: NpsOptions) -
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         values, ok, codes = prepared(design)
         # one pass over the group's respondents: sums per cell and answer code, every measure from them
         sums = CodeSums(design, values, len(codes), ok & group_mask, low=codes[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import MetricRequest
 from pipeline.errors import ConfigError
@@ -10,9 +10,12 @@ from pipeline.kinds import Options
 from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 
 class ReachOptions(Options):
@@ -38,14 +41,14 @@ def reach_table(ctx: MetricContext, request: MetricRequest, options: ReachOption
     labels = [c.text(ctx.lang) for c in question.categories]
     dk = ctx.project.codebook.dont_know_code
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         values = ctx.column(design, question.id)
         ok = answered(values) & (values != dk) & ctx.routed(design, question)
         return values, ok, code_range(values)
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         values, ok, answers = prepared(design)
         sums = CodeSums(design, values, len(answers), ok & group_mask, low=answers[0])
         reached = np.stack([answers >= c for c in codes], axis=1).astype(float)  # per answer code and category

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -12,9 +12,12 @@ from pipeline.kinds import Options
 from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext, PerDesign
+
 
 ScaleMeasure = Literal["distribution", "mean", "top_box", "agree"]
 CodeRange = tuple[int, int]
@@ -61,7 +64,7 @@ def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOption
     import pandas as pd
 
     from pipeline.design import CodeSums
-    from pipeline.metrics.common import Cell, PerDesign, answered, build_rows, cells, code_range
+    from pipeline.metrics.common import PerDesign, answered, build_rows, cells, code_range
     from pipeline.metrics.single import items_of
 
     question = ctx.question(request)
@@ -88,11 +91,11 @@ def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOption
     frames = []
     for item in items_of(question, request):
 
-        def prepare(design, item=item):  # the same for every group
+        def prepare(design: SurveyDesign, item: str = item) -> Any:  # the same for every group
             values = ctx.column(design, item)
             return values, answered(values) & ctx.routed(design, question), code_range(values)
 
-        def measure(design, group_mask, prepared=PerDesign(prepare)):
+        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = PerDesign(prepare)) -> list[Cell]:
             values, asked, codes = prepared(design)
             # one pass over the group's respondents: sums per cell and answer code, every measure from them
             sums = CodeSums(design, values, len(codes), asked & group_mask, low=codes[0])

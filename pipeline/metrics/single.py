@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -12,9 +12,12 @@ from pipeline.kinds import Options
 from pipeline.metrics import METRICS, MetricKind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
-    from pipeline.metrics.common import MetricContext
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext, PerDesign
+
 
 
 class ShareOptions(Options):
@@ -65,7 +68,7 @@ def share_table(ctx: MetricContext, request: MetricRequest, options: ShareOption
     frames = []
     for item in items_of(question, request):
 
-        def prepare(design, item=item):  # the same for every group
+        def prepare(design: SurveyDesign, item: str = item) -> Any:  # the same for every group
             values = ctx.column(design, item)
             ok = answered(values) & ctx.routed(design, question)
             if policy == "exclude":
@@ -73,7 +76,7 @@ def share_table(ctx: MetricContext, request: MetricRequest, options: ShareOption
             idx = lookup[np.where(ok, values, 0)]
             return idx, ok & (idx >= 0)
 
-        def measure(design, group_mask, prepared=PerDesign(prepare)):
+        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = PerDesign(prepare)) -> list[Cell]:
             idx, valid = prepared(design)
             est = estimate_shares(design, idx, len(codes), valid & group_mask)
             out = cells(est, keys, labels, "share", "percent")

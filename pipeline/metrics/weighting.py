@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import MetricRequest
 from pipeline.kinds import Options
@@ -38,7 +38,7 @@ def weighting_table(ctx: MetricContext, request: MetricRequest, options: Weighti
     rows = []
     for wave in waves:
         d = ctx.designs[wave].diagnostics
-        base = {c: math.nan for c in COLUMNS}
+        base: dict[str, Any] = {c: math.nan for c in COLUMNS}
         base.update({"metric": "weighting", "question": "", "item": "", "item_label": "", "wave": wave,
                      "group_var": "total", "group": "total", "group_label": ctx.text("total"), "n": d.n,
                      "n_weighted": d.sum_weights, "n_effective": d.n_effective, "base_flag": "ok", "prev_wave": None, "sig": ""})

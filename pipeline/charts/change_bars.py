@@ -133,9 +133,9 @@ def draw(spec: ChartSpec[None]) -> Figure:
             y = v + (pad * 0.1 if v >= 0 else -pad * 0.1)
             va = "bottom" if v >= 0 else "top"
             if layout == "upright":
-                label = ax.text(x, y, number, ha="center", va=va, fontsize=font, color=style.TEXT, rotation=90)
+                drawn = ax.text(x, y, number, ha="center", va=va, fontsize=font, color=style.TEXT, rotation=90)
                 if mark:  # turned, ▲ would read as ◀: the mark stays upright beyond the number's end
-                    ax.annotate(mark, xy=(0.5, 1.0 if v >= 0 else 0.0), xycoords=label, xytext=(0, 1 if v >= 0 else -1),
+                    ax.annotate(mark, xy=(0.5, 1.0 if v >= 0 else 0.0), xycoords=drawn, xytext=(0, 1 if v >= 0 else -1),
                                 textcoords="offset points", ha="center", va=va, fontsize=font, color=style.TEXT)
                 continue
             if not mark:

@@ -7,7 +7,7 @@ imports pandas for type checking only (the options models load without it).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -131,7 +131,7 @@ def sort_keys(keys: list[str], series: list[Series], how: str, extra: dict[str, 
 
 def reorder(series: list[Series], order: list[int]) -> list[Series]:
     """The series with their values (and marks, flags, bases) in row order ``order``."""
-    def pick(t: tuple) -> tuple:
+    def pick(t: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(t[i] for i in order) if t else t
 
     return [Series(s.name, pick(s.values), pick(s.sig), pick(s.flags), pick(s.bases)) for s in series]

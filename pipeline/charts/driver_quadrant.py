@@ -20,7 +20,9 @@ from pipeline.numbers import fmt_number, fmt_percent
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 
 class DriverQuadrantOptions(ChartOptions):
@@ -154,8 +156,8 @@ POINT_SIZE = 36  # marker area (pt²) of this wave's points
 PREV_SIZE = 14  # marker area of the previous wave's points
 
 
-def _place_labels(fig, ax, texts: list, points: list[tuple[float, float]], moves: list[tuple[float, float, float, float]],
-                  fixed: list) -> None:  # noqa: ANN001 - matplotlib objects
+def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[float, float]],
+                  moves: list[tuple[float, float, float, float]], fixed: list[Text]) -> None:
     """Put each point's label next to it where it overlaps no other label, no point of this wave, no
     quadrant name and stays inside the plot; among such places the nearest wins, and places that
     cover the previous wave's dots or the movement lines are avoided when possible. A label that
@@ -180,11 +182,11 @@ def _place_labels(fig, ax, texts: list, points: list[tuple[float, float]], moves
     soft = np.vstack(soft_parts)
     placed = [tuple(t.get_window_extent(renderer).extents) for t in fixed]
 
-    def hits(box: tuple[float, float, float, float], others: list, margin: float) -> int:
+    def hits(box: tuple[float, float, float, float], others: list[tuple[float, ...]], margin: float) -> int:
         x0, y0, x1, y1 = box
         return sum(1 for a0, b0, a1, b1 in others if x0 < a1 + margin and a0 < x1 + margin and y0 < b1 + margin and b0 < y1 + margin)
 
-    def covers(box: tuple[float, float, float, float], centres: list, radius: float) -> int:
+    def covers(box: tuple[float, float, float, float], centres: list[tuple[float, float]], radius: float) -> int:
         x0, y0, x1, y1 = box
         return sum(1 for cx, cy in centres if x0 - radius < cx < x1 + radius and y0 - radius < cy < y1 + radius)
 

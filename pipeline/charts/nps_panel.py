@@ -87,16 +87,16 @@ def draw(spec: ChartSpec[NpsPanelDetail]) -> Figure:
     band_colors = [colors[b] for b in BANDS]
     if dist:
         ax0 = fig.add_subplot(grid[0, 0])
-        left = 0.0
+        start = 0.0
         ramp = ["#0E3B66", "#2E77BB", "#8DB8E2", "#B9CCE0", "#F3C3B5", "#EFA38E", "#E98467", "#E4572E", "#C7431E", "#A8361A", "#8A2B14"]
         for i, (score, value) in enumerate(dist):
             color = ramp[min(i, len(ramp) - 1)]
-            ax0.barh([0], [value], left=left, height=0.55, color=color, edgecolor="white", linewidth=0.6, zorder=2)
+            ax0.barh([0], [value], left=start, height=0.55, color=color, edgecolor="white", linewidth=0.6, zorder=2)
             if value >= 2.5:
-                ax0.text(left + value / 2, 0, spec.label(value), ha="center", va="center", fontsize=8, color=style.text_color_on(color))
+                ax0.text(start + value / 2, 0, spec.label(value), ha="center", va="center", fontsize=8, color=style.text_color_on(color))
             if value >= 1.8:
-                ax0.text(left + value / 2, 0.42, score, ha="center", va="bottom", fontsize=7.5, color=style.GREY)
-            left += value
+                ax0.text(start + value / 2, 0.42, score, ha="center", va="bottom", fontsize=7.5, color=style.GREY)
+            start += value
         ax0.set_xlim(0, 100)
         ax0.set_ylim(-0.45, 0.75)
         ax0.set_yticks([0])

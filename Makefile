@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help setup report report-en test test-fast lint bench golden synth template render validate clean
+.PHONY: help setup report report-en test test-fast lint bench golden synth template render validate docs clean
 
 help: ## List the targets
 	@echo "Targets:"
@@ -58,6 +58,9 @@ template: $(STAMP) ## Rebuild templates/1177.pptx from templates/make_template.p
 
 validate: $(STAMP) ## Check config and wave files without building anything
 	$(BIN)/survey-deck validate
+
+docs: $(STAMP) ## Regenerate docs/config.md, the config reference, from the config and kind models
+	$(BIN)/python -m pipeline.configdoc docs/config.md
 
 render: ## Convert the newest deck to PNG pages in output/pages (needs LibreOffice and pdftoppm)
 	@deck=$$(ls -t output/*.pptx | head -n 1); mkdir -p output/pages; \

@@ -64,14 +64,6 @@ class CodedAnswers:
                 return self.distinct_mentions[:, idx].any(axis=1)[self.answer]
         raise KeyError(net_key)
 
-    def net_first(self, net_key: str) -> np.ndarray:
-        """True for respondents whose first mention is a member of the net."""
-        for net in self.frame.nets:
-            if net.key == net_key:
-                idx = [self.keys.index(m) for m in net.members]
-                return np.isin(self.first, idx)
-        raise KeyError(net_key)
-
 
 @dataclass(frozen=True)
 class _Compiled:

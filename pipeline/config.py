@@ -496,22 +496,29 @@ class SurveyConfig(Frozen):
 
 
 class MetricRequest(Frozen):
-    """One metric a slide asks for: a registered kind applied to a question."""
+    """One metric a slide asks for: a registered kind applied to a question.
 
-    kind: str
-    question: str | None = None
-    items: list[str] | None = None
-    waves: int | Literal["all"] | list[int] = 1
-    by: list[str] = Field(default_factory=list)
-    options: dict[str, Any] = Field(default_factory=dict)
+    ``options`` are checked against the kind's options model when the config is
+    loaded (``pipeline.kinds``); the kind reads them typed.
+    """
+
+    kind: str = Field(description="the metric kind (see the metric kinds)")
+    question: str | None = Field(None, description="codebook question id (not for ``weighting``)")
+    items: list[str] | None = Field(None, description="grid or multi-response items to compute; default all")
+    waves: int | Literal["all"] | list[int] = Field(
+        1, description="the newest N waves that asked the question, ``all``, or a list of years")
+    by: list[str] = Field(default_factory=list, description="subgroups besides the total: ``sex``, ``age_group``, "
+                          "``sex_age``, ``region`` or a single-choice question id")
+    options: dict[str, Any] = Field(default_factory=dict, description="the kind's options")
 
 
 class ChartRequest(Frozen):
-    """A chart of a slide: its kind, the metric it draws (by name) and kind-specific options."""
+    """A chart of a slide: its kind, the metric it draws (by name) and kind-specific options
+    (checked against the kind's options model when the config is loaded)."""
 
-    kind: str
-    metric: str = "main"
-    options: dict[str, Any] = Field(default_factory=dict)
+    kind: str = Field(description="the chart kind (see the chart kinds)")
+    metric: str = Field("main", description="the name of the slide's metric the chart draws")
+    options: dict[str, Any] = Field(default_factory=dict, description="the kind's options")
 
 
 class SlideSpec(Frozen):
@@ -760,6 +767,19 @@ def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
                 raise ConfigError(f"{path}: years.{year}.region: unknown regions {unknown}; the codebook has {regions}")
 
 
+def _check_kinds(deck: DeckConfig, path: Path, problems: list[str] | None) -> None:
+    """Every metric and chart kind of the deck is known and its options fit the kind's model
+    (raise on the first problem, or append them all to ``problems``)."""
+    from pipeline.kinds import deck_problems
+
+    found = deck_problems(deck, path)
+    if problems is not None:
+        problems.extend(found)
+    elif found:
+        more = f" ({len(found)} problems in this file; `survey-deck validate` lists them all)" if len(found) > 1 else ""
+        raise ConfigError(found[0] + more)
+
+
 def _check_cross_refs(codebook: Codebook, frames: dict[str, CodeFrame], path: Path) -> None:
     columns = {c for q in codebook.questions for c in q.columns}
     for q in codebook.questions:
@@ -903,6 +923,8 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
         attempt(_check_cross_refs, codebook, frames, codebook_path)
     deck_path = config_dir / files.deck
     deck = load(DeckConfig, deck_path)
+    if deck is not None:
+        _check_kinds(deck, deck_path, problems)
     strings_rel = deck.strings if deck is not None else DeckConfig.model_fields["strings"].default
     strings_path = (config_dir / strings_rel).resolve()
     strings: dict[str, I18n] = {}

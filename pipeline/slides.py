@@ -30,6 +30,25 @@ from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
 
+# The names a text template of deck.yaml can use (what ``SlideBuilder._context`` gives it), with what each holds;
+# the config reference (docs/config.md) is generated from this.
+TEMPLATE_NAMES: dict[str, str] = {
+    "wave": "the report wave (year)",
+    "prev": "the previous wave that asked the slide's main question (else the previous loaded wave), or none",
+    "waves": "the waves the slide's metrics show, newest first",
+    "first_wave": "the first loaded wave",
+    "loaded_waves": "every loaded wave up to the report wave, oldest first",
+    "n": "respondents per loaded wave (`n[2022]`)",
+    "diag": "weighting diagnostics of the report wave: efficiency (%), n_effective, deff, min_weight, max_weight, "
+            "iterations, method, variables",
+    "survey": "name, client, supplier, contact, panel, fieldwork (of the report wave; blank if not given)",
+    "question": "the wording of the slide's main question in the report wave",
+    "note": "the codebook note of the slide's main question",
+    "q": "the wording of every question asked in the report wave, by id (`q.recommend`)",
+    "m": "the slide's metrics by name, each a table with `get`, `row`, `rows`, `top`, `bottom` (`m.main.get(category=\"1\")`)",
+    "lang": "the report language (`sv` or `en`)",
+}
+
 
 @dataclass
 class Presentation:
@@ -87,7 +106,7 @@ class SlideBuilder:
         prev = self.ctx.previous_wave(question, self.wave) if question is not None else (self.loaded[-2] if len(self.loaded) > 1 else None)
         shown = sorted({int(w) for t in tables.values() for w in t["wave"].dropna().unique() if int(w) <= self.wave}, reverse=True)
         survey = self.project.survey.survey
-        return {
+        context = {
             "wave": self.wave,
             "prev": prev,
             "waves": shown,
@@ -110,6 +129,9 @@ class SlideBuilder:
             "m": {name: TableView(name, table, self.wave) for name, table in tables.items()},
             "lang": self.lang,
         }
+        if context.keys() != TEMPLATE_NAMES.keys():  # the documented names are the names templates get
+            raise RuntimeError(f"template names {sorted(context)} differ from slides.TEMPLATE_NAMES {sorted(TEMPLATE_NAMES)}")
+        return context
 
     def _render(self, template: I18n | None, context: dict, where: str) -> str:
         if template is None:
@@ -140,7 +162,7 @@ class SlideBuilder:
             if question.routing is not None:
                 parts.append(question.routing.description.get(self.lang) + ".")
             total = main[main["group_var"] == "total"]
-            by_series = chart_specs[0] if chart_specs and chart_specs[0].opt("series_bases") else None
+            by_series = chart_specs[0] if chart_specs and chart_specs[0].series_bases else None
             if by_series is not None:
                 base_text = " ".join(f"{s.name} ({fmt_count(max(s.bases), self.lang)})" for s in by_series.series if s.bases and max(s.bases))
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
@@ -193,10 +215,7 @@ class SlideBuilder:
             try:
                 tables[name] = compute(self.ctx, request)
             except ConfigError as exc:
-                detail = str(exc)
-                for said in ("deck.yaml: ", f"metric {request.kind!r}: "):  # already said by the prefix below
-                    detail = detail.removeprefix(said)
-                raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {detail}") from None
+                raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {exc}") from None
         context = self._context(spec, tables, question)
         where = f"deck.yaml slide {spec.id}"
         charts_out = []
@@ -207,7 +226,7 @@ class SlideBuilder:
             if "description" not in options:
                 options["description"] = self._render(spec.title, context, where + " title")
             try:
-                chart_spec = charts.module(chart.kind).build(tables[chart.metric], options, cctx)
+                chart_spec = charts.build(chart.kind, tables[chart.metric], options, cctx)
             except ConfigError as exc:
                 raise ConfigError(f"{where}, chart {i + 1} ({chart.kind}): {exc}") from None
             charts_out.append(ChartContent(chart_spec, chart_key(chart_spec), charts.alt_text(chart_spec), charts.notes_table(chart_spec)))

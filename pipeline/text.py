@@ -77,9 +77,11 @@ class TableView:
         return found
 
     def rows(self, **filters: Any) -> list[dict]:
+        """Every row matching the filters (total group and report wave unless given), as dicts."""
         return [dict(r) for r in self._match(filters)]
 
     def row(self, **filters: Any) -> dict:
+        """The one row matching the filters (total group, report wave, first measure unless given), as a dict."""
         found = self._match(filters)
         if "measure" not in filters and len(found) > 1:
             found = self._first_measure(found)
@@ -91,6 +93,7 @@ class TableView:
         return dict(found[0])
 
     def get(self, **filters: Any) -> float:
+        """The value of the one row matching the filters, e.g. ``m.main.get(category="1")``."""
         return float(self.row(**filters)["value"])
 
     def top(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
@@ -142,12 +145,34 @@ class TextRenderer:
         # immutable sandbox: no dunder/private attributes, and no list.append or dict.update on the
         # context, so one template cannot change what the next one sees
         env = BoundedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-        env.filters["pct"] = lambda v, d=0: fmt_percent(_f(v), d, lang)
-        env.filters["pct_signed"] = lambda v, d=0: fmt_percent(_f(v), d, lang, signed=True)
-        env.filters["num"] = lambda v, d=0: fmt_number(_f(v), d, lang)
-        env.filters["signed"] = lambda v, d=0: fmt_number(_f(v), d, lang, signed=True)
-        env.filters["count"] = lambda v: fmt_count(_f(v), lang)
-        env.filters["abs"] = lambda v: abs(_f(v))
+
+        def pct(value: Any, decimals: int = 0) -> str:
+            """A percentage in the report language: ``{{ x | pct }}`` → ``58 %``, ``{{ x | pct(1) }}`` → ``57,6 %``."""
+            return fmt_percent(_f(value), decimals, lang)
+
+        def pct_signed(value: Any, decimals: int = 0) -> str:
+            """A change in percent with its sign: ``+3 %``, ``−2 %``."""
+            return fmt_percent(_f(value), decimals, lang, signed=True)
+
+        def num(value: Any, decimals: int = 0) -> str:
+            """A number in the report language: ``8,4`` (sv), ``8.4`` (en)."""
+            return fmt_number(_f(value), decimals, lang)
+
+        def signed(value: Any, decimals: int = 0) -> str:
+            """A number with its sign: ``+3``, ``−2`` (e.g. a change in points)."""
+            return fmt_number(_f(value), decimals, lang, signed=True)
+
+        def count(value: Any) -> str:
+            """A count with thousands separated: ``2 001``."""
+            return fmt_count(_f(value), lang)
+
+        def absolute(value: Any) -> float:
+            """The value without its sign (``{{ x | abs | pct }}``)."""
+            return abs(_f(value))
+
+        for name, fn in (("pct", pct), ("pct_signed", pct_signed), ("num", num), ("signed", signed), ("count", count),
+                         ("abs", absolute)):
+            env.filters[name] = fn
         env.globals["round"] = round
         self.env = env
         self._compiled: dict[str, Any] = {}  # template text → compiled template (many slides share footnotes)

@@ -93,30 +93,21 @@ def _chart_areas(project: Project) -> ChartAreas:
 
 
 def _check_deck_kinds(project: Project, config_dir: Path, dropped: frozenset[str], problems: list[str]) -> set[str]:
-    """List unknown metric kinds, chart kinds and questions of deck.yaml; return the ids of the slides with such problems."""
-    from pipeline import charts
-    from pipeline.metrics import kinds
+    """List the questions of deck.yaml that the codebook lacks; return the ids of the slides with such problems.
 
+    Unknown metric and chart kinds and bad options are listed by ``check_project`` already.
+    """
     deck = project.deck
     if deck is None:
         return set()
     bad: set[str] = set()
     deck_path = config_dir / project.survey.files.deck
-    metric_kinds = set(kinds())
     for slide in deck.slides:
-        found = []
         for name, request in slide.metrics.items():
-            if request.kind not in metric_kinds:
-                found.append(f"{deck_path}: slide {slide.id}, metric {name!r}: unknown kind {request.kind!r}; supported: {', '.join(sorted(metric_kinds))}")
             # a question left out of the codebook for its own problems is listed already
             if request.question and request.question not in project.codebook.by_id and request.question not in dropped:
-                found.append(f"{deck_path}: slide {slide.id}, metric {name!r}: question {request.question!r} is not in the codebook")
-        for chart in slide.charts:
-            if chart.kind not in charts.KINDS:
-                found.append(f"{deck_path}: slide {slide.id}: unknown chart kind {chart.kind!r}; supported: {', '.join(sorted(charts.KINDS))}")
-        if found:
-            bad.add(slide.id)
-            problems.extend(found)
+                problems.append(f"{deck_path}: slide {slide.id}, metric {name!r}: question {request.question!r} is not in the codebook")
+                bad.add(slide.id)
     return bad
 
 

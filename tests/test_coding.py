@@ -133,7 +133,6 @@ def test_code_answers_per_respondent_with_nets(project):
     assert out.mentions[7, keys.index("livi")]
     # online_doctor = kry, doktor_se, min_doktor, livi, online_other
     assert out.net_mentions("online_doctor").tolist() == [False, False, True, False, False, False, False, True]
-    assert out.net_first("online_doctor").tolist() == [False, False, True, False, False, False, False, False]
 
 
 def test_code_answers_of_only_blanks(project):

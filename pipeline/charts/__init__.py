@@ -1,34 +1,64 @@
 """Charts stage: one module per chart kind, each turning metric rows into a frozen
-:class:`ChartSpec` (``build``) and a spec into a PNG (``render``), plus the alt
-text and the speaker-notes table of the chart.
+:class:`ChartSpec` (``build``) and a spec into a matplotlib figure (``draw``), plus
+the alt text and the speaker-notes table of the chart; :func:`render` writes any
+spec as a PNG.
 
-Kinds are looked up by name in :data:`KINDS`; an unknown kind is a config error
-that lists the supported ones. matplotlib is imported only when rendering, so
-building specs (and the CLI's ``--help``) stays light. Charts never import pptx.
+Each kind is declared in its module as a :class:`~pipeline.kinds.ChartKind`
+(name, frozen options model, ``build``, ``draw``) registered in :data:`CHARTS`;
+an unknown kind is a config error naming the nearest kind and all of them. A
+spec's kind-specific fields are a typed ``detail`` object of the kind. pandas and
+matplotlib are imported only inside functions, so the options models can be
+checked when the config loads without them. Charts never import pptx.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pipeline.errors import ConfigError
+from pydantic import Field
+
+from pipeline.kinds import Kind, O, Options, Registry
 from pipeline.numbers import fmt_count, fmt_number, fmt_percent
 
-KINDS = {
-    "grouped_bars": "pipeline.charts.grouped_bars",
-    "stacked_bars": "pipeline.charts.stacked_bars",
-    "single_stacked": "pipeline.charts.single_stacked",
-    "trend_line": "pipeline.charts.trend_line",
-    "nps_panel": "pipeline.charts.nps_panel",
-    "driver_quadrant": "pipeline.charts.driver_quadrant",
-    "change_bars": "pipeline.charts.change_bars",
-    "subgroup_bars": "pipeline.charts.subgroup_bars",
-}
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+CHARTS: Registry[ChartKind[Any]] = Registry(
+    "chart",
+    tuple(f"pipeline.charts.{name}" for name in (
+        "grouped_bars", "stacked_bars", "single_stacked", "trend_line", "nps_panel", "driver_quadrant", "change_bars",
+        "subgroup_bars")),
+)
+KINDS = CHARTS  # the chart kind names (``in``, iteration)
+
+
+@dataclass(frozen=True)
+class ChartKind(Kind[O]):
+    """A chart kind: ``build(rows, options, ctx)`` makes its :class:`ChartSpec`, ``draw(spec)`` a matplotlib
+    Figure; ``alt_text`` and ``notes_columns`` (extra columns of the notes table) are optional."""
+
+    build: Callable[[pd.DataFrame, O, ChartContext], ChartSpec[Any]]
+    draw: Callable[[ChartSpec[Any]], Figure]
+    alt_text: Callable[[ChartSpec[Any]], str] | None = None
+    notes_columns: Callable[[ChartSpec[Any]], list[tuple[str, list[str]]]] | None = None
+
+    @property
+    def family(self) -> str:
+        """The family name in messages."""
+        return "chart"
+
+
+class ChartOptions(Options):
+    """Options every chart kind takes. Text options take a text or {sv: …, en: …}."""
+
+    description: str = Field("", description="what the chart shows, the start of its alt text; default the slide title")
 
 
 @dataclass(frozen=True)
@@ -51,9 +81,17 @@ class Series:
         return self.bases[i] if i < len(self.bases) else None
 
 
+D = TypeVar("D")
+
+
 @dataclass(frozen=True)
-class ChartSpec:
-    """Everything a chart kind needs to draw one chart; frozen so renders are reproducible."""
+class ChartSpec(Generic[D]):
+    """Everything a chart kind needs to draw one chart; frozen so renders are reproducible.
+
+    ``detail`` holds the kind's own fields (a frozen dataclass of the kind, e.g. the
+    side columns of stacked bars); ``series_bases`` says that the footnote gives
+    each series' base (one wave per series) rather than each wave's.
+    """
 
     kind: str
     categories: tuple[str, ...]
@@ -64,15 +102,11 @@ class ChartSpec:
     width: float = 8.9
     height: float = 4.9
     description: str = ""
-    extra: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
-
-    def opt(self, name: str, default: Any = None) -> Any:
-        for key, value in self.extra:
-            if key == name:
-                return value
-        return default
+    series_bases: bool = False
+    detail: D | None = None
 
     def fmt(self, value: float, decimals: int | None = None, signed: bool = False) -> str:
+        """A value in the chart's unit and number format (``12 %``, ``8,4``)."""
         d = self.decimals if decimals is None else decimals
         if self.unit == "percent":
             return fmt_percent(value, d, self.lang, signed)
@@ -94,33 +128,42 @@ class ChartContext:
     height: float = 4.9
 
 
-def module(kind: str) -> ModuleType:
-    """Return the module that implements chart ``kind``."""
-    try:
-        return importlib.import_module(KINDS[kind])
-    except KeyError:
-        raise ConfigError(f"deck.yaml: unknown chart kind {kind!r}; supported kinds: {', '.join(sorted(KINDS))}") from None
+def kind(name: str) -> ChartKind[Any]:
+    """The chart kind called ``name`` (a ConfigError naming the kinds if there is none)."""
+    return CHARTS.get(name)
 
 
-def render(spec: ChartSpec, path: Path) -> None:
+def module(name: str) -> ModuleType:
+    """The module that declares chart kind ``name`` (imported)."""
+    return importlib.import_module(CHARTS.get(name).build.__module__)
+
+
+def build(name: str, rows: pd.DataFrame, options: Mapping[str, Any] | Options, ctx: ChartContext) -> ChartSpec[Any]:
+    """The spec of a ``name`` chart of ``rows`` with ``options`` (checked against the kind's model)."""
+    chart = CHARTS.get(name)
+    return chart.build(rows, chart.parse(options), ctx)
+
+
+def render(spec: ChartSpec[Any], path: Path) -> None:
     """Draw ``spec`` into the PNG file ``path``."""
-    module(spec.kind).render(spec, path)
+    from pipeline.charts import style
+
+    style.save(figure(spec), path)
 
 
-def figure(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure (imported lazily)
+def figure(spec: ChartSpec[Any]) -> Figure:
     """Draw ``spec`` into a new matplotlib Figure without saving it (the caller closes it)."""
-    return module(spec.kind).draw(spec)
+    return CHARTS.get(spec.kind).draw(spec)
 
 
-def alt_text(spec: ChartSpec) -> str:
+def alt_text(spec: ChartSpec[Any]) -> str:
     """Alt text: what the chart shows and its key figures."""
-    mod = module(spec.kind)
-    if hasattr(mod, "alt_text"):
-        return mod.alt_text(spec)
-    return default_alt_text(spec)
+    own = CHARTS.get(spec.kind).alt_text
+    return own(spec) if own is not None else default_alt_text(spec)
 
 
-def default_alt_text(spec: ChartSpec) -> str:
+def default_alt_text(spec: ChartSpec[Any]) -> str:
+    """The description, then up to six figures of each of the first three series."""
     parts = [spec.description.rstrip(".") + "."] if spec.description else []
     for s in spec.series[:3]:
         pairs = [f"{c} {spec.fmt(v)}" for i, (c, v) in enumerate(zip(spec.categories, s.values)) if _shown(v, s.flag_at(i))]
@@ -134,12 +177,12 @@ def _shown(value: float | None, flag: str) -> bool:
     return value is not None and not math.isnan(value) and flag not in ("suppressed", "missing")
 
 
-def notes_table(spec: ChartSpec) -> str:
+def notes_table(spec: ChartSpec[Any]) -> str:
     """The chart's data as a plain-text table for the speaker notes (values with one decimal, bases)."""
     lang = spec.lang
-    mod = module(spec.kind)
+    own = CHARTS.get(spec.kind).notes_columns
     # a kind may add columns of its own (e.g. the NPS beside the NPS panel's bands)
-    extra = mod.notes_columns(spec) if hasattr(mod, "notes_columns") else []
+    extra = own(spec) if own is not None else []
     head = [""] + [s.name for s in spec.series] + [name for name, _ in extra]
     lines = [" | ".join(head)]
     for i, cat in enumerate(spec.categories):

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pydantic import Field
 
-from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartOptions, ChartSpec, Series
+from pipeline.charts.data import low_base_mark, suppressed
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 
-def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
+class ChangeBarsOptions(ChartOptions):
+    """Options of ``change_bars`` (draws a ``change`` metric by ``sex_age`` and ``sex``)."""
+
+    series_order: list[str] | None = Field(None, description="the sexes' order of bars (codebook keys); default reversed")
+    decimals: int = Field(0, ge=0, le=3, description="decimals of the data labels")
+
+
+def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> ChartSpec[None]:
     """Rows from metric ``change`` by ``sex_age`` and ``sex`` (and total). Categories are the age
     groups plus the total; one series per sex."""
     cells = rows[rows["group_var"] == "sex_age"]
@@ -25,7 +36,7 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         if age not in ages:
             ages.append(age)
             age_labels[age] = label[len(sex_labels.get(sex, sex)) + 1 :] if label.startswith(sex_labels.get(sex, sex)) else age
-    order = opts.get("series_order", list(reversed(sexes)))
+    order = opts.series_order if opts.series_order is not None else list(reversed(sexes))
     series = []
     for sex in order:
         values, sig, flags, bases = [], [], [], []
@@ -46,21 +57,15 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         categories=tuple([age_labels[a] for a in ages] + [ctx.strings.get("total", "Totalt")]),
         series=tuple(series),
         unit="percent",
-        decimals=int(opts.get("decimals", 0)),
+        decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height,
-        description=opts.get("description", ""),
+        description=opts.description,
     )
 
 
-def render(spec: ChartSpec, path: Path) -> None:
-    from pipeline.charts import style
-
-    style.save(draw(spec), path)
-
-
-def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+def draw(spec: ChartSpec[None]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from matplotlib.font_manager import FontProperties
 
@@ -71,12 +76,12 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
     n_cat, n_ser = len(spec.categories), len(spec.series)
     width = 0.8 / n_ser
     colors = [style.CORAL, style.NAVY, style.BLUE, style.GREEN]
-    shown = [[not (math.isnan(v) or s.flag_at(i) in ("suppressed", "missing")) for i, v in enumerate(s.values)] for s in spec.series]
+    shown = [[not suppressed(v, s.flag_at(i)) for i, v in enumerate(s.values)] for s in spec.series]
     finite = [v for s, ok in zip(spec.series, shown) for v, keep in zip(s.values, ok) if keep]
     lo, hi = min(finite + [0]), max(finite + [0])
 
-    def label(s, i: int, v: float) -> tuple[str, str]:  # noqa: ANN001 - Series
-        return spec.fmt(v, signed=True) + ("*" if s.flag_at(i) == "low" else ""), s.sig_at(i)
+    def label(s: Series, i: int, v: float) -> tuple[str, str]:
+        return spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)), s.sig_at(i)
 
     texts = [[label(s, i, v) for i, v in enumerate(s.values)] for s in spec.series]
     # a label may be as wide as its bar's slot: shrink the font, then put the ▲▼ on a second line
@@ -128,9 +133,9 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
             y = v + (pad * 0.1 if v >= 0 else -pad * 0.1)
             va = "bottom" if v >= 0 else "top"
             if layout == "upright":
-                label = ax.text(x, y, number, ha="center", va=va, fontsize=font, color=style.TEXT, rotation=90)
+                drawn = ax.text(x, y, number, ha="center", va=va, fontsize=font, color=style.TEXT, rotation=90)
                 if mark:  # turned, ▲ would read as ◀: the mark stays upright beyond the number's end
-                    ax.annotate(mark, xy=(0.5, 1.0 if v >= 0 else 0.0), xycoords=label, xytext=(0, 1 if v >= 0 else -1),
+                    ax.annotate(mark, xy=(0.5, 1.0 if v >= 0 else 0.0), xycoords=drawn, xytext=(0, 1 if v >= 0 else -1),
                                 textcoords="offset points", ha="center", va=va, fontsize=font, color=style.TEXT)
                 continue
             if not mark:
@@ -156,10 +161,14 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
     return fig
 
 
-def alt_text(spec: ChartSpec) -> str:
+def alt_text(spec: ChartSpec[None]) -> str:
+    """Each sex's change per age group and in total."""
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for s in spec.series:
         parts.append(f"{s.name}: " + ", ".join(f"{c} {spec.fmt(v, signed=True)}" for i, (c, v) in enumerate(zip(spec.categories, s.values))
-                                               if not math.isnan(v) and s.flag_at(i) not in ("suppressed", "missing")))
+                                               if not suppressed(v, s.flag_at(i))))
     return lead + "; ".join(parts) + "."
+
+
+CHANGE_BARS = CHARTS.register(ChartKind("change_bars", ChangeBarsOptions, build, draw, alt_text))

@@ -1,43 +1,61 @@
-"""Turning tidy metric rows into chart series (pandas only; no drawing here)."""
+"""Turning tidy metric rows into chart series (no drawing here).
+
+The rows are a pandas DataFrame, but this module calls only its methods, so it
+imports pandas for type checking only (the options models load without it).
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from pydantic import Field
 
-from pipeline.charts import ChartContext, Series
+from pipeline.charts import ChartOptions, Series
 from pipeline.errors import ConfigError
+from pipeline.kinds import measure_list
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HIDDEN_BY_DEFAULT = ("uncoded", "dont_know")
 
 
-def select(rows: pd.DataFrame, opts: dict[str, Any], *, default_measure: str | None = None) -> pd.DataFrame:
-    """Filter rows by the chart options ``measure``, ``categories``, ``exclude``, ``groups``, ``items``, ``waves``."""
+class SelectOptions(ChartOptions):
+    """Options of the chart kinds that pick their rows from the metric's table (see :func:`select`)."""
+
+    measure: str | list[str] | None = Field(None, description="the metric measure(s) drawn (e.g. ``agree``, ``nps``)")
+    categories: list[str | int] | None = Field(None, description="category keys to draw; default all")
+    exclude: list[str | int] | None = Field(None, description="category keys left out")
+    groups: list[str | int] | None = Field(None, description="groups to draw, in this order")
+    group_var: str | list[str] | None = Field(None, description="subgroup variable(s) whose groups are drawn (``total``, ``sex`` …)")
+    items: list[str] | None = Field(None, description="grid items to draw")
+    waves: list[int] | None = Field(None, description="waves to draw; default those the metric computed")
+
+
+def select(rows: pd.DataFrame, opts: SelectOptions, *, default_measure: str | None = None,
+           default_exclude: tuple[str, ...] = (), use_groups: bool = True) -> pd.DataFrame:
+    """Filter rows by the chart options ``measure``, ``categories``, ``exclude`` (default ``default_exclude``),
+    ``groups`` (unless ``use_groups`` is False), ``group_var``, ``items`` and ``waves``."""
     out = rows
-    measure = opts.get("measure", default_measure)
-    if measure is not None:
-        measures = [measure] if isinstance(measure, str) else list(measure)
+    measures = measure_list(opts.measure if opts.measure is not None else default_measure)
+    if measures:
         out = out[out["measure"].isin(measures)]
-    if "categories" in opts:
-        wanted = [str(c) for c in opts["categories"]]
-        out = out[out["category"].astype(str).isin(wanted)]
-    exclude = [str(c) for c in opts.get("exclude", HIDDEN_BY_DEFAULT)]
+    if opts.categories is not None:
+        out = out[out["category"].astype(str).isin([str(c) for c in opts.categories])]
+    exclude = [str(c) for c in (opts.exclude if opts.exclude is not None else default_exclude)]
     out = out[~out["category"].astype(str).isin(exclude)]
-    if "groups" in opts:
-        out = out[out["group"].astype(str).isin([str(g) for g in opts["groups"]])]
-    elif "group_var" not in opts:
-        pass
-    if "group_var" in opts:
-        allowed = opts["group_var"] if isinstance(opts["group_var"], list) else [opts["group_var"]]
-        out = out[out["group_var"].isin(allowed)]
-    if "items" in opts:
-        out = out[out["item"].isin(opts["items"])]
-    if "waves" in opts:
-        out = out[out["wave"].isin(opts["waves"])]
+    if opts.groups is not None and use_groups:
+        out = out[out["group"].astype(str).isin([str(g) for g in opts.groups])]
+    if opts.group_var is not None:
+        out = out[out["group_var"].isin([opts.group_var] if isinstance(opts.group_var, str) else opts.group_var)]
+    if opts.items is not None:
+        out = out[out["item"].isin(opts.items)]
+    if opts.waves is not None:
+        out = out[out["wave"].isin(opts.waves)]
     if out.empty:
-        raise ConfigError(f"deck.yaml: chart options {opts} select no rows; check measure/categories/groups")
+        chosen = opts.model_dump(exclude_defaults=True, exclude={"description"})
+        raise ConfigError(f"chart options {chosen} select no rows; check measure/categories/groups")
     return out
 
 
@@ -47,6 +65,7 @@ def keyed(rows: pd.DataFrame, key: str) -> pd.Series:
 
 
 def labels_for(rows: pd.DataFrame, key: str) -> dict[str, str]:
+    """The display label of each chart row key."""
     col = {"category": "label", "item": "item_label", "group": "group_label"}[key]
     return dict(zip(keyed(rows, key), rows[col].astype(str)))
 
@@ -84,7 +103,10 @@ def pivot(
         for k in keys:
             r = by_key.get(k)
             if r is None:
-                values.append(math.nan), sig.append(""), flags.append("missing"), bases.append(0)
+                values.append(math.nan)
+                sig.append("")
+                flags.append("missing")
+                bases.append(0)
                 continue
             values.append(float(r["value"]))
             sig.append(str(r["sig"]) if isinstance(r["sig"], str) else "")
@@ -104,17 +126,19 @@ def sort_keys(keys: list[str], series: list[Series], how: str, extra: dict[str, 
         return sorted(idx, key=lambda i: (-(first[i] if not math.isnan(first[i]) else -1e9), i))
     if how == "extra" and extra is not None:
         return sorted(idx, key=lambda i: (-extra.get(keys[i], -1e9), i))
-    raise ConfigError(f"deck.yaml: unknown sort {how!r}; use newest, fixed or mean")
+    raise ConfigError(f"unknown sort {how!r}; use newest, fixed or mean")
 
 
 def reorder(series: list[Series], order: list[int]) -> list[Series]:
-    def pick(t: tuple) -> tuple:
+    """The series with their values (and marks, flags, bases) in row order ``order``."""
+    def pick(t: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(t[i] for i in order) if t else t
 
     return [Series(s.name, pick(s.values), pick(s.sig), pick(s.flags), pick(s.bases)) for s in series]
 
 
 def suppressed(value: float, flag: str) -> bool:
+    """Whether a value is not drawn: missing, NaN or its base suppressed."""
     return flag in ("suppressed", "missing") or value is None or math.isnan(value)
 
 
@@ -129,8 +153,5 @@ def row_flag(series: list[Series] | tuple[Series, ...], i: int) -> str:
 
 
 def low_base_mark(flag: str) -> str:
+    """``*`` after a value whose base is low."""
     return "*" if flag == "low" else ""
-
-
-def context_strings(ctx: ChartContext, key: str, default: str = "") -> str:
-    return ctx.strings.get(key, default)

@@ -10,18 +10,47 @@ had to move away); see ``_place_labels``.
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
+from pydantic import Field
 
-from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartOptions, ChartSpec, Series
 from pipeline.numbers import fmt_number, fmt_percent
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
-def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
-    """Options: ``importance`` (relative_weight|correlation), ``show_previous`` (default true)."""
-    imp = opts.get("importance", "relative_weight")
+
+class DriverQuadrantOptions(ChartOptions):
+    """Options of ``driver_quadrant`` (draws a ``drivers`` metric of two waves or more)."""
+
+    importance: Literal["relative_weight", "correlation"] = Field("relative_weight", description="the importance on the y axis")
+    show_previous: bool = Field(True, description="draw the previous wave's positions, joined to this wave's")
+    x_label: str | None = Field(None, description="x axis title; when empty or not given, the phrase ``driver_x``")
+    y_label: str | None = Field(None, description="y axis title; when empty or not given, the phrase ``driver_y_<importance>``")
+
+
+@dataclass(frozen=True)
+class DriverQuadrantDetail:
+    """The previous wave's positions, the quadrant names, the axis titles and the y axis unit."""
+
+    prev_x: tuple[float, ...] | None = None
+    prev_y: tuple[float, ...] | None = None
+    prev_wave: str = ""
+    wave: str = ""
+    quadrants: tuple[tuple[int, str], ...] = ()
+    x_label: str = ""
+    y_label: str = ""
+    y_unit: str = "percent"
+
+
+def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) -> ChartSpec[DriverQuadrantDetail]:
+    """Each item's agreement (x) against its importance (y) in the report wave, and in the previous one."""
+    imp = opts.importance
     total = rows[rows["group_var"] == "total"]
     now = total[total["wave"] == ctx.wave]
     items = list(dict.fromkeys(now[now["measure"] == "agree"]["category"].astype(str)))
@@ -36,10 +65,10 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
     x, y = values(now, "agree"), values(now, imp)
     base_by = dict(zip(agree_rows["category"].astype(str), agree_rows["n"].astype(int)))
     bases = tuple(base_by.get(i, 0) for i in items)
-    x_label = opts.get("x_label") or ctx.strings.get("driver_x", "")
-    y_label = opts.get("y_label") or ctx.strings.get(f"driver_y_{imp}", "")
+    x_label = opts.x_label or ctx.strings.get("driver_x", "")
+    y_label = opts.y_label or ctx.strings.get(f"driver_y_{imp}", "")
     prev_waves = sorted(w for w in total["wave"].unique() if w < ctx.wave)
-    prev = total[total["wave"] == prev_waves[-1]] if prev_waves and opts.get("show_previous", True) else None
+    prev = total[total["wave"] == prev_waves[-1]] if prev_waves and opts.show_previous else None
     names = {k: ctx.strings.get(f"quadrant_{k}", "") for k in (1, 2, 3, 4)}
     return ChartSpec(
         kind="driver_quadrant",
@@ -49,36 +78,31 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height,
-        description=opts.get("description", ""),
-        extra=(
-            ("prev_x", values(prev, "agree") if prev is not None else None),
-            ("prev_y", values(prev, imp) if prev is not None else None),
-            ("prev_wave", str(prev_waves[-1]) if prev is not None else ""),
-            ("wave", str(ctx.wave)),
-            ("quadrants", tuple(sorted(names.items()))),
-            ("x_label", x_label),
-            ("y_label", y_label),
-            ("y_unit", "percent" if imp == "relative_weight" else "coefficient"),
+        description=opts.description,
+        detail=DriverQuadrantDetail(
+            prev_x=values(prev, "agree") if prev is not None else None,
+            prev_y=values(prev, imp) if prev is not None else None,
+            prev_wave=str(prev_waves[-1]) if prev is not None else "",
+            wave=str(ctx.wave),
+            quadrants=tuple(sorted(names.items())),
+            x_label=x_label,
+            y_label=y_label,
+            y_unit="percent" if imp == "relative_weight" else "coefficient",
         ),
     )
 
 
-def render(spec: ChartSpec, path: Path) -> None:
-    from pipeline.charts import style
-
-    style.save(draw(spec), path)
-
-
-def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from matplotlib.ticker import MaxNLocator
 
     from pipeline.charts import style
 
+    detail = spec.detail or DriverQuadrantDetail()
     fig = style.figure(spec.width, spec.height)
     ax = fig.add_subplot(111)
     xs, ys = spec.series[0].values, spec.series[1].values
-    px, py = spec.opt("prev_x"), spec.opt("prev_y")
+    px, py = detail.prev_x, detail.prev_y
     pts = [(x, y) for x, y in zip(xs, ys) if not (math.isnan(x) or math.isnan(y))]
     all_x = [p[0] for p in pts] + ([v for v in px if not math.isnan(v)] if px else [])
     all_y = [p[1] for p in pts] + ([v for v in py if not math.isnan(v)] if py else [])
@@ -96,21 +120,21 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
                 ax.plot([x0, x1], [y0, y1], color="#D1D5DB", linewidth=0.8, zorder=2)
                 ax.scatter([x0], [y0], s=PREV_SIZE, color="#C9CDD3", zorder=2)
                 moves.append((x0, y0, x1, y1))
-    ax.scatter(xs, ys, s=POINT_SIZE, color=style.NAVY, zorder=3, label=spec.opt("wave"))
+    ax.scatter(xs, ys, s=POINT_SIZE, color=style.NAVY, zorder=3, label=detail.wave)
     if px:
-        ax.scatter([], [], s=PREV_SIZE, color="#C9CDD3", label=spec.opt("prev_wave"))
+        ax.scatter([], [], s=PREV_SIZE, color="#C9CDD3", label=detail.prev_wave)
     corners = {1: (x_hi, y_hi, "right", "top"), 2: (x_lo, y_hi, "left", "top"), 3: (x_hi, y_lo, "right", "bottom"), 4: (x_lo, y_lo, "left", "bottom")}
     names = []
-    for number, name in spec.opt("quadrants", ()):
+    for number, name in detail.quadrants:
         if name:
             cx, cy, ha, va = corners[number]
             names.append(ax.text(cx, cy, name, ha=ha, va=va, fontsize=8.5, color=style.BLUE, fontweight="bold", alpha=0.9))
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel(spec.opt("x_label"), fontsize=8.5, color=style.GREY)
-    ax.set_ylabel(spec.opt("y_label"), fontsize=8.5, color=style.GREY)
+    ax.set_xlabel(detail.x_label, fontsize=8.5, color=style.GREY)
+    ax.set_ylabel(detail.y_label, fontsize=8.5, color=style.GREY)
     ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang))
-    if spec.opt("y_unit") == "percent":
+    if detail.y_unit == "percent":
         ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
@@ -132,8 +156,8 @@ POINT_SIZE = 36  # marker area (pt²) of this wave's points
 PREV_SIZE = 14  # marker area of the previous wave's points
 
 
-def _place_labels(fig, ax, texts: list, points: list[tuple[float, float]], moves: list[tuple[float, float, float, float]],
-                  fixed: list) -> None:  # noqa: ANN001 - matplotlib objects
+def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[float, float]],
+                  moves: list[tuple[float, float, float, float]], fixed: list[Text]) -> None:
     """Put each point's label next to it where it overlaps no other label, no point of this wave, no
     quadrant name and stays inside the plot; among such places the nearest wins, and places that
     cover the previous wave's dots or the movement lines are avoided when possible. A label that
@@ -158,11 +182,11 @@ def _place_labels(fig, ax, texts: list, points: list[tuple[float, float]], moves
     soft = np.vstack(soft_parts)
     placed = [tuple(t.get_window_extent(renderer).extents) for t in fixed]
 
-    def hits(box: tuple[float, float, float, float], others: list, margin: float) -> int:
+    def hits(box: tuple[float, float, float, float], others: list[tuple[float, ...]], margin: float) -> int:
         x0, y0, x1, y1 = box
         return sum(1 for a0, b0, a1, b1 in others if x0 < a1 + margin and a0 < x1 + margin and y0 < b1 + margin and b0 < y1 + margin)
 
-    def covers(box: tuple[float, float, float, float], centres: list, radius: float) -> int:
+    def covers(box: tuple[float, float, float, float], centres: list[tuple[float, float]], radius: float) -> int:
         x0, y0, x1, y1 = box
         return sum(1 for cx, cy in centres if x0 - radius < cx < x1 + radius and y0 - radius < cy < y1 + radius)
 
@@ -212,10 +236,15 @@ def _place_labels(fig, ax, texts: list, points: list[tuple[float, float]], moves
             line.set_in_layout(False)
 
 
-def alt_text(spec: ChartSpec) -> str:
+def alt_text(spec: ChartSpec[DriverQuadrantDetail]) -> str:
+    """Each item's agreement and importance, most important first."""
+    detail = spec.detail or DriverQuadrantDetail()
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     pairs = sorted(zip(spec.categories, spec.series[0].values, spec.series[1].values), key=lambda t: -t[2])
-    d = 1 if spec.opt("y_unit", "percent") == "percent" else 2
+    d = 1 if detail.y_unit == "percent" else 2
     shown = "; ".join(f"{c}: instämmer {fmt_percent(x, 0, spec.lang)}, vikt {fmt_number(y, d, spec.lang)}" if spec.lang == "sv"
                       else f"{c}: agree {fmt_percent(x, 0, spec.lang)}, importance {fmt_number(y, d, spec.lang)}" for c, x, y in pairs)
     return lead + shown + "."
+
+
+DRIVER_QUADRANT = CHARTS.register(ChartKind("driver_quadrant", DriverQuadrantOptions, build, draw, alt_text))

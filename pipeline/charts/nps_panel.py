@@ -4,19 +4,41 @@ detractors per wave with the NPS beside each bar."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pydantic import Field
 
-from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartOptions, ChartSpec, Series
 from pipeline.charts.data import low_base_mark, row_flag, suppressed
 from pipeline.numbers import fmt_number
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 BANDS = ("detractors", "passives", "promoters")
 
 
-def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
+class NpsPanelOptions(ChartOptions):
+    """Options of ``nps_panel`` (draws an ``nps`` metric; with ``distribution: true`` the score bar too)."""
+
+    scale_note: str = Field("", description="a note above the score distribution (e.g. the scale's anchors)")
+
+
+@dataclass(frozen=True)
+class NpsPanelDetail:
+    """The NPS of each wave (and its mark), the report wave's score distribution and the scale note."""
+
+    nps: tuple[float, ...] = ()
+    nps_sig: tuple[str, ...] = ()
+    distribution: tuple[tuple[str, float], ...] = ()
+    wave: int = 0
+    scale_note: str = ""
+
+
+def build(rows: pd.DataFrame, opts: NpsPanelOptions, ctx: ChartContext) -> ChartSpec[NpsPanelDetail]:
+    """Promoters, passives and detractors per wave (newest first), the NPS of each and the score distribution."""
     total = rows[rows["group_var"] == "total"]
     waves = sorted((int(w) for w in total["wave"].unique()), reverse=True)
     series = []
@@ -42,53 +64,48 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height,
-        description=opts.get("description", ""),
-        extra=(
-            ("nps", tuple(float(nps_by[w]["value"]) for w in waves)),
-            ("nps_sig", tuple(str(nps_by[w]["sig"] or "") for w in waves)),
-            ("distribution", points),
-            ("wave", ctx.wave),
-            ("scale_note", opts.get("scale_note", "")),
+        description=opts.description,
+        detail=NpsPanelDetail(
+            nps=tuple(float(nps_by[w]["value"]) for w in waves),
+            nps_sig=tuple(str(nps_by[w]["sig"] or "") for w in waves),
+            distribution=points,
+            wave=ctx.wave,
+            scale_note=opts.scale_note,
         ),
     )
 
 
-def render(spec: ChartSpec, path: Path) -> None:
-    from pipeline.charts import style
-
-    style.save(draw(spec), path)
-
-
-def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+def draw(spec: ChartSpec[NpsPanelDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from pipeline.charts import style
 
+    detail = spec.detail or NpsPanelDetail()
     fig = style.figure(spec.width, spec.height)
-    dist = spec.opt("distribution", ())
+    dist = detail.distribution
     grid = fig.add_gridspec(2 if dist else 1, 1, height_ratios=[1, 1.5] if dist else [1], hspace=0.15)
     colors = {"detractors": style.CORAL, "passives": style.LIGHT_GREY, "promoters": style.NAVY}
     band_colors = [colors[b] for b in BANDS]
     if dist:
         ax0 = fig.add_subplot(grid[0, 0])
-        left = 0.0
+        start = 0.0
         ramp = ["#0E3B66", "#2E77BB", "#8DB8E2", "#B9CCE0", "#F3C3B5", "#EFA38E", "#E98467", "#E4572E", "#C7431E", "#A8361A", "#8A2B14"]
         for i, (score, value) in enumerate(dist):
             color = ramp[min(i, len(ramp) - 1)]
-            ax0.barh([0], [value], left=left, height=0.55, color=color, edgecolor="white", linewidth=0.6, zorder=2)
+            ax0.barh([0], [value], left=start, height=0.55, color=color, edgecolor="white", linewidth=0.6, zorder=2)
             if value >= 2.5:
-                ax0.text(left + value / 2, 0, spec.label(value), ha="center", va="center", fontsize=8, color=style.text_color_on(color))
+                ax0.text(start + value / 2, 0, spec.label(value), ha="center", va="center", fontsize=8, color=style.text_color_on(color))
             if value >= 1.8:
-                ax0.text(left + value / 2, 0.42, score, ha="center", va="bottom", fontsize=7.5, color=style.GREY)
-            left += value
+                ax0.text(start + value / 2, 0.42, score, ha="center", va="bottom", fontsize=7.5, color=style.GREY)
+            start += value
         ax0.set_xlim(0, 100)
         ax0.set_ylim(-0.45, 0.75)
         ax0.set_yticks([0])
-        ax0.set_yticklabels([f"{spec.opt('wave')}"], fontsize=9)
+        ax0.set_yticklabels([f"{detail.wave}"], fontsize=9)
         ax0.set_xticks([])
         style.clean_axes(ax0)
         for side in ("bottom", "left"):
             ax0.spines[side].set_visible(False)
-        note = spec.opt("scale_note")
+        note = detail.scale_note
         if note:
             ax0.set_title(note, fontsize=8, color=style.GREY, loc="left")
     ax = fig.add_subplot(grid[-1, 0])
@@ -96,7 +113,8 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
     ys = list(range(n - 1, -1, -1))
     left = [0.0] * n
     # a wave whose base is suppressed is not drawn; a low base marks the wave's name
-    hidden = [row_flag(spec.series, i) == "suppressed" for i in range(n)]
+    flags = [row_flag(spec.series, i) for i in range(n)]
+    hidden = [flag == "suppressed" for flag in flags]
     for b, s in enumerate(spec.series):
         vals = [0.0 if hidden[i] or suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
         ax.barh(ys, vals, left=left, height=0.6, color=band_colors[b], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
@@ -106,14 +124,14 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
                 ax.text(left[i] + v / 2, ys[i], spec.label(v) + mark, ha="center", va="center", fontsize=8.5,
                         color=style.text_color_on(band_colors[b]))
         left = [l + v for l, v in zip(left, vals)]
-    for i, (y, value, mark) in enumerate(zip(ys, spec.opt("nps"), spec.opt("nps_sig"))):
+    for i, (y, value, mark) in enumerate(zip(ys, detail.nps, detail.nps_sig)):
         if hidden[i] or math.isnan(value):
             continue
         ax.text(103, y, f"NPS {fmt_number(value, 0, spec.lang)}{(' ' + mark) if mark else ''}", va="center", ha="left",
                 fontsize=10, fontweight="bold", color=style.NAVY)
     ax.set_xlim(0, 100)
     ax.set_yticks(ys)
-    ax.set_yticklabels([w + low_base_mark(row_flag(spec.series, i)) for i, w in enumerate(spec.categories)], fontsize=9)
+    ax.set_yticklabels([w + low_base_mark(flags[i]) for i, w in enumerate(spec.categories)], fontsize=9)
     ax.set_xticks([])
     style.clean_axes(ax)
     for side in ("bottom", "left"):
@@ -122,22 +140,28 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
     return fig
 
 
-def alt_text(spec: ChartSpec) -> str:
+def alt_text(spec: ChartSpec[NpsPanelDetail]) -> str:
+    """Each wave's NPS and bands."""
+    detail = spec.detail or NpsPanelDetail()
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for i, wave in enumerate(spec.categories):
         if row_flag(spec.series, i) == "suppressed":
             continue
         bands = ", ".join(f"{s.name} {spec.fmt(s.values[i])}" for s in spec.series)
-        parts.append(f"{wave}: NPS {fmt_number(spec.opt('nps')[i], 0, spec.lang)} ({bands})")
+        parts.append(f"{wave}: NPS {fmt_number(detail.nps[i], 0, spec.lang)} ({bands})")
     return lead + "; ".join(parts) + "."
 
 
-def notes_columns(spec: ChartSpec) -> list[tuple[str, list[str]]]:
+def notes_columns(spec: ChartSpec[NpsPanelDetail]) -> list[tuple[str, list[str]]]:
     """The NPS of each wave as an extra column of the notes table."""
-    nps, marks = spec.opt("nps", ()), spec.opt("nps_sig", ())
+    detail = spec.detail or NpsPanelDetail()
+    nps, marks = detail.nps, detail.nps_sig
     column = []
     for i in range(len(spec.categories)):
         hidden = row_flag(spec.series, i) == "suppressed" or math.isnan(nps[i])
         column.append("–" if hidden else fmt_number(nps[i], 1, spec.lang) + (marks[i] if i < len(marks) else ""))
     return [("NPS", column)]
+
+
+NPS_PANEL = CHARTS.register(ChartKind("nps_panel", NpsPanelOptions, build, draw, alt_text, notes_columns))

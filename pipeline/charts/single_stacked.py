@@ -7,21 +7,35 @@ for them and the legend below names every segment.
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pydantic import Field, PositiveFloat, PositiveInt
 
-from pipeline.charts import ChartContext, ChartSpec, Series
-from pipeline.charts.data import select
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
+from pipeline.charts.data import SelectOptions, select
+from pipeline.charts.stacked_bars import StackedBarsDetail, draw_bars
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 
-def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
-    """Options: ``measure`` (default share), ``reverse`` (draw the categories in reverse order),
-    ``categories``/``exclude``, ``label`` (text beside the bar, default the wave)."""
+class SingleStackedOptions(SelectOptions):
+    """Options of ``single_stacked`` (``measure`` defaults to ``share``)."""
+
+    reverse: bool = Field(False, description="draw the categories in reverse order")
+    label: str | None = Field(None, description="the text beside the bar; default the wave")
+    height: PositiveFloat | None = Field(None, description="chart height in inches; default the chart area's, at most 2.6")
+    label_min: float = Field(2.5, ge=0, description="smallest segment (in %) that gets a label")
+    legend_cols: PositiveInt | None = Field(None, description="legend columns; default one per segment, at most 6")
+    decimals: int = Field(0, ge=0, le=3, description="decimals of the segment labels")
+
+
+def build(rows: pd.DataFrame, opts: SingleStackedOptions, ctx: ChartContext) -> ChartSpec[StackedBarsDetail]:
+    """One bar of the report wave's total: a segment per category."""
     data = rows[(rows["group_var"] == "total") & (rows["wave"] == ctx.wave)]
-    data = select(data, {**opts, "exclude": opts.get("exclude", [])}, default_measure="share")
-    if opts.get("reverse"):
+    data = select(data, opts, default_measure="share")
+    if opts.reverse:
         data = data.iloc[::-1]
     series = [
         Series(str(r["label"]), (float(r["value"]),), (str(r["sig"] or ""),), (str(r["base_flag"]),), (int(r["n"]),))
@@ -30,41 +44,39 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
     dk_last = str(data["category"].iloc[-1]) == "99"
     return ChartSpec(
         kind="single_stacked",
-        categories=(str(opts.get("label", ctx.wave)),),
+        categories=(opts.label if opts.label is not None else str(ctx.wave),),
         series=tuple(series),
         unit="percent",
-        decimals=int(opts.get("decimals", 0)),
+        decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
-        height=float(opts.get("height", min(ctx.height, 2.6))),
-        description=opts.get("description", ""),
-        extra=(("dont_know_last", dk_last), ("label_min", float(opts.get("label_min", 2.5))), ("label_width", 12),
-               ("legend_cols", int(opts.get("legend_cols", min(len(series), 6))))),
+        height=opts.height if opts.height is not None else min(ctx.height, 2.6),
+        description=opts.description,
+        detail=StackedBarsDetail(dont_know_last=dk_last, label_min=opts.label_min, label_width=12,
+                                 legend_cols=opts.legend_cols or min(len(series), 6)),
     )
 
 
-def render(spec: ChartSpec, path: Path) -> None:
-    from pipeline.charts import style
-
-    style.save(draw(spec), path)
-
-
-def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from pipeline.charts import style
-    from pipeline.charts.stacked_bars import draw_bars
 
+    detail = spec.detail or StackedBarsDetail()
     fig = style.figure(spec.width, spec.height)
     ax = fig.add_subplot(111)
     draw_bars(spec, ax)
-    ncol = spec.opt("legend_cols", 6)
+    ncol = detail.legend_cols
     handles, labels = style.row_major(*ax.get_legend_handles_labels(), ncol)
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.05), ncol=ncol, fontsize=8,
               handlelength=1.0, columnspacing=1.2)
     return fig
 
 
-def alt_text(spec: ChartSpec) -> str:
+def alt_text(spec: ChartSpec[StackedBarsDetail]) -> str:
+    """The bar's segments."""
     segs = "; ".join(f"{s.name} {spec.fmt(s.values[0])}" for s in spec.series if not math.isnan(s.values[0]))
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     return f"{lead}{spec.categories[0]}: {segs}."
+
+
+SINGLE_STACKED = CHARTS.register(ChartKind("single_stacked", SingleStackedOptions, build, draw, alt_text))

@@ -9,34 +9,70 @@ the mean (both without "Vet ej") are printed in columns to the right, as the
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+from pydantic import Field
 
-from pipeline.charts import ChartContext, ChartSpec, Series
-from pipeline.charts.data import low_base_mark, row_flag, select, suppressed
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
+from pipeline.charts.data import SelectOptions, low_base_mark, row_flag, select, suppressed
 from pipeline.errors import ConfigError
 from pipeline.numbers import fmt_count, fmt_number
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
-    """Options: ``sort`` (fixed|mean), ``waves_per_item`` (one bar per item and wave), ``mean`` (show
-    the mean column, default true when the rows have means), ``n_from`` (mean|share: which base
-    to print as "Antal svar"), ``label_min`` (smallest segment that gets a label, default 3)."""
+
+class StackedBarsOptions(SelectOptions):
+    """Options of ``stacked_bars`` (``measure`` defaults to ``share``)."""
+
+    sort: Literal["fixed", "mean"] = Field("fixed", description="bar order: as the metric gives them, or by mean (highest first)")
+    waves_per_item: bool | None = Field(None, description="one bar per item and wave; default when the rows have several waves")
+    mean: bool | None = Field(None, description='show the "Medel" column; default when the rows have means')
+    n_from: Literal["mean", "share"] | None = Field(
+        None, description='which base is printed as "Antal svar": the mean\'s (without "Vet ej") or the shares\'')
+    label_min: float = Field(3, ge=0, description="smallest segment (in %) that gets a label")
+    mean_decimals: int = Field(1, ge=0, le=3, description="decimals of the means")
+    label_width: int = Field(30, gt=0, description="characters per line of the bar labels")
+    legend_rows: int = Field(1, ge=1, description="rows of the legend")
+    row_label: str | None = Field(None, description="the label of a single bar (default the item's)")
+    decimals: int = Field(0, ge=0, le=3, description="decimals of the segment labels")
+
+
+@dataclass(frozen=True)
+class StackedBarsDetail:
+    """What stacked bars draw besides the segments: the side columns and the label layout."""
+
+    n: tuple[int, ...] | None = None
+    mean: tuple[float, ...] | None = None
+    mean_sig: tuple[str, ...] = ()
+    dont_know_last: bool = False
+    label_min: float = 3.0
+    answers_label: str = "Antal svar"
+    mean_label: str = "Medel"
+    mean_decimals: int = 1
+    label_width: int = 30
+    legend_rows: int = 1
+    legend_cols: int = 6
+
+
+def build(rows: pd.DataFrame, opts: StackedBarsOptions, ctx: ChartContext) -> ChartSpec[StackedBarsDetail]:
+    """One bar per item (and wave), bands low to high and "Vet ej" last, with the answer count and mean columns."""
     data = rows[(rows["group_var"] == "total")]
-    shares = select(data, {**opts, "exclude": opts.get("exclude", [])}, default_measure="share")
+    shares = select(data, opts, default_measure="share")
     means = data[data["measure"] == "mean"]
     bar_keys: list[tuple[str, int]] = []
     items = list(dict.fromkeys(shares["item"].astype(str)))
     waves = sorted(shares["wave"].unique(), reverse=True)
-    per_wave = bool(opts.get("waves_per_item", len(waves) > 1))
+    per_wave = opts.waves_per_item if opts.waves_per_item is not None else len(waves) > 1
     for item in items:
         for wave in waves if per_wave else [ctx.wave]:
             bar_keys.append((item, int(wave)))
     mean_of = {(str(r["item"]), int(r["wave"])): (float(r["value"]), int(r["n"])) for _, r in means.iterrows()}
     mean_sig = {(str(r["item"]), int(r["wave"])): str(r["sig"] or "") for _, r in means.iterrows()}
-    if opts.get("sort") == "mean":
+    if opts.sort == "mean":
         bar_keys.sort(key=lambda k: -mean_of.get(k, (-1e9, 0))[0])
     bands = list(dict.fromkeys(shares["category"].astype(str)))
     band_labels = dict(zip(shares["category"].astype(str), shares["label"].astype(str)))
@@ -54,11 +90,17 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         for item, wave in bar_keys:
             hit = cells.get((item, wave, band))
             if hit is None:
-                values.append(math.nan), bases.append(0), sig.append(""), flags.append("missing")
+                values.append(math.nan)
+                bases.append(0)
+                sig.append("")
+                flags.append("missing")
             else:
-                values.append(hit[0]), bases.append(hit[1]), sig.append(hit[2]), flags.append(hit[3])
+                values.append(hit[0])
+                bases.append(hit[1])
+                sig.append(hit[2])
+                flags.append(hit[3])
         series.append(Series(band_labels[band], tuple(values), tuple(sig), tuple(flags), tuple(bases)))
-    n_from = opts.get("n_from", "mean" if not means.empty else "share")
+    n_from = opts.n_from or ("mean" if not means.empty else "share")
     labels, counts, mean_values, mean_marks = [], [], [], []
     for item, wave in bar_keys:
         label = item_labels.get(item, item)
@@ -70,49 +112,51 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         mean_marks.append(mean_sig.get((item, wave), ""))
     if not bar_keys:
         raise ConfigError("deck.yaml: stacked_bars found no items to draw")
-    if opts.get("row_label") and len(labels) == 1:
-        labels = [str(opts["row_label"])]
+    if opts.row_label and len(labels) == 1:
+        labels = [opts.row_label]
     dk_last = bands and bands[-1] in {"99"}
     return ChartSpec(
         kind="stacked_bars",
         categories=tuple(labels),
         series=tuple(series),
         unit="percent",
-        decimals=int(opts.get("decimals", 0)),
+        decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height if len(labels) > 1 else min(ctx.height, 2.4),
-        description=opts.get("description", ""),
-        extra=(
-            ("n", tuple(counts)),
-            ("mean", tuple(mean_values) if opts.get("mean", not means.empty) else None),
-            ("mean_sig", tuple(mean_marks)),
-            ("dont_know_last", bool(dk_last)),
-            ("label_min", float(opts.get("label_min", 3))),
-            ("answers_label", ctx.strings.get("answers", "Antal svar")),
-            ("mean_label", ctx.strings.get("mean", "Medel")),
-            ("mean_decimals", int(opts.get("mean_decimals", 1))),
-            ("label_width", int(opts.get("label_width", 30))),
-            ("legend_rows", int(opts.get("legend_rows", 1))),
+        description=opts.description,
+        detail=StackedBarsDetail(
+            n=tuple(counts),
+            mean=tuple(mean_values) if (opts.mean if opts.mean is not None else not means.empty) else None,
+            mean_sig=tuple(mean_marks),
+            dont_know_last=bool(dk_last),
+            label_min=float(opts.label_min),
+            answers_label=ctx.strings.get("answers", "Antal svar"),
+            mean_label=ctx.strings.get("mean", "Medel"),
+            mean_decimals=opts.mean_decimals,
+            label_width=opts.label_width,
+            legend_rows=opts.legend_rows,
         ),
     )
 
 
-def draw_bars(spec: ChartSpec, ax) -> None:  # noqa: ANN001 - matplotlib Axes
+def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
     """Draw the stacked bars of ``spec`` on ``ax`` (shared with single_stacked)."""
     from pipeline.charts import style
 
+    detail = spec.detail or StackedBarsDetail()
     n_rows = len(spec.categories)
     n_bands = len(spec.series)
-    dk = spec.opt("dont_know_last", False)
+    dk = detail.dont_know_last
     colors = style.bands(n_bands - (1 if dk else 0)) + ([style.DONT_KNOW] if dk else [])
     left = [0.0] * n_rows
     height = 0.62 if n_rows > 1 else 0.5
     ys = list(range(n_rows - 1, -1, -1)) if n_rows > 1 else [0]
-    label_min = spec.opt("label_min", 3)
+    label_min = detail.label_min
     font = 8 if n_rows <= 9 else 7
+    flags = [row_flag(spec.series, i) for i in range(n_rows)]  # one bar's segments share its flag
     for b, s in enumerate(spec.series):
-        vals = [0.0 if suppressed(v, row_flag(spec.series, i)) else v for i, v in enumerate(s.values)]
+        vals = [0.0 if suppressed(v, flags[i]) else v for i, v in enumerate(s.values)]
         ax.barh(ys, vals, left=left, height=height, color=colors[b], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
         for i, v in enumerate(vals):
             mark = s.sig_at(i)
@@ -123,10 +167,10 @@ def draw_bars(spec: ChartSpec, ax) -> None:  # noqa: ANN001 - matplotlib Axes
         left = [l + v for l, v in zip(left, vals)]
     ax.set_xlim(0, 100)
     ax.set_yticks(ys)
-    names = [style.wrap(c, spec.opt("label_width", 30)) for c in spec.categories]
-    if spec.opt("n") is None:
+    names = [style.wrap(c, detail.label_width) for c in spec.categories]
+    if detail.n is None:
         # no "Antal svar" column to carry the low-base mark: it goes on the bar's name
-        names = [name + low_base_mark(row_flag(spec.series, i)) for i, name in enumerate(names)]
+        names = [name + low_base_mark(flags[i]) for i, name in enumerate(names)]
     ax.set_yticklabels(names, fontsize=font + 0.5)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     style.clean_axes(ax)
@@ -135,19 +179,14 @@ def draw_bars(spec: ChartSpec, ax) -> None:  # noqa: ANN001 - matplotlib Axes
     ax.set_xticks([])
 
 
-def render(spec: ChartSpec, path: Path) -> None:
-    from pipeline.charts import style
-
-    style.save(draw(spec), path)
-
-
-def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from pipeline.charts import style
 
+    detail = spec.detail or StackedBarsDetail()
     fig = style.figure(spec.width, spec.height)
-    counts = spec.opt("n")
-    means = spec.opt("mean")
+    counts = detail.n
+    means = detail.mean
     extra_cols = (counts is not None) + (means is not None)
     grid = fig.add_gridspec(1, 1 + extra_cols, width_ratios=[10] + [1.1] * extra_cols, wspace=0.02)
     ax = fig.add_subplot(grid[0, 0])
@@ -155,17 +194,19 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
     ys = list(range(len(spec.categories) - 1, -1, -1))
     font = 8 if len(spec.categories) <= 9 else 7
     col = 1
-    mean_sig = spec.opt("mean_sig", ())
+    mean_sig = detail.mean_sig
+    flags = [row_flag(spec.series, i) for i in range(len(spec.categories))]
 
-    def count_text(i: int, v: int) -> str:
-        return fmt_count(v, spec.lang) + low_base_mark(row_flag(spec.series, i)) if v else "–"
+    def count_text(i: int, v: Any) -> str:
+        return fmt_count(v, spec.lang) + low_base_mark(flags[i]) if v else "–"
 
-    def mean_text(i: int, v: float) -> str:
-        if suppressed(v, row_flag(spec.series, i)):
+    def mean_text(i: int, v: Any) -> str:
+        if suppressed(v, flags[i]):
             return "–"
-        return fmt_number(v, spec.opt("mean_decimals", 1), spec.lang) + (mean_sig[i] if i < len(mean_sig) else "")
+        return fmt_number(v, detail.mean_decimals, spec.lang) + (mean_sig[i] if i < len(mean_sig) else "")
 
-    for values, title, fmt in ((counts, spec.opt("answers_label"), count_text), (means, spec.opt("mean_label"), mean_text)):
+    columns: tuple[tuple[Any, str, Any], ...] = ((counts, detail.answers_label, count_text), (means, detail.mean_label, mean_text))
+    for values, title, fmt in columns:
         if values is None:
             continue
         side = fig.add_subplot(grid[0, col], sharey=ax)
@@ -175,31 +216,37 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
         side.set_title(title, fontsize=8, color=style.GREY, loc="center")
         side.axis("off")
         side.set_xlim(0, 1)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=max(1, math.ceil(len(spec.series) / spec.opt("legend_rows", 1))),
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=max(1, math.ceil(len(spec.series) / detail.legend_rows)),
               fontsize=7.5, handlelength=1.0, columnspacing=1.0)
     return fig
 
 
-def alt_text(spec: ChartSpec) -> str:
+def alt_text(spec: ChartSpec[StackedBarsDetail]) -> str:
+    """Each bar's segments and mean (the first eight bars)."""
+    detail = spec.detail or StackedBarsDetail()
     parts = [spec.description.rstrip(".") + "." if spec.description else ""]
-    means = spec.opt("mean")
+    means = detail.mean
     for i, cat in enumerate(spec.categories[:8]):
         segs = ", ".join(f"{s.name} {spec.fmt(s.values[i])}" for s in spec.series if not math.isnan(s.values[i]))
-        mean_word = str(spec.opt("mean_label", "Medel")).lower()
-        mean = (f"; {mean_word} {fmt_number(means[i], spec.opt('mean_decimals', 1), spec.lang)}"
+        mean_word = detail.mean_label.lower()
+        mean = (f"; {mean_word} {fmt_number(means[i], detail.mean_decimals, spec.lang)}"
                 if means and not math.isnan(means[i]) else "")
         parts.append(f"{cat}: {segs}{mean}.")
     return " ".join(p for p in parts if p)
 
 
-def notes_columns(spec: ChartSpec) -> list[tuple[str, list[str]]]:
+def notes_columns(spec: ChartSpec[StackedBarsDetail]) -> list[tuple[str, list[str]]]:
     """The answer count and the mean of each bar as extra columns of the notes table."""
+    detail = spec.detail or StackedBarsDetail()
     out = []
-    counts, means, marks = spec.opt("n"), spec.opt("mean"), spec.opt("mean_sig", ())
+    counts, means, marks = detail.n, detail.mean, detail.mean_sig
     if counts is not None:
-        out.append((spec.opt("answers_label", "Antal svar"), [fmt_count(v, spec.lang) if v else "–" for v in counts]))
+        out.append((detail.answers_label, [fmt_count(v, spec.lang) if v else "–" for v in counts]))
     if means is not None:
-        out.append((spec.opt("mean_label", "Medel"), [
+        out.append((detail.mean_label, [
             "–" if suppressed(v, row_flag(spec.series, i)) else fmt_number(v, 2, spec.lang) + (marks[i] if i < len(marks) else "")
             for i, v in enumerate(means)]))
     return out
+
+
+STACKED_BARS = CHARTS.register(ChartKind("stacked_bars", StackedBarsOptions, build, draw, alt_text, notes_columns))

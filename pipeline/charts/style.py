@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib
 
@@ -11,6 +13,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
 
 NAVY = "#0E3B66"
 BLUE = "#2E77BB"
@@ -47,7 +53,7 @@ DONT_KNOW = "#D1D5DB"
 DPI = 300
 FONT = "DejaVu Sans"
 
-_RC = {
+_RC: dict[str, Any] = {
     "font.family": FONT,
     "font.size": 10,
     "axes.edgecolor": LIGHT_GREY,
@@ -69,7 +75,7 @@ def figure(width: float, height: float) -> Figure:
     return fig
 
 
-def clean_axes(ax, grid_axis: str | None = None) -> None:  # noqa: ANN001 - matplotlib Axes
+def clean_axes(ax: Axes, grid_axis: Literal["x", "y", "both"] | None = None) -> None:
     """Remove chart junk: top/right spines, ticks; optional light grid on one axis."""
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -86,7 +92,7 @@ def text_color_on(hex_color: str) -> str:
     return "white" if luminance < 0.55 else TEXT
 
 
-def row_major(handles: list, labels: list, ncol: int) -> tuple[list, list]:
+def row_major(handles: list[Any], labels: list[str], ncol: int) -> tuple[list[Any], list[str]]:
     """Reorder legend entries so that a multi-row legend reads left to right, row by row."""
     rows = -(-len(handles) // ncol)
     order = []
@@ -106,12 +112,12 @@ def fit_label_size(pitch: float, span: float, axes_height: float, largest: float
     return max(smallest, min(largest, math.floor(pitch_pt * 0.95 * 2) / 2))
 
 
-def tick_formatter(lang: str, percent: bool = True, decimals: int = 0):  # noqa: ANN201 - a tick formatter callable
+def tick_formatter(lang: str, percent: bool = True, decimals: int = 0) -> Callable[[float, float], str]:
     """Axis tick labels in the house number format, with as many decimals as the tick needs
     (so 2.5 shows as "2,5 %", never as a rounded "2 %" next to a "2 %")."""
     from pipeline.numbers import fmt_number
 
-    def fmt(value: float, _pos: int | None = None) -> str:
+    def fmt(value: float, _pos: float | None = None) -> str:
         d = decimals
         while d < 3 and abs(value * 10**d - round(value * 10**d)) > 1e-6:
             d += 1
@@ -123,7 +129,30 @@ def tick_formatter(lang: str, percent: bool = True, decimals: int = 0):  # noqa:
     return fmt
 
 
-def nice_ticks(axis) -> None:  # noqa: ANN001 - matplotlib Axis
+MIN_LABEL_SIZE = 5.5  # pt; smaller data labels are not drawn
+
+
+def bar_labels(bar_pitch: float, row_pitch: float, span: float, axes_height: float, largest: float,
+               n_series: int) -> tuple[float, int]:
+    """(font size, how many series get data labels) for rows of ``n_series`` bars each.
+
+    Labels of neighbouring bars must not overlap, so the font follows the bar pitch; when that
+    font would be below :data:`MIN_LABEL_SIZE`, only the first (newest) series is labelled, with
+    the font the row pitch allows (the speaker notes hold the rest).
+    """
+    size = fit_label_size(bar_pitch, span, axes_height, largest, smallest=0)
+    if size < MIN_LABEL_SIZE and n_series > 1:
+        return fit_label_size(row_pitch, span, axes_height, largest, smallest=MIN_LABEL_SIZE), 1
+    return max(size, MIN_LABEL_SIZE), n_series
+
+
+def value_axis(axis: Axis, unit: str, lang: str) -> None:
+    """Ticks of a value axis at nice steps, labelled in the house number format (with % for percentages)."""
+    axis.set_major_formatter(tick_formatter(lang, percent=unit == "percent"))
+    nice_ticks(axis)
+
+
+def nice_ticks(axis: Axis) -> None:
     """Ticks at 1, 2 or 5 times a power of ten (no 2.5 steps, which read badly as whole per cents)."""
     from matplotlib.ticker import MaxNLocator
 

@@ -7,21 +7,42 @@ their last point (name and value), nudged apart so that labels never overlap.
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pydantic import Field
 
-from pipeline.charts import ChartContext, ChartSpec, Series
-from pipeline.charts.data import low_base_mark, select, suppressed
+from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
+from pipeline.charts.data import SelectOptions, low_base_mark, select, suppressed
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+LABEL_PT = 9 + 9 + 3  # a single line's data label: 9 pt text set 9 pt above its point, and some air
 
 
-def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartSpec:
-    """Options: ``measure``, ``categories`` (the category plotted), ``groups`` (order of lines),
-    ``y_min``/``y_max``, ``decimals``."""
-    data = select(rows, {**opts, "exclude": opts.get("exclude", [])}, default_measure=opts.get("measure"))
+class TrendLineOptions(SelectOptions):
+    """Options of ``trend_line`` (``categories`` picks the category plotted, ``groups`` orders the lines)."""
+
+    y_min: float | None = Field(None, description="the value axis reaches at least this low (it never cuts off data)")
+    y_max: float | None = Field(None, description="the value axis reaches at least this high (it never cuts off data)")
+    decimals: int = Field(0, ge=0, le=3, description="decimals of the data labels")
+
+
+@dataclass(frozen=True)
+class TrendLineDetail:
+    """The configured ends a trend chart's value axis reaches at least."""
+
+    y_min: float | None = None
+    y_max: float | None = None
+
+
+def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> ChartSpec[TrendLineDetail]:
+    """One line per group over the waves of the selected rows."""
+    data = select(rows, opts)
     waves = sorted(int(w) for w in data["wave"].unique())
-    group_order = [str(g) for g in opts.get("groups", list(dict.fromkeys(data["group"].astype(str))))]
+    group_order = [str(g) for g in (opts.groups if opts.groups is not None else list(dict.fromkeys(data["group"].astype(str))))]
     series = []
     for g in group_order:
         part = data[data["group"].astype(str) == g]
@@ -38,13 +59,37 @@ def build(rows: pd.DataFrame, opts: dict[str, Any], ctx: ChartContext) -> ChartS
         categories=tuple(str(w) for w in waves),
         series=tuple(series),
         unit=str(data["unit"].iloc[0]),
-        decimals=int(opts.get("decimals", 0)),
+        decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height,
-        description=opts.get("description", ""),
-        extra=(("y_min", opts.get("y_min")), ("y_max", opts.get("y_max"))),
+        description=opts.description,
+        detail=TrendLineDetail(opts.y_min, opts.y_max),
     )
+
+
+def value_limits(values: list[float], unit: str, detail: TrendLineDetail, label_room: float = 0.0) -> tuple[float, float]:
+    """(low, high) of the value axis: from the data (to whole tens, 0–100 for percentages that fit), widened to
+    the configured ``y_min``/``y_max``, never narrower than the data; ``label_room`` is the share of the axis
+    the data labels above the points need."""
+    if not values:
+        lo, hi = 0.0, 100.0 if unit == "percent" else 1.0
+    else:
+        v_lo, v_hi = min(values), max(values)
+        lo = math.floor((v_lo - 8) / 10) * 10
+        if v_lo >= 0:
+            lo = max(0.0, lo)
+        hi = math.ceil((v_hi + 5) / 10) * 10 if unit == "percent" else math.ceil(v_hi + 5)
+        if unit == "percent" and v_hi <= 100:
+            hi = min(100.0, hi)
+    if detail.y_min is not None:
+        lo = min(lo, detail.y_min)
+    if detail.y_max is not None:
+        hi = max(hi, detail.y_max)
+    if values and 0 < label_room < 1:
+        # the labels above the highest point stay inside the axis: hi ≥ top + label_room · (hi − lo)
+        hi = max(hi, (max(values) - label_room * lo) / (1 - label_room))
+    return float(lo), float(hi)
 
 
 def _spread(positions: list[float], min_gap: float, lo: float | None = None, hi: float | None = None) -> list[float]:
@@ -81,13 +126,7 @@ def _spread(positions: list[float], min_gap: float, lo: float | None = None, hi:
     return out
 
 
-def render(spec: ChartSpec, path: Path) -> None:
-    from pipeline.charts import style
-
-    style.save(draw(spec), path)
-
-
-def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
+def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from pipeline.charts import style
 
@@ -96,13 +135,10 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
     xs = list(range(len(spec.categories)))
     shown = [tuple(v if not suppressed(v, s.flag_at(i)) else math.nan for i, v in enumerate(s.values)) for s in spec.series]
     finite = [v for vals in shown for v in vals if not math.isnan(v)]
-    lo = spec.opt("y_min")
-    hi = spec.opt("y_max")
-    if lo is None:
-        lo = max(0.0, math.floor((min(finite) - 8) / 10) * 10) if finite else 0.0
-    if hi is None:
-        hi = min(100.0, math.ceil((max(finite) + 5) / 10) * 10) if spec.unit == "percent" else math.ceil(max(finite) + 5)
     single = len(spec.series) == 1
+    # the plot is the figure less the x tick labels
+    label_room = LABEL_PT / 72 / max(spec.height - 0.4, 0.5) if single else 0.0
+    lo, hi = value_limits(finite, spec.unit, spec.detail or TrendLineDetail(), label_room)
     colors = [style.NAVY] if single else style.GROUPS
     for k, s in enumerate(spec.series):
         color = colors[k % len(colors)]
@@ -138,20 +174,20 @@ def draw(spec: ChartSpec):  # noqa: ANN201 - matplotlib Figure
     ax.set_ylim(lo, hi)
     ax.set_xticks(xs)
     ax.set_xticklabels(spec.categories, fontsize=9)
-    if spec.unit == "percent":
-        ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang))
-    else:
-        ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=False))
-    style.nice_ticks(ax.yaxis)
+    style.value_axis(ax.yaxis, spec.unit, spec.lang)
     ax.tick_params(axis="y", labelsize=8.5)
     style.clean_axes(ax, "y")
     return fig
 
 
-def alt_text(spec: ChartSpec) -> str:
+def alt_text(spec: ChartSpec[TrendLineDetail]) -> str:
+    """Each line's figures per wave."""
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for s in spec.series:
         pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values)) if not suppressed(v, s.flag_at(i))]
         parts.append(f"{s.name}: " + ", ".join(pts))
     return lead + "; ".join(parts) + "."
+
+
+TREND_LINE = CHARTS.register(ChartKind("trend_line", TrendLineOptions, build, draw, alt_text))

@@ -1,8 +1,10 @@
 """Metrics stage: every figure of the deck as rows of one tidy table.
 
-Each metric kind is a function ``(MetricContext, MetricRequest) -> DataFrame``
-registered by name in :data:`REGISTRY`, so the deck config asks for it by
-name (``kind: share``, ``kind: nps`` …). Every kind returns rows with the
+Each metric kind is declared in its own module as a
+:class:`~pipeline.kinds.MetricKind` (name, frozen options model, ``compute``)
+and registered by name in :data:`METRICS`, so the deck config asks for it by
+name (``kind: share``, ``kind: nps`` …) and its options are checked against
+the model when the config is loaded. Every kind returns rows with the
 columns of :data:`COLUMNS`:
 
 ======================  =====================================================
@@ -31,67 +33,70 @@ p_value, sig            two-sided test against the previous wave using both
                         waves' linearized SEs; ``▲``/``▼`` when significant
 ======================  =====================================================
 
-Metrics never import matplotlib or pptx.
+Metrics never import matplotlib or pptx. This package and the kind modules
+import pandas and numpy only inside functions, so config loading stays light.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from pipeline.kinds import Kind, O, Registry
 
-from pipeline.config import MetricRequest
-from pipeline.errors import ConfigError
-from pipeline.metrics.common import COLUMNS, MetricContext
+if TYPE_CHECKING:
+    import pandas as pd
 
-MetricFunction = Callable[[MetricContext, MetricRequest], pd.DataFrame]
-
-REGISTRY: dict[str, MetricFunction] = {}
+    from pipeline.config import MetricRequest
+    from pipeline.metrics.common import MetricContext
 
 
-def register(name: str) -> Callable[[MetricFunction], MetricFunction]:
-    """Register a metric kind under ``name`` (used as ``kind:`` in deck.yaml)."""
+@dataclass(frozen=True)
+class MetricKind(Kind[O]):
+    """A metric kind: ``compute(ctx, request, options)`` returns its rows (:data:`COLUMNS`).
 
-    def wrap(fn: MetricFunction) -> MetricFunction:
-        REGISTRY[name] = fn
-        return fn
+    ``measures(options)`` lists the values of the ``measure`` column its rows can
+    have with those options (a chart's ``measure`` option is checked against it).
+    """
 
-    return wrap
+    compute: Callable[[MetricContext, MetricRequest, O], pd.DataFrame]
+    measures: Callable[[O], tuple[str, ...]]
+
+    @property
+    def family(self) -> str:
+        """The family name in messages."""
+        return "metric"
+
+
+METRICS: Registry[MetricKind[Any]] = Registry(
+    "metric",
+    tuple(f"pipeline.metrics.{name}" for name in (
+        "change", "coded", "drivers", "index", "multi", "nps", "reach", "scale", "single", "trend", "weighting")),
+)
 
 
 def compute(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     """Run the metric ``request`` asks for and return its rows (columns :data:`COLUMNS`)."""
-    _load_kinds()
-    try:
-        fn = REGISTRY[request.kind]
-    except KeyError:
-        raise ConfigError(
-            f"deck.yaml: unknown metric kind {request.kind!r}; supported kinds: {', '.join(sorted(REGISTRY))}"
-        ) from None
-    table = fn(ctx, request)
+    from pipeline.metrics.common import COLUMNS
+
+    kind = METRICS.get(request.kind)
+    table = kind.compute(ctx, request, kind.parse(request.options))
     return table.reindex(columns=COLUMNS)
 
 
 def kinds() -> list[str]:
-    _load_kinds()
-    return sorted(REGISTRY)
+    """The names of every metric kind."""
+    return METRICS.names()
 
 
-def _load_kinds() -> None:
-    # importing the modules registers their kinds
-    from pipeline.metrics import (  # noqa: F401
-        change,
-        coded,
-        drivers,
-        index,
-        multi,
-        nps,
-        reach,
-        scale,
-        single,
-        trend,
-        weighting,
-    )
+def __getattr__(name: str) -> Any:
+    # the table columns and the context live with the (numpy/pandas) machinery; imported on first use
+    if name in ("COLUMNS", "MetricContext"):
+        from pipeline.metrics import common
+
+        return getattr(common, name)
+    raise AttributeError(f"module 'pipeline.metrics' has no attribute {name!r}")
 
 
-__all__ = ["COLUMNS", "MetricContext", "REGISTRY", "compute", "kinds", "register"]
+__all__ = ["COLUMNS", "METRICS", "MetricContext", "MetricKind", "compute", "kinds"]

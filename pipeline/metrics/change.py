@@ -3,37 +3,80 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+from pydantic import Field, field_validator, model_validator
 
 from pipeline.config import MetricRequest
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import COLUMNS, MetricContext
+from pipeline.kinds import Options, option_problems
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.metrics.common import MetricContext
 
 
-@register("change")
-def change_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+class OfOptions(Options):
+    """Options shared by the metrics built on another metric (``change``, ``trend``)."""
+
+    of: str = Field(description="the metric kind measured (e.g. ``coded``)")
+    category: str = Field(description="the category key of that metric's rows to follow")
+    of_options: dict[str, Any] = Field({}, description="options of the ``of`` metric (checked against that kind)")
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+    @field_validator("of")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in METRICS:
+            raise ValueError(METRICS.unknown(v))
+        return v
+
+    @model_validator(mode="after")
+    def _inner_options(self) -> OfOptions:
+        from pydantic import ValidationError
+
+        kind = METRICS.get(self.of)
+        try:
+            kind.options.model_validate(self.of_options)
+        except ValidationError as exc:
+            raise ValueError(option_problems(exc, kind.options, f"of_options ({self.of})")[0]) from None
+        return self
+
+    def inner_measures(self) -> tuple[str, ...]:
+        """The measures of the ``of`` metric with ``of_options``."""
+        kind = METRICS.get(self.of)
+        return kind.measures(kind.parse(self.of_options))
+
+
+class ChangeOptions(OfOptions):
+    """Options of the ``change`` metric."""
+
+    mode: Literal["relative", "points"] = Field("relative", description="relative change in % or change in percentage points")
+
+
+def change_table(ctx: MetricContext, request: MetricRequest, options: ChangeOptions) -> pd.DataFrame:
     """Relative (%) or percentage-point change of one category of another metric, per group.
 
-    Options: ``of`` (the metric kind measured, e.g. ``coded``), ``category``
-    (its category key), ``mode`` (``relative``, default, or ``points``) and
-    ``of_options`` (options passed to that metric). The SE of a relative change
-    uses the delta method on both waves' linearized SEs; significance is the
-    test of the underlying difference.
+    The SE of a relative change uses the delta method on both waves' linearized
+    SEs; significance is the test of the underlying difference.
     """
-    from pipeline.metrics import compute
+    import pandas as pd
 
-    kind = request.options.get("of")
-    category = request.options.get("category")
-    mode = request.options.get("mode", "relative")
-    if not kind or category is None or mode not in ("relative", "points"):
-        raise ConfigError("deck.yaml: metric 'change' needs options.of (a metric kind), options.category and mode relative|points")
-    inner = request.model_copy(update={"kind": kind, "waves": 1, "options": dict(request.options.get("of_options", {}))})
+    from pipeline.metrics import compute
+    from pipeline.metrics.common import COLUMNS
+
+    kind, category, mode = options.of, options.category, options.mode
+    inner = request.model_copy(update={"kind": kind, "waves": 1, "options": dict(options.of_options)})
     rows = compute(ctx, inner)
-    rows = rows[rows["category"].astype(str) == str(category)]
+    rows = rows[rows["category"].astype(str) == category]
     if rows.empty:
-        raise ConfigError(f"deck.yaml: metric 'change': {kind!r} on {request.question!r} has no category {category!r}")
+        raise ConfigError(f"{kind!r} on {request.question!r} has no category {category!r}")
     out = []
     previous: dict[int, pd.DataFrame] = {}  # the inner metric for each previous wave, computed once
     for _, r in rows.iterrows():
@@ -70,3 +113,7 @@ def _prev_se(ctx: MetricContext, inner: MetricRequest, row: pd.Series, cache: di
                   & (again["group"] == row["group"]) & (again["category"].astype(str) == str(row["category"]))
                   & (again["measure"] == row["measure"])]
     return float(match["se"].iloc[0]) if len(match) else math.nan
+
+
+CHANGE = METRICS.register(MetricKind(
+    "change", ChangeOptions, change_table, lambda o: ("change_rel",) if o.mode == "relative" else ("change",)))

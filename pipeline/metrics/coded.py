@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline.coding import DONT_KNOW, UNCODED
+from pydantic import Field
+
 from pipeline.config import MetricRequest, Question
-from pipeline.design import CodeSums, Domain, estimate_means
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import Cell, MetricContext, PerDesign, build_rows, cells, columns_matrix
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 UNCODED_KEY = "uncoded"
 DONT_KNOW_KEY = "dont_know"
+
+
+class CodedOptions(Options):
+    """Options of the ``coded`` metric."""
+
+    measure: Literal["first", "any"] = Field("first", description="share of respondents by ``first`` mention or by ``any`` mention")
+    categories: list[str] | None = Field(None, description="code frame category keys to report; default all")
+    nets: list[str] = Field([], description="net keys of the code frame to add (a net counts a person once)")
+    uncoded: bool = Field(True, description="report the uncoded share (category ``uncoded``)")
+    dont_know: bool = Field(True, description='report the "Vet ej" share (category ``dont_know``)')
 
 
 def frame_changes(ctx: MetricContext, question: Question, waves: list[int]) -> list[tuple[int, str, str]]:
@@ -26,29 +43,26 @@ def frame_changes(ctx: MetricContext, question: Question, waves: list[int]) -> l
     return out
 
 
-@register("coded")
-def coded_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
-    """Share of respondents per coded category of an open question.
+def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOptions) -> pd.DataFrame:
+    """Share of respondents per coded category of an open question (the uncoded share is shown by default)."""
+    import numpy as np
 
-    Options: ``measure`` (``first`` mention, default, or ``any`` mention),
-    ``categories`` (keys to report; default all), ``nets`` (net keys to add; a
-    net counts a person once), ``uncoded`` and ``dont_know`` (report those
-    shares, default true: the uncoded share is never hidden).
-    """
+    from pipeline.coding import DONT_KNOW, UNCODED
+    from pipeline.design import CodeSums, Domain, estimate_means
+    from pipeline.metrics.common import PerDesign, build_rows, cells, columns_matrix
+
     question = ctx.question(request)
     if question.type != "open":
-        raise ConfigError(f"deck.yaml: metric 'coded' needs an open question; {question.id!r} is {question.type}")
-    mode = request.options.get("measure", "first")
-    if mode not in ("first", "any"):
-        raise ConfigError(f"deck.yaml: metric 'coded' on {question.id!r}: measure must be first or any (got {mode!r})")
-    wanted = request.options.get("categories")
-    nets = list(request.options.get("nets", []))
-    show_uncoded = bool(request.options.get("uncoded", True))
-    show_dk = bool(request.options.get("dont_know", True))
+        raise ConfigError(f"kind 'coded' needs an open question; {question.id!r} is {question.type}")
+    mode = options.measure
+    wanted = options.categories
+    nets = list(options.nets)
+    show_uncoded = options.uncoded
+    show_dk = options.dont_know
     dk_label = ctx.project.codebook.dont_know_label.get(ctx.lang)
     uncoded_label = {"sv": "Ej kodbart svar", "en": "Uncoded answer"}[ctx.lang]
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         coded = ctx.coded(question, design)
         frame = coded.frame
         k = len(coded.keys)
@@ -63,7 +77,7 @@ def coded_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
             known = {n.key: n for n in frame.nets}
             missing = [n for n in nets if n not in known]
             if missing:
-                raise ConfigError(f"deck.yaml: code frame {frame.key} has no net {missing}; nets are {sorted(known)}")
+                raise ConfigError(f"code frame {frame.key} has no net {missing}; nets are {sorted(known)}")
             if mode == "first":  # per first-mention code (categories, uncoded, don't know): is it in the net?
                 net_matrix = np.stack([np.isin(np.arange(k + 2), [coded.keys.index(m) for m in known[n].members]) for n in nets],
                                       axis=1).astype(float)
@@ -73,7 +87,7 @@ def coded_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         coded, ok, answers, net_matrix = prepared(design)
         frame = coded.frame
         keys = coded.keys
@@ -101,3 +115,6 @@ def coded_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
         return [c for c in out if c.category in keep]
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
+
+
+CODED = METRICS.register(MetricKind("coded", CodedOptions, coded_table, lambda o: (o.measure,)))

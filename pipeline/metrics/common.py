@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.coding import CodedAnswers, code_answers
-from pipeline.config import MetricRequest, Project, Question
+from pipeline.config import MetricRequest, Project, Question, Statistics
 from pipeline.design import Estimates, SurveyDesign, difference_test
 from pipeline.errors import ConfigError
 from pipeline.load import MISSING, routed_mask
@@ -58,18 +58,19 @@ class MetricContext:
     designs: dict[int, SurveyDesign]
     wave: int
     lang: str = "sv"
-    _masks: dict = field(default_factory=dict, repr=False)
-    _coded: dict = field(default_factory=dict, repr=False)
+    _masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    _coded: dict[tuple[str, int], CodedAnswers] = field(default_factory=dict, repr=False)
 
     # -------------------------------------------------------------- lookups
 
     @property
-    def stats(self):  # noqa: ANN201 - config.Statistics
+    def stats(self) -> Statistics:
+        """The statistics settings of survey.yaml (confidence, significance, low bases)."""
         return self.project.survey.statistics
 
     def question(self, request: MetricRequest) -> Question:
         if not request.question:
-            raise ConfigError(f"deck.yaml: metric kind {request.kind!r} needs a question")
+            raise ConfigError(f"kind {request.kind!r} needs a question")
         return self.project.codebook.question(request.question)
 
     def text(self, key: str) -> str:
@@ -91,7 +92,7 @@ class MetricContext:
             chosen = [w for w in asked if w in spec]
         if not chosen:
             raise ConfigError(
-                f"deck.yaml: metric {request.kind!r} on {question.id!r}: no loaded wave up to {self.wave} asked it "
+                f"{request.kind!r} on {question.id!r}: no loaded wave up to {self.wave} asked it "
                 f"(codebook waves {question.waves}, loaded {sorted(self.designs)})"
             )
         return chosen
@@ -100,20 +101,24 @@ class MetricContext:
         earlier = [w for w in self.asked_waves(question) if w < wave]
         return earlier[-1] if earlier else None
 
-    def column(self, design: SurveyDesign, name: str) -> np.ndarray:
+    def frame_column(self, design: SurveyDesign, name: str) -> pd.Series:
+        """The wave's column ``name`` as it is in the frame, or a ConfigError naming wave and column."""
         try:
-            return design.frame[name].to_numpy()
+            return design.frame[name]
         except KeyError:
             raise ConfigError(f"wave {design.year}: column {name!r} is not in the wave file") from None
 
+    def column(self, design: SurveyDesign, name: str) -> np.ndarray:
+        """The wave's column ``name`` as an array."""
+        return self.frame_column(design, name).to_numpy()
+
     def coded(self, question: Question, design: SurveyDesign) -> CodedAnswers:
+        """The open answers of ``question`` in the wave, coded with the wave's code frame (once per wave)."""
         key = (question.id, design.year)
         if key not in self._coded:
             frame = self.project.codeframes[question.frame_for(design.year)]
-            if question.id not in design.frame:
-                raise ConfigError(f"wave {design.year}: column {question.id!r} is not in the wave file")
             # the column as it is (pandas' string dtype): coded per distinct verbatim without a str per respondent
-            self._coded[key] = code_answers(frame, design.frame[question.id])
+            self._coded[key] = code_answers(frame, self.frame_column(design, question.id))
         return self._coded[key]
 
     def routed(self, design: SurveyDesign, question: Question) -> np.ndarray:
@@ -138,7 +143,7 @@ class MetricContext:
             else:
                 q = self.project.codebook.question(var)
                 if q.type != "single":
-                    raise ConfigError(f"deck.yaml: subgroups by {var!r} need a single-choice question (it is {q.type})")
+                    raise ConfigError(f"subgroups by {var!r} need a single-choice question (it is {q.type})")
                 out += [Group(var, str(c.code), c.text(self.lang)) for c in q.categories]
         return out
 
@@ -241,7 +246,7 @@ def build_rows(
     z = NormalDist().inv_cdf(0.5 + stats.confidence_level / 2)
     alpha = stats.alpha
     previous = previous or (lambda w: ctx.previous_wave(question, w) if question is not None else None)
-    needed = sorted(set(waves) | {p for w in waves if (p := previous(w)) is not None})
+    needed = sorted(set(waves) | {earlier for w in waves if (earlier := previous(w)) is not None})
     results: dict[tuple[int, str], list[Cell]] = {}
     for wave in needed:
         design = ctx.designs[wave]
@@ -258,7 +263,7 @@ def build_rows(
             for c in results[(wave, group.key)]:
                 flag = base_flag(c.n, stats.low_base.suppress_below, stats.low_base.flag_below)
                 value, se = (c.value, c.se) if flag != "suppressed" else (math.nan, math.nan)
-                row = {
+                row: dict[str, Any] = {
                     "metric": request.kind, "measure": c.measure, "question": question.id if question else "",
                     "item": item, "item_label": item_label, "wave": wave, "group_var": group.var, "group": group.key, "group_label": group.label,
                     "category": c.category, "label": c.label, "value": value, "se": se,

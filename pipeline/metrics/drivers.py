@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
 
 from pipeline.config import MetricRequest
-from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import Cell, MetricContext, PerDesign, answered, build_rows, columns_matrix
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
 
 
-def weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    """Weighted Pearson correlation of ``x`` and ``y``."""
-    sw = w.sum()
-    mx, my = (w * x).sum() / sw, (w * y).sum() / sw
-    cov = (w * (x - mx) * (y - my)).sum()
-    vx, vy = (w * (x - mx) ** 2).sum(), (w * (y - my) ** 2).sum()
-    return float(cov / np.sqrt(vx * vy)) if vx > 0 and vy > 0 else float("nan")
+
+class DriversOptions(Options):
+    """Options of the ``drivers`` metric."""
+
+    target: str = Field(description="question id of the outcome (e.g. ``recommend``)")
+    agree: tuple[int, int] | None = Field(None, description="[lo, hi] codes counted as agreement; default the top two points")
+    importance: Literal["relative_weight", "correlation"] = Field(
+        "relative_weight", description="the importance used with agreement for each item's quadrant")
 
 
 CHUNK = 1 << 17  # respondents per block of the correlation sums: K × CHUNK matrices, not K × n
@@ -30,15 +38,17 @@ def correlations(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted correlations of each item with ``y`` and of every pair of items, on pairwise-complete respondents.
 
-    ``r_xy[j]`` is :func:`weighted_corr` of item j and y over ``ok[j] & y_ok``; ``r_xx[a, b]`` that of
+    ``r_xy[j]`` is the weighted Pearson correlation of item j and y over ``ok[j] & y_ok``; ``r_xx[a, b]`` that of
     items a and b over ``ok[a] & ok[b] & base`` (1 on the diagonal). Rather than slicing the respondents
     for each of the K + K(K−1)/2 pairs, the weighted sums Σw, Σwx, Σwx², Σwxy over every pair's respondents
     come from a few K × K matrix products of 0/1 masks and (shifted) values, in blocks of respondents.
     The values are shifted by each item's rounded weighted mean, which leaves the correlations unchanged
     and keeps the one-pass sums free of cancellation; a variance within rounding of zero counts as zero
-    (an item constant on a pair's respondents has no correlation, NaN, as in :func:`weighted_corr`).
+    (an item constant on a pair's respondents has no correlation, NaN).
     The results equal the pairwise ones to rounding (about 1e-14 relative).
     """
+    import numpy as np
+
     k = len(xs)
     n = len(w)
     shift = np.zeros(k)
@@ -71,7 +81,8 @@ def correlations(
         sxx += (x2 * wb) @ mask.T
         sxy += xw @ xv.T
 
-    def corr(total, sum_a, sum_b, sum_aa, sum_bb, sum_ab):
+    def corr(total: np.ndarray, sum_a: np.ndarray, sum_b: np.ndarray, sum_aa: np.ndarray, sum_bb: np.ndarray,
+             sum_ab: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = sum_ab - sum_a * sum_b / total
             var_a = sum_aa - sum_a * sum_a / total
@@ -95,6 +106,8 @@ def relative_weights(r_xx: np.ndarray, r_xy: np.ndarray) -> tuple[np.ndarray, fl
     closest orthogonal counterparts Z = X (Xᵀ X)^(-1/2); y is regressed on Z and
     the squared coefficients are apportioned back through Λ = (XᵀX)^(1/2).
     """
+    import numpy as np
+
     values, vectors = np.linalg.eigh(r_xx)
     values = np.clip(values, 1e-10, None)
     lam = vectors @ np.diag(np.sqrt(values)) @ vectors.T
@@ -103,28 +116,28 @@ def relative_weights(r_xx: np.ndarray, r_xy: np.ndarray) -> tuple[np.ndarray, fl
     return raw, float(raw.sum())
 
 
-@register("drivers")
-def drivers_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+def drivers_table(ctx: MetricContext, request: MetricRequest, options: DriversOptions) -> pd.DataFrame:
     """Per item of a grid: agreement share, correlation and relative weight against a target item.
 
-    Options: ``target`` (question id of the outcome, e.g. ``recommend``),
-    ``agree`` ([lo, hi] codes counted as agreement, default the top two points),
-    ``importance`` (``relative_weight``, default, or ``correlation``) used with
-    agreement for the quadrant of each item. Rows: measures ``agree``,
-    ``correlation``, ``relative_weight`` and ``quadrant`` per item (category = item id).
+    Rows: measures ``agree``, ``correlation``, ``relative_weight`` and ``quadrant``
+    per item (category = item id), and ``r2``.
     """
+    import numpy as np
+
+    from pipeline.design import estimate_means
+    from pipeline.metrics.common import Cell, PerDesign, answered, build_rows, columns_matrix
+
     question = ctx.question(request)
-    target_id = request.options.get("target")
-    if question.type != "grid" or question.scale is None or not target_id:
-        raise ConfigError("deck.yaml: metric 'drivers' needs a grid question with a scale and options.target (e.g. recommend)")
-    target = ctx.project.codebook.question(target_id)
-    agree = tuple(request.options.get("agree", (question.scale.max - 1, question.scale.max)))
-    importance = request.options.get("importance", "relative_weight")
+    if question.type != "grid" or question.scale is None:
+        raise ConfigError(f"kind 'drivers' needs a grid question with a scale; {question.id!r} is {question.type}")
+    target = ctx.project.codebook.question(options.target)
+    agree = options.agree or (question.scale.max - 1, question.scale.max)
+    importance = options.importance
     items = request.items or [i.id for i in question.items]
     labels = [question.item(i).label(ctx.lang) for i in items]
     dk = ctx.project.codebook.dont_know_code
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         y = ctx.column(design, target.id).astype(float)
         y_ok = answered(y.astype(int)) & (y != dk) & ctx.routed(design, target)
         xs = [ctx.column(design, i) for i in items]
@@ -136,7 +149,7 @@ def drivers_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         w = design.weights
         y, y_ok, xs, base, ok, agreed = prepared(design)
         y_ok = y_ok & group_mask
@@ -173,3 +186,7 @@ def drivers_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
 
     groups = ctx.groups(request)
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), groups, measure)
+
+
+DRIVERS = METRICS.register(MetricKind(
+    "drivers", DriversOptions, drivers_table, lambda _o: ("agree", "correlation", "relative_weight", "quadrant", "r2")))

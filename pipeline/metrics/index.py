@@ -2,35 +2,52 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import MetricRequest
-from pipeline.design import estimate_means
+from pydantic import Field
+
+from pipeline.config import I18n, MetricRequest
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, PerDesign, build_rows, cells
-from pipeline.metrics.single import items_of
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
 
 
-@register("index")
-def index_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+
+class IndexOptions(Options):
+    """Options of the ``index`` metric."""
+
+    codes: list[int] = Field(min_length=1, description="the answer codes that count (e.g. [1] for 'knows the service')")
+    label: I18n | None = Field(None, description="the index's label {sv, en}; default the question text")
+
+
+def index_table(ctx: MetricContext, request: MetricRequest, options: IndexOptions) -> pd.DataFrame:
     """Mean over respondents of the share of the grid's items they answer with ``codes`` (option).
 
     Used for "Kännedom om 1177:s tjänster, medelvärde" (S40): each respondent
     counts the services they know out of the four, and the index is the
     weighted mean of that share, with a linearized SE.
     """
+    import numpy as np
+
+    from pipeline.design import estimate_means
+    from pipeline.metrics.common import PerDesign, build_rows, cells
+    from pipeline.metrics.single import items_of
+
     question = ctx.question(request)
     if question.type != "grid":
-        raise ConfigError(f"deck.yaml: metric 'index' needs a grid question; {question.id!r} is {question.type}")
-    codes = request.options.get("codes")
-    if not codes:
-        raise ConfigError(f"deck.yaml: metric 'index' on {question.id!r} needs options.codes (the answer codes that count)")
+        raise ConfigError(f"kind 'index' needs a grid question; {question.id!r} is {question.type}")
+    codes = options.codes
     items = items_of(question, request)
-    label = request.options.get("label", {}).get(ctx.lang, question.text.get(ctx.lang))
+    label = (options.label or question.text).get(ctx.lang)
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         counted = np.zeros(design.n, dtype=np.int64)
         hit = np.zeros(design.n, dtype=np.int64)
         for i in items:  # one item at a time: no n × items temporaries
@@ -43,8 +60,11 @@ def index_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         share, base = prepared(design)
         return cells(estimate_means(design, share, base & group_mask), ["index"], [label], "index", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
+
+
+INDEX = METRICS.register(MetricKind("index", IndexOptions, index_table, lambda _o: ("index",)))

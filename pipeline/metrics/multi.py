@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import MetricRequest
-from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, PerDesign, build_rows, cells, columns_matrix
-from pipeline.metrics.single import items_of
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
 
 
-@register("multi")
-def multi_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+
+class MultiOptions(Options):
+    """The ``multi`` metric has no options (choose items with the request's ``items``)."""
+
+
+def multi_table(ctx: MetricContext, request: MetricRequest, options: MultiOptions) -> pd.DataFrame:
     """Share of respondents (asked and answering) who mention each item."""
+    import numpy as np
+
+    from pipeline.design import estimate_means
+    from pipeline.metrics.common import PerDesign, build_rows, cells, columns_matrix
+    from pipeline.metrics.single import items_of
+
     question = ctx.question(request)
     if question.type != "multi":
-        raise ConfigError(f"deck.yaml: metric 'multi' needs a multi-response question; {question.id!r} is {question.type}")
+        raise ConfigError(f"kind 'multi' needs a multi-response question; {question.id!r} is {question.type}")
     items = items_of(question, request)
     labels = [question.item(i).label(ctx.lang) for i in items]
     every = [i.id for i in question.items]
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         matrix = columns_matrix([ctx.column(design, i) > 0 for i in items])  # 1.0 mentioned, else 0.0
         any_answer = np.zeros(design.n, dtype=bool)
         for i in every:
@@ -32,9 +46,12 @@ def multi_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         matrix, base = prepared(design)
         est = estimate_means(design, matrix, base & group_mask)
         return cells(est, items, labels, "share", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
+
+
+MULTI = METRICS.register(MetricKind("multi", MultiOptions, multi_table, lambda _o: ("share",)))

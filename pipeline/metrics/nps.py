@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import MetricRequest
-from pipeline.design import CodeSums
+from pydantic import Field
+
+from pipeline.config import MetricRequest, NpsBands
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import MetricContext, PerDesign, answered, build_rows, cells, code_range
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext
+
 
 BAND_KEYS = ["detractors", "passives", "promoters"]
 BAND_LABELS = {
@@ -18,8 +26,16 @@ BAND_LABELS = {
 }
 
 
-def nps_score(values: np.ndarray, bands) -> np.ndarray:  # noqa: ANN001 - config.NpsBands
+class NpsOptions(Options):
+    """Options of the ``nps`` metric."""
+
+    distribution: bool = Field(False, description="also the share of every scale point (measure ``distribution``)")
+
+
+def nps_score(values: np.ndarray, bands: NpsBands) -> np.ndarray:
     """+1 promoter, 0 passive, −1 detractor (NaN elsewhere)."""
+    import numpy as np
+
     score = np.full(len(values), np.nan)
     score[(values >= bands.detractors[0]) & (values <= bands.detractors[1])] = -1.0
     score[(values >= bands.passives[0]) & (values <= bands.passives[1])] = 0.0
@@ -27,24 +43,27 @@ def nps_score(values: np.ndarray, bands) -> np.ndarray:  # noqa: ANN001 - config
     return score
 
 
-@register("nps")
-def nps_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+def nps_table(ctx: MetricContext, request: MetricRequest, options: NpsOptions) -> pd.DataFrame:
     """Shares of detractors, passives and promoters, NPS (−100…100) with its linearized SE.
 
     The bands come from the codebook (1–10 agreement scale with detractors 1–6,
     or standard 0–10 with detractors 0–6). NPS is computed from unrounded shares
-    as the mean of +1/0/−1 × 100. Option ``distribution: true`` adds the share
-    of every scale point.
+    as the mean of +1/0/−1 × 100.
     """
+    import numpy as np
+
+    from pipeline.design import CodeSums
+    from pipeline.metrics.common import PerDesign, answered, build_rows, cells, code_range
+
     question = ctx.question(request)
     if question.nps is None or question.scale is None:
-        raise ConfigError(f"deck.yaml: metric 'nps' needs a question with nps bands in the codebook; {question.id!r} has none")
+        raise ConfigError(f"kind 'nps' needs a question with nps bands in the codebook; {question.id!r} has none")
     bands = question.nps
     points = question.scale.points
-    distribution = bool(request.options.get("distribution", False))
+    distribution = options.distribution
     dk = ctx.project.codebook.dont_know_code
 
-    def prepare(design):  # the same for every group
+    def prepare(design: SurveyDesign) -> Any:  # the same for every group
         values = ctx.column(design, question.id)
         ok = answered(values) & (values != dk) & ctx.routed(design, question)
         ok &= ~np.isnan(nps_score(values, bands))
@@ -52,7 +71,7 @@ def nps_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
 
     prepared = PerDesign(prepare)
 
-    def measure(design, group_mask):
+    def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         values, ok, codes = prepared(design)
         # one pass over the group's respondents: sums per cell and answer code, every measure from them
         sums = CodeSums(design, values, len(codes), ok & group_mask, low=codes[0])
@@ -67,3 +86,7 @@ def nps_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
         return out
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
+
+
+NPS = METRICS.register(MetricKind(
+    "nps", NpsOptions, nps_table, lambda o: ("share", "nps", "distribution") if o.distribution else ("share", "nps")))

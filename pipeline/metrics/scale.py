@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline.config import MetricRequest, Question, Scale
-from pipeline.design import CodeSums
+from pydantic import Field
+
+from pipeline.config import MetricRequest, Scale
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import Cell, MetricContext, PerDesign, answered, build_rows, cells, code_range
-from pipeline.metrics.single import items_of
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.design import SurveyDesign
+    from pipeline.metrics.common import Cell, MetricContext, PerDesign
+
+
+ScaleMeasure = Literal["distribution", "mean", "top_box", "agree"]
+CodeRange = tuple[int, int]
+
+
+class ScaleOptions(Options):
+    """Options of the ``scale`` metric."""
+
+    bands: list[CodeRange] | None = Field(
+        None, description="the distribution's bands as [lo, hi] code ranges; default by scale length (1-2 … 9-10, or each point)")
+    top_box: CodeRange | None = Field(None, description="[lo, hi] codes of the top box; default 7–10 on 10-point scales, the top two points else")
+    agree: CodeRange | None = Field(None, description="[lo, hi] codes counted as agreement; default the top box")
+    measures: list[ScaleMeasure] = Field(
+        ["distribution", "mean", "top_box", "agree"],
+        description="which measures to compute (``distribution`` gives measure ``share`` per band)")
+
+
+def scale_measures(options: ScaleOptions) -> tuple[str, ...]:
+    """The measures a scale request emits: ``share`` for the distribution, else the measure's own name."""
+    return tuple("share" if m == "distribution" else m for m in options.measures)
 
 
 def default_bands(scale: Scale) -> list[tuple[int, int]]:
@@ -24,30 +51,31 @@ def default_bands(scale: Scale) -> list[tuple[int, int]]:
 
 
 def band_label(lo: int, hi: int, scale: Scale, lang: str) -> str:
+    """A band's label: ``lo-hi``, or a single point's anchor text ("1=Inte alls viktigt")."""
     if lo == hi:
         anchor = scale.anchors.get(lo)
         return f"{lo}={anchor.get(lang)}" if anchor and lo in (scale.min, scale.max) else (anchor.get(lang) if anchor else str(lo))
     return f"{lo}-{hi}"
 
 
-@register("scale")
-def scale_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
-    """Distribution over bands (with "Vet ej"), mean and n excluding "Vet ej", top-box and agreement share.
+def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOptions) -> pd.DataFrame:
+    """Distribution over bands (with "Vet ej"), mean and n excluding "Vet ej", top-box and agreement share."""
+    import numpy as np
+    import pandas as pd
 
-    Options: ``bands`` (list of [lo, hi], default by scale length), ``top_box``
-    ([lo, hi], default 7–10 on 10-point scales, 4–5 on 5-point), ``agree``
-    ([lo, hi], default as top box), ``measures`` (subset of
-    distribution, mean, top_box, agree; default all).
-    """
+    from pipeline.design import CodeSums
+    from pipeline.metrics.common import PerDesign, answered, build_rows, cells, code_range
+    from pipeline.metrics.single import items_of
+
     question = ctx.question(request)
     scale = question.scale
     if scale is None:
-        raise ConfigError(f"deck.yaml: metric 'scale' needs a scale question or grid; {question.id!r} has no scale")
-    bands = [tuple(b) for b in request.options.get("bands", default_bands(scale))]
+        raise ConfigError(f"kind 'scale' needs a scale question or grid; {question.id!r} has no scale")
+    bands = [tuple(b) for b in (options.bands or default_bands(scale))]
     long = scale.max - scale.min >= 9
-    top = tuple(request.options.get("top_box", (7, 10) if long else (scale.max - 1, scale.max)))
-    agree = tuple(request.options.get("agree", top))
-    measures = set(request.options.get("measures", ["distribution", "mean", "top_box", "agree"]))
+    top = options.top_box or ((7, 10) if long else (scale.max - 1, scale.max))
+    agree = options.agree or top
+    measures = set(options.measures)
     dk = ctx.project.codebook.dont_know_code
     keep_dk = question.dont_know == "keep"
     band_keys = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in bands]
@@ -63,11 +91,11 @@ def scale_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     frames = []
     for item in items_of(question, request):
 
-        def prepare(design, item=item):  # the same for every group
+        def prepare(design: SurveyDesign, item: str = item) -> Any:  # the same for every group
             values = ctx.column(design, item)
             return values, answered(values) & ctx.routed(design, question), code_range(values)
 
-        def measure(design, group_mask, prepared=PerDesign(prepare)):
+        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = PerDesign(prepare)) -> list[Cell]:
             values, asked, codes = prepared(design)
             # one pass over the group's respondents: sums per cell and answer code, every measure from them
             sums = CodeSums(design, values, len(codes), asked & group_mask, low=codes[0])
@@ -89,3 +117,6 @@ def scale_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
 
         frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request), ctx.groups(request), measure))
     return pd.concat(frames, ignore_index=True)
+
+
+SCALE = METRICS.register(MetricKind("scale", ScaleOptions, scale_table, scale_measures))

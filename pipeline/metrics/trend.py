@@ -3,42 +3,55 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from pydantic import Field
 
 from pipeline.config import MetricRequest
 from pipeline.errors import ConfigError
-from pipeline.metrics import register
-from pipeline.metrics.common import COLUMNS, MetricContext
+from pipeline.metrics import METRICS, MetricKind
+from pipeline.metrics.change import OfOptions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.metrics.common import MetricContext
+
+GROWTH_MEASURES = ("growth_last", "cagr", "projection_last", "projection_cagr")
 
 
-@register("trend")
-def trend_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+class TrendOptions(OfOptions):
+    """Options of the ``trend`` metric."""
+
+    from_wave: int | None = Field(None, description="start of the average growth; default the first wave with data")
+    project_to: int | None = Field(None, description="the year projected to; default three years after the report wave")
+
+
+def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOptions) -> pd.DataFrame:
     """Growth of one category's share and projections.
 
-    Options: ``of`` (metric kind, e.g. ``coded``), ``category``, ``of_options``,
-    ``from_wave`` (start of the average growth), ``project_to`` (year).
     Rows (total only): ``share`` per wave; ``growth_last`` (annual growth from
     the previous wave to the report wave, %); ``cagr`` (average annual growth
     since ``from_wave``, %); ``projection_last`` and ``projection_cagr`` (the
     share in ``project_to`` if each rate holds; ``label`` states the rate).
     """
-    from pipeline.metrics import compute
+    import pandas as pd
 
-    kind, category = request.options.get("of"), request.options.get("category")
-    project_to = int(request.options.get("project_to", ctx.wave + 3))
-    if not kind or category is None:
-        raise ConfigError("deck.yaml: metric 'trend' needs options.of and options.category")
-    inner = request.model_copy(update={"kind": kind, "waves": "all", "by": [], "options": dict(request.options.get("of_options", {}))})
+    from pipeline.metrics import compute
+    from pipeline.metrics.common import COLUMNS
+
+    kind, category = options.of, options.category
+    project_to = options.project_to if options.project_to is not None else ctx.wave + 3
+    inner = request.model_copy(update={"kind": kind, "waves": "all", "by": [], "options": dict(options.of_options)})
     rows = compute(ctx, inner)
     rows = rows[(rows["category"].astype(str) == str(category)) & (rows["group_var"] == "total")].sort_values("wave")
     if rows.empty:
-        raise ConfigError(f"deck.yaml: metric 'trend': {kind!r} on {request.question!r} has no category {category!r}")
+        raise ConfigError(f"{kind!r} on {request.question!r} has no category {category!r}")
     series = dict(zip(rows["wave"].astype(int), rows["value"].astype(float)))
     waves = sorted(series)
-    first = int(request.options.get("from_wave", waves[0]))
+    first = options.from_wave if options.from_wave is not None else waves[0]
     if first not in series:
-        raise ConfigError(f"deck.yaml: metric 'trend': no value for from_wave {first}; waves with data: {waves}; "
+        raise ConfigError(f"no value for from_wave {first}; waves with data: {waves}; "
                           f"add the {first} wave file or set options.from_wave to one of those waves")
     last = waves[-1]
     prev = waves[-2] if len(waves) > 1 else None
@@ -68,3 +81,6 @@ def trend_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
          "unit": "percent", "label": f"{g_avg * 100:.0f}"},
     ]
     return pd.DataFrame(out + extra, columns=COLUMNS)
+
+
+TREND = METRICS.register(MetricKind("trend", TrendOptions, trend_table, lambda o: (*o.inner_measures(), *GROWTH_MEASURES)))

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import math
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import MetricRequest
-from pipeline.metrics import register
-from pipeline.metrics.common import COLUMNS, MetricContext
+from pipeline.kinds import Options
+from pipeline.metrics import METRICS, MetricKind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.metrics.common import MetricContext
+
+DIAGNOSTICS = ("n", "efficiency", "n_effective", "deff", "min_weight", "max_weight", "weight_ratio", "iterations",
+               "capped", "max_margin_gap")
+MARGINS = ("margin_unweighted", "margin_weighted", "margin_target")
 
 
-@register("weighting")
-def weighting_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
+class WeightingOptions(Options):
+    """The ``weighting`` metric has no options (no question either; ``waves`` chooses the waves)."""
+
+
+def weighting_table(ctx: MetricContext, request: MetricRequest, options: WeightingOptions) -> pd.DataFrame:
     """Per wave: n, Kish efficiency, effective n, design effect, weight range, iterations, capped
     weights, and unweighted / weighted / target share of every weighting margin."""
+    import pandas as pd
+
+    from pipeline.metrics.common import COLUMNS
+
     waves = [w for w in sorted(ctx.designs) if w <= ctx.wave]
     if isinstance(request.waves, int) and request.waves > 0:
         waves = waves[-request.waves :]
@@ -23,7 +38,7 @@ def weighting_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     rows = []
     for wave in waves:
         d = ctx.designs[wave].diagnostics
-        base = {c: math.nan for c in COLUMNS}
+        base: dict[str, Any] = {c: math.nan for c in COLUMNS}
         base.update({"metric": "weighting", "question": "", "item": "", "item_label": "", "wave": wave,
                      "group_var": "total", "group": "total", "group_label": ctx.text("total"), "n": d.n,
                      "n_weighted": d.sum_weights, "n_effective": d.n_effective, "base_flag": "ok", "prev_wave": None, "sig": ""})
@@ -36,7 +51,10 @@ def weighting_table(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
         for name, (value, unit) in stats.items():
             rows.append({**base, "measure": name, "category": name, "label": name, "value": float(value), "unit": unit})
         for variable, category, unweighted, weighted, target in d.margins:
-            for name, value in (("margin_unweighted", unweighted), ("margin_weighted", weighted), ("margin_target", target)):
+            for name, value in zip(MARGINS, (unweighted, weighted, target)):
                 rows.append({**base, "measure": name, "group_var": variable, "group": category, "group_label": category,
                              "category": category, "label": category, "value": value * 100, "unit": "percent"})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+WEIGHTING = METRICS.register(MetricKind("weighting", WeightingOptions, weighting_table, lambda _o: DIAGNOSTICS + MARGINS))

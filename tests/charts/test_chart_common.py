@@ -12,17 +12,30 @@ from pipeline.charts import ChartSpec, Series, data, style
 from pipeline.errors import ConfigError
 
 
-def test_every_kind_is_registered_with_build_draw_render():
+def test_every_kind_is_registered_with_options_build_and_draw():
+    """The eight chart kinds are registered, each with a frozen options model that refuses unknown keys."""
     assert set(charts.KINDS) == {"grouped_bars", "stacked_bars", "single_stacked", "trend_line", "nps_panel",
                                  "driver_quadrant", "change_bars", "subgroup_bars"}
-    for kind in charts.KINDS:
-        mod = charts.module(kind)
-        assert callable(mod.build) and callable(mod.draw) and callable(mod.render), kind
+    for name in charts.KINDS:
+        kind = charts.kind(name)
+        assert kind.name == name and callable(kind.build) and callable(kind.draw), name
+        assert kind.options.model_config["frozen"] and kind.options.model_config["extra"] == "forbid", name
 
 
-def test_unknown_kind_names_the_supported_ones():
-    with pytest.raises(ConfigError, match="unknown chart kind 'pie'.*grouped_bars"):
-        charts.module("pie")
+def test_unknown_kind_names_the_nearest_and_the_supported_ones():
+    """An unknown kind names the nearest kind and all of them."""
+    with pytest.raises(ConfigError, match="unknown chart kind 'pie'; kinds: change_bars, .*grouped_bars"):
+        charts.kind("pie")
+    with pytest.raises(ConfigError, match="unknown chart kind 'groupd_bars' \\(did you mean 'grouped_bars'\\?\\)"):
+        charts.kind("groupd_bars")
+
+
+def test_bad_option_names_kind_key_and_allowed_keys():
+    """A misspelt option is refused with the nearest key; a value outside a fixed set names the allowed values."""
+    with pytest.raises(ConfigError, match="chart kind 'grouped_bars': unknown option 'topp' \\(did you mean 'top'\\?\\); allowed: "):
+        charts.kind("grouped_bars").parse({"topp": 10})
+    with pytest.raises(ConfigError, match="option 'sort': 'sideways' is not allowed; allowed values: newest, fixed, mean$"):
+        charts.kind("grouped_bars").parse({"sort": "sideways"})
 
 
 def test_spec_formats_swedish_and_english():
@@ -86,21 +99,25 @@ def tidy() -> list[dict]:
     return out
 
 
-def test_select_filters_and_hides_uncoded_and_dont_know_by_default():
+def test_select_filters_and_hides_uncoded_and_dont_know_when_asked():
+    """select keeps the rows the options name; the kind's default exclusion (uncoded, "Vet ej") applies
+    unless ``exclude`` is given; a selection of nothing is a config error."""
     rows = frame(tidy())
-    got = data.select(rows, {}, default_measure="share")
+    opts = data.SelectOptions
+    got = data.select(rows, opts(), default_measure="share", default_exclude=data.HIDDEN_BY_DEFAULT)
     assert sorted(set(got["category"])) == ["a", "b"]
-    assert len(data.select(rows, {"exclude": []}, default_measure="share")) == 7 + 1  # 7 total rows + the Man row
-    assert list(data.select(rows, {"categories": ["b"]}, default_measure="share")["value"]) == [30.0, 33.0]
-    assert list(data.select(rows, {"groups": ["Man"]}, default_measure="share")["value"]) == [41.0]
-    assert list(data.select(rows, {"waves": [2021], "group_var": "total"}, default_measure="share")["value"]) == [35.0, 33.0]
+    assert len(data.select(rows, opts(exclude=[]), default_measure="share", default_exclude=data.HIDDEN_BY_DEFAULT)) == 7 + 1
+    assert len(data.select(rows, opts(), default_measure="share")) == 7 + 1  # 7 total rows + the Man row
+    assert list(data.select(rows, opts(categories=["b"]), default_measure="share")["value"]) == [30.0, 33.0]
+    assert list(data.select(rows, opts(groups=["Man"]), default_measure="share")["value"]) == [41.0]
+    assert list(data.select(rows, opts(waves=[2021], group_var="total", exclude=["uncoded"]), default_measure="share")["value"]) == [35.0, 33.0]
     with pytest.raises(ConfigError, match="select no rows"):
-        data.select(rows, {"categories": ["zzz"]}, default_measure="share")
+        data.select(rows, opts(categories=["zzz"]), default_measure="share")
 
 
 def test_pivot_one_value_per_key_and_series_with_missing_cells():
     rows = frame(tidy())
-    part = data.select(rows, {"exclude": ["uncoded"], "group_var": "total"}, default_measure="share")
+    part = data.select(rows, data.SelectOptions(exclude=["uncoded"], group_var="total"), default_measure="share")
     keys, labels, series = data.pivot(part, "category", "wave")
     assert keys == ["a", "b", "dont_know"] and labels == ["Alfa", "Beta", "Vet ej"]
     assert [s.name for s in series] == ["2022", "2021"]

@@ -32,7 +32,7 @@ def s27_rows(importance: str = "relative_weight") -> list[dict]:
 
 
 def s27(lang: str = "sv", **opts):
-    return driver_quadrant.build(frame(s27_rows()), {"description": "Spridningsdiagram över mjuka värden", **opts}, context(lang))
+    return charts.build("driver_quadrant", frame(s27_rows()), {"description": "Spridningsdiagram över mjuka värden", **opts}, context(lang))
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
@@ -44,8 +44,8 @@ def test_spec_from_rows():
     assert spec.categories == tuple(label for _, label, _, _ in ITEMS)
     assert spec.series[0].values == tuple(x for _, _, x, _ in ITEMS)
     assert spec.series[1].values == tuple(y for _, _, _, y in ITEMS)
-    assert spec.opt("prev_x")[0] == 75.0 and spec.opt("prev_y")[0] == -1.5 + 11.6
-    assert spec.opt("prev_wave") == "2021" and spec.opt("x_label") == "Andel instämmande"
+    assert spec.detail.prev_x[0] == 75.0 and spec.detail.prev_y[0] == -1.5 + 11.6
+    assert spec.detail.prev_wave == "2021" and spec.detail.x_label == "Andel instämmande"
 
 
 def test_every_point_labelled_once_with_quadrant_names():
@@ -83,7 +83,7 @@ def test_crowded_cluster_in_a_small_chart():
     xs = tuple(72.0 + (k * 7) % 5 + 0.1 * k for k in range(13))
     ys = tuple(9.0 + ((k * 5) % 13) * 0.25 for k in range(13))
     crowded = type(spec)(spec.kind, spec.categories, (type(spec.series[0])("x", xs), type(spec.series[1])("y", ys)),
-                         width=5.6, height=4.2, extra=spec.extra)
+                         width=5.6, height=4.2, detail=spec.detail)
     fig = drawn(crowded)
     assert overlapping(fig) == []
     frame_box = fig.axes[0].get_window_extent(fig.canvas.get_renderer())

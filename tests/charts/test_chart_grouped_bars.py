@@ -6,7 +6,7 @@ import pytest
 from chart_kit import NBSP, NNBSP, boxes, check_print_png, context, drawn, find, frame, labels, overlapping, row, texts, tick_labels
 
 from pipeline import charts
-from pipeline.charts import ChartSpec, Series, grouped_bars
+from pipeline.charts import ChartSpec, Series
 
 # S14-like: ten coded answers in three waves; 2022 deliberately not in the table's order
 CATS = [
@@ -40,7 +40,7 @@ def s14_rows(flags: dict | None = None) -> list[dict]:
 
 
 def s14_spec(**opts) -> ChartSpec:
-    return grouped_bars.build(frame(s14_rows()), {"description": "Liggande stapeldiagram över vart man vänder sig", **opts}, context())
+    return charts.build("grouped_bars", frame(s14_rows()), {"description": "Liggande stapeldiagram över vart man vänder sig", **opts}, context())
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
@@ -85,7 +85,7 @@ def test_data_labels_are_the_rounded_values():
 def test_one_decimal_swedish_and_english():
     sv = labels(drawn(s14_spec(top=2, decimals=1)))
     assert "55,2" in sv and "19,4" in sv and "58,1" in sv and "61,0" in sv
-    en_spec = grouped_bars.build(frame(s14_rows()), {"top": 2, "decimals": 1}, context("en"))
+    en_spec = charts.build("grouped_bars", frame(s14_rows()), {"top": 2, "decimals": 1}, context("en"))
     en = labels(drawn(en_spec))
     assert "55.2" in en and "61.0" in en and not any("," in t for t in en)
 
@@ -93,7 +93,7 @@ def test_one_decimal_swedish_and_english():
 def test_axis_ticks_are_percent_in_house_format():
     sv = tick_labels(drawn(s14_spec(top=2)), "x")
     assert f"20{NBSP}%" in sv and f"100{NBSP}%" in sv
-    en = tick_labels(drawn(grouped_bars.build(frame(s14_rows()), {"top": 2}, context("en"))), "x")
+    en = tick_labels(drawn(charts.build("grouped_bars", frame(s14_rows()), {"top": 2}, context("en"))), "x")
     assert "20%" in en
 
 
@@ -119,7 +119,7 @@ def test_significance_mark_sits_right_after_its_label():
 
 def test_low_base_marked_and_suppressed_not_drawn():
     flags = {(2022, "kry"): "low", (2022, "phone"): "suppressed", (2021, "phone"): "suppressed"}
-    spec = grouped_bars.build(frame(s14_rows(flags)), {"top": 4}, context())
+    spec = charts.build("grouped_bars", frame(s14_rows(flags)), {"top": 4}, context())
     # the suppressed Telefon 2022 (2.2) still sorts by its value but is not shown
     assert spec.categories[2:4] == ("Kry", "Telefon")
     fig = drawn(spec)

@@ -7,7 +7,6 @@ from dataclasses import replace
 from chart_kit import MINUS, NBSP, NNBSP, check_print_png, context, drawn, frame, labels, overlapping, row, tick_labels
 
 from pipeline import charts
-from pipeline.charts import nps_panel
 
 BANDS = {  # wave: (detractors, passives, promoters, nps, n)
     2022: (15.2, 23.7, 61.1, 45.9, 1990),
@@ -33,7 +32,7 @@ def s29_rows(flags: dict | None = None, dist: list[float] = DIST) -> list[dict]:
 
 
 def s29(lang: str = "sv", flags: dict | None = None, **kw):
-    return nps_panel.build(frame(s29_rows(flags, **kw)), {"description": "NPS-panel"}, context(lang))
+    return charts.build("nps_panel", frame(s29_rows(flags, **kw)), {"description": "NPS-panel"}, context(lang))
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
@@ -44,8 +43,8 @@ def test_spec_waves_newest_first():
     spec = s29()
     assert spec.categories == ("2022", "2021", "2020")
     assert [s.name for s in spec.series] == ["Kritiker", "Passiva", "Ambassadörer"]
-    assert spec.opt("nps") == (45.9, 44.0, 46.2)
-    assert [score for score, _ in spec.opt("distribution")] == [str(s) for s in range(10, 0, -1)]
+    assert spec.detail.nps == (45.9, 44.0, 46.2)
+    assert [score for score, _ in spec.detail.distribution] == [str(s) for s in range(10, 0, -1)]
 
 
 def test_labels_distribution_bands_and_nps():
@@ -81,7 +80,7 @@ def test_low_and_suppressed_waves():
 
 
 def test_negative_nps_uses_the_right_minus():
-    sv = replace(s29(), extra=tuple((k, (-5.2, 44.0, 46.2) if k == "nps" else v) for k, v in s29().extra))
+    sv = replace(s29(), detail=replace(s29().detail, nps=(-5.2, 44.0, 46.2)))
     assert "NPS " + MINUS + "5" in labels(drawn(sv))
     en = replace(sv, lang="en")
     assert "NPS -5" in labels(drawn(en))

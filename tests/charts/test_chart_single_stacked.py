@@ -7,7 +7,6 @@ from chart_kit import NBSP, NNBSP, check_print_png, context, drawn, frame, label
 from matplotlib.text import Text
 
 from pipeline import charts
-from pipeline.charts import single_stacked
 
 # S33-like: acceptable waiting time, nine answers, 2022 (and an older wave that must be ignored)
 WAIT = [("1", "Max 5 min", 8.1), ("2", "Max 15 min", 25.1), ("3", "Max 30 min", 21.1), ("4", "Max 60 min", 17.1),
@@ -22,7 +21,7 @@ def s33_rows(flag: str = "ok", n: int = 2001) -> list[dict]:
 
 
 def spec_for(flag: str = "ok", lang: str = "sv", **opts):
-    return single_stacked.build(frame(s33_rows(flag)), {"description": "Stapel över acceptabel väntetid", **opts}, context(lang))
+    return charts.build("single_stacked", frame(s33_rows(flag)), {"description": "Stapel över acceptabel väntetid", **opts}, context(lang))
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
@@ -71,7 +70,7 @@ def test_low_base_marks_the_bar_and_suppressed_draws_nothing():
 
 
 def test_english_labels():
-    spec = single_stacked.build(frame(s33_rows()), {"decimals": 1}, context("en"))
+    spec = charts.build("single_stacked", frame(s33_rows()), {"decimals": 1}, context("en"))
     shown = labels(drawn(spec))
     assert shown[:2] == ["8.1", "25.1▲"]
 

@@ -8,7 +8,8 @@ from chart_kit import NBSP, NNBSP, check_print_png, context, drawn, frame, label
 from matplotlib.text import Text
 
 from pipeline import charts
-from pipeline.charts import ChartSpec, Series, stacked_bars
+from pipeline.charts import ChartSpec, Series
+from pipeline.charts.stacked_bars import StackedBarsDetail
 
 BANDS = [("1", "Aldrig"), ("2", "Någon gång"), ("3", "Ofta"), ("99", "Vet ej")]
 
@@ -56,14 +57,14 @@ def s31_rows(flags: dict | None = None) -> list[dict]:
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
-    check_print_png(stacked_bars.build(frame(s20_rows()), {"mean": False, "n_from": "share"}, context()), tmp_path)
+    check_print_png(charts.build("stacked_bars", frame(s20_rows()), {"mean": False, "n_from": "share"}, context()), tmp_path)
 
 
 def test_one_bar_per_item_and_wave_newest_first_with_counts():
-    spec = stacked_bars.build(frame(s20_rows()), {"mean": False, "n_from": "share"}, context())
+    spec = charts.build("stacked_bars", frame(s20_rows()), {"mean": False, "n_from": "share"}, context())
     assert spec.categories == ("Telefon – 2022", "Telefon – 2021", "Webbplatsen – 2022", "Webbplatsen – 2021")
     assert [s.name for s in spec.series] == ["Aldrig", "Någon gång", "Ofta", "Vet ej"]
-    assert spec.opt("n") == (1992, 2001, 1992, 2001) and spec.opt("mean") is None
+    assert spec.detail.n == (1992, 2001, 1992, 2001) and spec.detail.mean is None
     fig = drawn(spec)
     shown = labels(fig)
     # segments of 3 % or more are labelled (Vet ej = 2 % is not); Ofta 2022 on the web is significant
@@ -77,10 +78,10 @@ def test_one_bar_per_item_and_wave_newest_first_with_counts():
 
 
 def test_mean_column_sort_by_mean_and_bases():
-    spec = stacked_bars.build(frame(s31_rows({"C": "low", "D": "suppressed"})), {"sort": "mean"}, context())
+    spec = charts.build("stacked_bars", frame(s31_rows({"C": "low", "D": "suppressed"})), {"sort": "mean"}, context())
     # means 4.1 (B) > 3.8 (C) > 3.2 (A) > 2.9 (D)
     assert spec.categories == ("Ärende B", "Ärende C", "Ärende A", "Ärende D")
-    assert spec.opt("n") == (1010, 85, 950, 25)  # the means' bases
+    assert spec.detail.n == (1010, 85, 950, 25)  # the means' bases
     fig = drawn(spec)
     shown = labels(fig)
     for text in ("4,1", "3,8", "3,2▼", f"1{NNBSP}010", "85*", "950"):
@@ -107,8 +108,8 @@ def test_segment_labels_stay_inside_their_segments_and_do_not_overlap():
         for b, name in enumerate(["1", "2", "3", "4", "5", "Vet ej"])
     )
     spec = ChartSpec("stacked_bars", tuple(f"Ärende nummer {i}" for i in range(10)), series, width=6.0, height=4.4,
-                     extra=(("n", (1000,) * 10), ("mean", (4.4,) * 10), ("answers_label", "Antal svar"),
-                            ("mean_label", "Medel"), ("label_min", 3.0)))
+                     detail=StackedBarsDetail(n=(1000,) * 10, mean=(4.4,) * 10, answers_label="Antal svar",
+                                              mean_label="Medel", label_min=3.0))
     fig = drawn(spec)
     assert overlapping(fig) == []
     renderer = fig.canvas.get_renderer()
@@ -127,7 +128,7 @@ def test_segment_labels_stay_inside_their_segments_and_do_not_overlap():
 
 
 def test_alt_text_and_notes():
-    spec = stacked_bars.build(frame(s31_rows()), {"description": "Staplade staplar över viktiga ärenden"}, context())
+    spec = charts.build("stacked_bars", frame(s31_rows()), {"description": "Staplade staplar över viktiga ärenden"}, context())
     alt = charts.alt_text(spec)
     assert alt.startswith("Staplade staplar över viktiga ärenden.")
     assert (f"Ärende A: 1 Inte alls viktigt 10{NBSP}%, 2 15{NBSP}%, 3 30{NBSP}%, 4 25{NBSP}%, "
@@ -142,14 +143,14 @@ def test_alt_text_and_notes():
 
 
 def test_english_counts_and_means():
-    spec = stacked_bars.build(frame(s31_rows()), {}, context("en"))
+    spec = charts.build("stacked_bars", frame(s31_rows()), {}, context("en"))
     shown = labels(drawn(spec))
     assert "1,010" in shown and "4.1" in shown and "3.2▼" in shown
 
 
 def test_low_base_without_count_column_marks_the_bar_name():
-    built = stacked_bars.build(frame(s31_rows({"C": "low"})), {}, context())
-    spec = replace(built, extra=tuple((k, None if k == "n" else v) for k, v in built.extra))
+    built = charts.build("stacked_bars", frame(s31_rows({"C": "low"})), {}, context())
+    spec = replace(built, detail=replace(built.detail, n=None))
     fig = drawn(spec)
     names = tick_labels(fig, "y")
     assert "Ärende C*" in names and "Ärende A" in names

@@ -7,7 +7,8 @@ from dataclasses import replace
 from chart_kit import NBSP, NNBSP, check_print_png, context, drawn, frame, labels, overlapping, row, texts, tick_labels
 
 from pipeline import charts
-from pipeline.charts import ChartSpec, Series, subgroup_bars
+from pipeline.charts import ChartSpec, Series
+from pipeline.charts.subgroup_bars import SubgroupBarsDetail
 
 GROUPS = [("total", "total", "Totalt"), ("age_group", "18-29", "18-29 år"), ("age_group", "30-44", "30-44 år"),
           ("age_group", "45-64", "45-64 år"), ("age_group", "65+", "65 år eller äldre"), ("sex", "Man", "Man"),
@@ -30,7 +31,7 @@ def s42_rows(flags: dict | None = None) -> list[dict]:
 
 
 def s42(lang: str = "sv", flags: dict | None = None, **opts):
-    return subgroup_bars.build(frame(s42_rows(flags)), {"categories": ["online_doctor"], "decimals": 1,
+    return charts.build("subgroup_bars", frame(s42_rows(flags)), {"categories": ["online_doctor"], "decimals": 1,
                                                          "description": "Liggande staplar per målgrupp", **opts}, context(lang))
 
 
@@ -59,7 +60,7 @@ def s28_rows() -> list[dict]:
 def s28(lang: str = "sv"):
     opts = {"mode": "stacked", "measure": "share", "side": "nps", "side_label": "NPS",
             "groups": ["total", "Man", "Kvinna", "18-29", "65+"]}
-    return subgroup_bars.build(frame(s28_rows()), opts, context(lang))
+    return charts.build("subgroup_bars", frame(s28_rows()), opts, context(lang))
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
@@ -70,7 +71,7 @@ def test_grouped_rows_in_table_order_newest_wave_first():
     spec = s42()
     assert spec.categories == tuple(label for _, _, label in GROUPS)
     assert [s.name for s in spec.series] == ["2022", "2021"]
-    assert spec.opt("blocks") == ("total", "age_group", "age_group", "age_group", "age_group", "sex", "sex")
+    assert spec.detail.blocks == ("total", "age_group", "age_group", "age_group", "age_group", "sex", "sex")
     fig = drawn(spec)
     assert tick_labels(fig, "y") == list(spec.categories)
     # one decimal; the newest wave's marks only (Totalt ▼, Man ▼), not 2021's
@@ -107,10 +108,10 @@ def test_crowded_grouped_labels_do_not_overlap():
     cats = tuple(f"Grupp {i}" for i in range(11))
     series = tuple(Series(str(2022 - k), tuple(50.0 + (i % 2) for i in range(11)), ("▲",) * 11 if k == 0 else (),
                           ("low",) * 11, (80,) * 11) for k in range(3))
-    spec = ChartSpec("subgroup_bars", cats, series, extra=(("mode", "grouped"), ("blocks", ("a",) * 3 + ("b",) * 8)))
+    spec = ChartSpec("subgroup_bars", cats, series, detail=SubgroupBarsDetail("grouped", ("a",) * 3 + ("b",) * 8))
     fig = drawn(spec)
     assert len(texts(fig)) == 33 and overlapping(fig) == []
-    short = drawn(ChartSpec("subgroup_bars", cats, series, height=2.4, extra=spec.extra))
+    short = drawn(ChartSpec("subgroup_bars", cats, series, height=2.4, detail=spec.detail))
     assert len(texts(short)) == 11 and all(t.get_text() == "50* ▲" or t.get_text() == "51* ▲" for t in texts(short))
     assert overlapping(short) == []
 

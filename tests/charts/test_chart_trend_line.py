@@ -7,7 +7,7 @@ import math
 from chart_kit import NBSP, NNBSP, centre, check_print_png, context, drawn, find, frame, labels, overlapping, row, tick_labels
 
 from pipeline import charts
-from pipeline.charts import ChartSpec, Series, trend_line
+from pipeline.charts import ChartSpec, Series
 from pipeline.charts.trend_line import _spread
 
 WAVES = [2018, 2020, 2021, 2022]
@@ -22,7 +22,7 @@ def s18_rows(flags: dict | None = None) -> list[dict]:
 
 def s18(lang: str = "sv", flags: dict | None = None):
     opts = {"categories": ["1"], "decimals": 1, "y_min": 80, "y_max": 102, "description": "Linjediagram över andelen som hört talas om 1177"}
-    return trend_line.build(frame(s18_rows(flags)), opts, context(lang))
+    return charts.build("trend_line", frame(s18_rows(flags)), opts, context(lang))
 
 
 # S40-like: six groups whose 2022 values crowd within 3.3 points
@@ -44,7 +44,7 @@ def s40_rows(flags: dict | None = None) -> list[dict]:
 
 def s40(flags: dict | None = None, height: float = 4.9):
     opts = {"group_var": ["sex", "age_group"], "y_min": 60, "y_max": 100}
-    return trend_line.build(frame(s40_rows(flags)), opts, context(height=height))
+    return charts.build("trend_line", frame(s40_rows(flags)), opts, context(height=height))
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):

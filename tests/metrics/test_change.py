@@ -156,7 +156,7 @@ def test_change_kind_by_subgroup(tiny_ctx):
 
 
 def test_change_kind_needs_options(change_ctx):
-    with pytest.raises(ConfigError, match="options.of"):
+    with pytest.raises(ConfigError, match="required option 'of' is missing"):
         run(change_ctx, "change", "q", options={"category": 1})
     with pytest.raises(ConfigError, match="no category"):
         run(change_ctx, "change", "q", options={"of": "share", "category": 7})

@@ -113,7 +113,7 @@ def test_subgroups(tiny_ctx):
 
 
 def test_bad_options(ctx):
-    with pytest.raises(ConfigError, match="first or any"):
+    with pytest.raises(ConfigError, match="option 'measure': 'all' is not allowed; allowed values: first, any"):
         run(ctx, "coded", "advice_contact", options={"measure": "all"})
     with pytest.raises(ConfigError, match="no net"):
         run(ctx, "coded", "advice_contact", options={"nets": ["nope"]})

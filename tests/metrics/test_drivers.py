@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline.metrics import COLUMNS
-from pipeline.metrics.drivers import relative_weights, weighted_corr
+from pipeline.metrics.drivers import correlations, relative_weights
 from tinyctx import pick, run, value, wave_frame
 
 # Eight respondents on a balanced design: four mutually orthogonal centred patterns
@@ -77,6 +77,13 @@ def test_relative_weights_function():
     raw, r2 = relative_weights(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([0.5, 0.5]))
     assert r2 == pytest.approx(1 / 3)
     assert raw == pytest.approx([1 / 6, 1 / 6])
+
+
+def weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """The item-outcome correlation of ``correlations`` for one item answered by everybody."""
+    every = np.ones(len(x), dtype=bool)
+    r_xy, _ = correlations([x], [every], y, every, every, w)
+    return float(r_xy[0])
 
 
 def test_weighted_corr_by_hand():

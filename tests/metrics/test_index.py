@@ -51,5 +51,5 @@ def test_index_of_chosen_items_and_se(tiny_ctx):
 
 def test_index_needs_codes(tiny_ctx):
     ctx = tiny_ctx(["services_aware"], {2022: frame([(1, 1, 1, 1)])})
-    with pytest.raises(ConfigError, match="options.codes"):
+    with pytest.raises(ConfigError, match="required option 'codes' is missing"):
         run(ctx, "index", "services_aware")

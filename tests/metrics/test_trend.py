@@ -83,7 +83,7 @@ def test_trend_is_on_the_total_only(tiny_ctx):
 
 
 def test_bad_options(ctx):
-    with pytest.raises(ConfigError, match="options.of"):
+    with pytest.raises(ConfigError, match="required option 'of' is missing"):
         run(ctx, "trend", "online_used", options={"category": 1})
     with pytest.raises(ConfigError, match="from_wave 2019"):
         run(ctx, "trend", "online_used", options={"of": "share", "category": 1, "from_wave": 2019})

@@ -70,6 +70,11 @@ class Series:
     sig: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     bases: tuple[int, ...] = ()
+    # The series' colour (hex, decided when the spec is built from the deck's palette) and, where
+    # single points differ (significance, alert), one colour per point; empty = the kind's default.
+    # Picture and native chart writers both read these, so a colour has one source.
+    color: str = ""
+    point_colors: tuple[str, ...] = ()
 
     def sig_at(self, i: int) -> str:
         return self.sig[i] if i < len(self.sig) else ""
@@ -104,6 +109,7 @@ class ChartSpec(Generic[D]):
     description: str = ""
     series_bases: bool = False
     detail: D | None = None
+    font: str = ""  # the chart text's font family (the template's theme font); empty = the style default
 
     def fmt(self, value: float, decimals: int | None = None, signed: bool = False) -> str:
         """A value in the chart's unit and number format (``12 %``, ``8,4``)."""

@@ -21,6 +21,7 @@ import pandas as pd
 from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from pipeline.claims import Claims
 from pipeline.errors import TemplateError
 from pipeline.numbers import fmt_count, fmt_number, fmt_percent
 
@@ -74,10 +75,17 @@ class TableView:
             return [r for r in found if r["measure"] == first]
         return found
 
+    @property
+    def report_wave(self) -> int:
+        """The wave the deck reports on (the default of ``wave`` in every lookup)."""
+        return self._wave
+
     def rows(self, **filters: Any) -> list[dict]:
+        """All rows matching ``filters`` (defaults: total group, the report wave), as dicts."""
         return [dict(r) for r in self._match(filters)]
 
     def row(self, **filters: Any) -> dict:
+        """The single row matching ``filters`` (first measure if several); an error unless exactly one matches."""
         found = self._match(filters)
         if "measure" not in filters and len(found) > 1:
             found = self._first_measure(found)
@@ -89,6 +97,7 @@ class TableView:
         return dict(found[0])
 
     def get(self, **filters: Any) -> float:
+        """The value of :meth:`row`."""
         return float(self.row(**filters)["value"])
 
     def top(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
@@ -133,19 +142,50 @@ def _f(value: Any) -> float:
 
 
 class TextRenderer:
-    """Renders jinja2 text templates for one language."""
+    """Renders jinja2 text templates for one language.
 
-    def __init__(self, lang: str):
+    Besides the number filters, templates have the claim functions of
+    :class:`pipeline.claims.Claims` (``direction``, ``by_direction``, ``leaders``,
+    ``names``, ``record``, ``largest_change``, ``shown_sum``, ``shown_change``) as
+    both filters and globals; ``claims.log`` holds what the last sentence claimed.
+    """
+
+    def __init__(self, lang: str, strings: dict[str, str] | None = None, alpha: float = 0.05):
         self.lang = lang
+        self.claims = Claims(lang, strings or {}, alpha)
         # immutable sandbox: no dunder/private attributes, and no list.append or dict.update on the
         # context, so one template cannot change what the next one sees
         env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-        env.filters["pct"] = lambda v, d=0: fmt_percent(_f(v), d, lang)
-        env.filters["pct_signed"] = lambda v, d=0: fmt_percent(_f(v), d, lang, signed=True)
-        env.filters["num"] = lambda v, d=0: fmt_number(_f(v), d, lang)
-        env.filters["signed"] = lambda v, d=0: fmt_number(_f(v), d, lang, signed=True)
-        env.filters["count"] = lambda v: fmt_count(_f(v), lang)
-        env.filters["abs"] = lambda v: abs(_f(v))
+
+        def pct(value: Any, decimals: int = 0) -> str:
+            """A share as per cent: "55 %" (sv) / "55%" (en), halves rounded away from zero."""
+            return fmt_percent(_f(value), decimals, lang)
+
+        def pct_signed(value: Any, decimals: int = 0) -> str:
+            """A change in per cent with its sign: "+5 %" / "−3 %"."""
+            return fmt_percent(_f(value), decimals, lang, signed=True)
+
+        def num(value: Any, decimals: int = 0) -> str:
+            """A number with ``decimals`` decimals: "8,4" (sv) / "8.4" (en)."""
+            return fmt_number(_f(value), decimals, lang)
+
+        def signed(value: Any, decimals: int = 0) -> str:
+            """A number with its sign: "+3" / "−3"."""
+            return fmt_number(_f(value), decimals, lang, signed=True)
+
+        def count(value: Any) -> str:
+            """A whole count with thousands separator: "2 001" / "2,001"."""
+            return fmt_count(_f(value), lang)
+
+        def absolute(value: Any) -> float:
+            """The absolute value of a number."""
+            return abs(_f(value))
+
+        for name, fn in {"pct": pct, "pct_signed": pct_signed, "num": num, "signed": signed, "count": count, "abs": absolute}.items():
+            env.filters[name] = fn
+        for name, fn in self.claims.functions().items():
+            env.filters[name] = fn
+            env.globals[name] = fn
         env.globals["round"] = round
         self.env = env
         self._compiled: dict[str, Any] = {}  # template text → compiled template (many slides share footnotes)

@@ -344,7 +344,7 @@ def chart_numbers(specs: list[Any]) -> set[tuple[float, int]]:
             mine = []
             for i, v in enumerate(s.values):
                 if _finite(v):
-                    values.add((shown(float(v), d), d))
+                    values.add((abs(shown(float(v), d)), d))
                     per_row.setdefault(i, []).append(shown(float(v), d))
                     mine.append(shown(float(v), d))
             per_series.append(mine)
@@ -353,7 +353,7 @@ def chart_numbers(specs: list[Any]) -> set[tuple[float, int]]:
                 total = 0.0
                 for b in range(a, len(r)):
                     total += r[b]
-                    values.add((round(total, 6), d))
+                    values.add((round(abs(total), 6), d))
                     values.add((round(abs(r[b] - r[a]), 6), d))
         side_decimals = {"mean": int(spec.opt("mean_decimals", 1) or 1)}  # printed columns beside the bars
         for name, value in spec.extra:
@@ -361,7 +361,7 @@ def chart_numbers(specs: list[Any]) -> set[tuple[float, int]]:
                 dd = side_decimals.get(name, d)
                 for v in value:
                     if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v):
-                        values.add((shown(float(v), dd), dd))
+                        values.add((abs(shown(float(v), dd)), dd))
     return values
 
 

@@ -92,8 +92,15 @@ def _cell(value: object) -> object:
     return value
 
 
-def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path) -> None:
-    """One sheet per slide plus the weighting diagnostics and a column guide.
+CLAIMS_SHEET = "Påståenden"
+CLAIM_COLUMNS = ["slide", "part", "sentence", "claims", "figures", "test", "check"]
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, claims: list[dict] | None = None) -> None:
+    """One sheet per slide plus the weighting diagnostics, the claims sheet and a column guide.
+
+    The claims sheet (``Påståenden``) lists every sentence of the deck, the
+    claims it makes, the figures and test behind them and the preflight result.
 
     Written with XlsxWriter (several times faster than openpyxl for writing); text
     is always written as a string cell, never as a formula.
@@ -118,7 +125,10 @@ def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path:
             sheets.append((name, [columns[i] for i in keep], [[r[i] for i in keep] for r in rows[start : start + size]]))
             start += size
     guide = pd.DataFrame({"kolumn": list(COLUMN_HELP), "betydelse": list(COLUMN_HELP.values())})
-    for name, frame in (("Vägning", diagnostics), ("Om tabellerna", guide)):
+    extra = [("Vägning", diagnostics)]
+    if claims is not None:
+        extra.append((CLAIMS_SHEET, pd.DataFrame(claims, columns=CLAIM_COLUMNS)))
+    for name, frame in (*extra, ("Om tabellerna", guide)):
         frame = _clean(frame)
         sheets.append((name, [str(c) for c in frame.columns], frame.to_numpy(dtype=object).tolist()))
     fixed = datetime(2023, 1, 1)
@@ -152,10 +162,11 @@ def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path:
     normalize_zip(path)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, fmt: str) -> None:
-    """Write the tables as ``fmt`` (``xlsx`` or ``csv``)."""
+def write_tables(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, fmt: str,
+                 claims: list[dict] | None = None) -> None:
+    """Write the tables as ``fmt`` (``xlsx`` or ``csv``); ``claims`` (xlsx only) adds the claims sheet."""
     if fmt == "xlsx":
-        write_xlsx(tables, diagnostics, path)
+        write_xlsx(tables, diagnostics, path, claims)
     elif fmt == "csv":
         write_csv(tables, path)
     else:

@@ -171,6 +171,7 @@ def run_report(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    strict: bool | None = None,
 ) -> ReportResult:
     """Build the deck and its side outputs; see the module docstring."""
     timings: dict[str, float] = {}
@@ -191,6 +192,7 @@ def run_report(
     available = discover_waves(waves_dir)
     report_wave = _pick_wave(available, wave if wave is not None else project.survey.report.wave, waves_dir)
     lang = lang or project.survey.report.lang
+    strict = project.survey.report.strict if strict is None else strict  # a failed claim: error, not a fallback
     out = Path(out_dir) if out_dir else project.path(project.survey.report.output_dir)
     ensure_writable(out)
     name = safe_name(project.survey.report.name.format(wave=report_wave) + ("" if lang == "sv" else f"-{lang}"))
@@ -208,6 +210,7 @@ def run_report(
             "code": code,
             "lang": lang,
             "wave": report_wave,
+            "strict": strict,
         },
         sort_keys=True,
     )
@@ -262,12 +265,12 @@ def run_report(
             for c in content.charts:
                 renderer.submit(c.key, c.spec)
 
-        pres = build_presentation(project, designs, report_wave, lang, areas, on_slide=on_slide)
+        pres = build_presentation(project, designs, report_wave, lang, areas, on_slide=on_slide, strict=strict)
         diagnostics = compute(MetricContext(project, designs, report_wave, lang), MetricRequest(kind="weighting", waves="all"))
         lap("metrics")
         # the tables are written while the charts are still being drawn
         tables_tmp = outputs.file(paths["tables"].name)
-        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
+        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx", claims=pres.claims)
         lap("tables")
         # … and so are the slides' texts and notes; the images are placed once drawn
         writer = deck_stage.DeckWriter(template, project.deck.layouts)
@@ -302,6 +305,8 @@ def run_report(
             "packages": package_versions(),
             "weighting": {str(y): _diag_dict(d.diagnostics) for y, d in designs.items()},
             "warnings": warnings,
+            "skipped_slides": [{"slide": s, "reason": r} for s, r in pres.skipped],
+            "preflight": pres.preflight,
             "charts": {"total": len(specs), "rendered": rendered, "reused": len(specs) - rendered},
             "timings_seconds": timings,
         }

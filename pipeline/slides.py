@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pipeline.claims import Claim, ClaimError, Sentence, alpha_of, preflight
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
+_PREV = re.compile(r"\bprev\b|\bwave=None\b|\b(direction|by_direction|largest_change|shown_change|record)\(|\|\s*direction\b|growth_fit|projection_fit")
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class SlideBuilder:
         self.strict = strict
         self.claim_rows: list[dict] = []  # every sentence of the deck with its claims (the xlsx sheet)
         self.problems: list[str] = []  # every preflight finding
+        self.left_out: list[str] = []  # sentences left out for want of a previous wave
         self.designs = designs
         self.wave = wave
         self.lang = lang
@@ -168,6 +171,10 @@ class SlideBuilder:
     def _say(self, template: I18n | None, context: dict, where: str, part: str) -> str:
         """Render a text of the slide and log it, with the claims it made, for the preflight check."""
         self.renderer.claims.start()
+        if template is not None and part not in ("title", "subtitle") and context.get("prev") is None and _PREV.search(template.get(self.lang)):
+            # first wave of a question: a sentence comparing with the previous wave has nothing to say
+            self.left_out.append(f"{where}: left out, no earlier wave to compare with")
+            return ""
         text = self._render(template, context, where)
         if text:
             self.sentences.append(Sentence(part, text, list(self.renderer.claims.log)))
@@ -289,6 +296,9 @@ class SlideBuilder:
                 raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {detail}") from None
         context = self._context(spec, tables, question)
         where = f"deck.yaml slide {spec.id}"
+        if context["prev"] is None and re.search(r"\bprev\b", spec.title.get(self.lang)):
+            warnings.append(f"slide {spec.id} skipped: its title compares with an earlier wave and wave {self.wave} is the first")
+            return None, {}, warnings
         charts_out = []
         width, height = self._area(spec)
         cctx = ChartContext(self.lang, self.wave, self.strings, width, height)
@@ -306,7 +316,7 @@ class SlideBuilder:
                     warnings.append(f"slide {spec.id}: chart has {flag} bases")
         notes_parts = [c.notes for c in charts_out]
         title = self._say(spec.title, context, where + " title", "title")
-        notes_parts += [self._render(n, context, where + " notes") for n in spec.notes]
+        notes_parts += [self._say(n, context, where + " notes", "notes") for n in spec.notes]
         if question is not None:
             notes_parts.append(("Fråga: " if self.lang == "sv" else "Question: ") + question.wording(self.wave, self.lang))
         content = SlideContent(
@@ -422,6 +432,10 @@ def build_presentation(
             if on_slide is not None:
                 on_slide(content)
         slides.append(content)
+    if builder.left_out:  # one line, not one per sentence
+        ids = sorted({w.split()[2] for w in builder.left_out})
+        warnings.append(f"{len(builder.left_out)} sentence(s) comparing with an earlier wave left out, as no question of theirs "
+                        f"has one before wave {wave}: slides {', '.join(ids)}")
     for w in warnings:
         log.warning(w)
     checked = {"sentences": len(builder.claim_rows), "claims": sum(1 for r in builder.claim_rows if r["claims"]),

@@ -305,7 +305,7 @@ class Claims:
 
 # ---------------------------------------------------------------------- preflight
 
-_NUMBER = re.compile(r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})*|\d+)([.,]\d+)?(?:(\u00a0?%)|( procentenheter| points))?")
+_NUMBER = re.compile(r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})*|\d+)([.,]\d+)?(?:([\u00a0 ]?%)|( procentenheter| points))?")
 
 
 def numbers_in(text: str, lang: str) -> list[tuple[float, int]]:

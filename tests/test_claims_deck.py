@@ -215,3 +215,35 @@ def test_section_whose_slides_are_all_skipped_is_dropped(project, shipped_design
     assert sorted(skipped) == ["S25", "S30", "S31", "S32", "S33", "S34", "S35", "S36", "S45"]  # S25, S45: first asked 2022 too
     assert dict(pres.skipped)["S30"] == "section dropped: all its slides were skipped"
     assert sum(w.startswith("slide S30 ") for w in pres.warnings) == 1
+
+
+def test_missing_fieldwork_and_supplier_warn_and_leave_no_blank(project, shipped_designs):
+    """No 2022 fieldwork and no supplier: two warning lines; S01 and S11 print no 'fältarbete ·' or 'av .' with a blank."""
+    info = project.survey.survey.model_copy(update={"fieldwork": {}, "supplier": ""})
+    changed = project.model_copy(update={"survey": project.survey.model_copy(update={"survey": info})})
+    pres = build_presentation(changed, shipped_designs, 2022, "sv")
+    assert sum(w.startswith("survey.yaml: ") for w in pres.warnings) == 2
+    assert any("survey.fieldwork.2022" in w for w in pres.warnings)
+    s01, s11 = slide(pres, "S01").body[0], slide(pres, "S11").body[-1]
+    assert s01 == "Inera AB · 2\u202f001 svarande"
+    assert s11 == "Kontaktperson: Andreas Leifsson, Inera."
+
+
+@pytest.mark.slow
+def test_report_strict_on_the_shipped_waves_writes_claims_and_skips_to_the_manifest(tmp_path):
+    """`report --strict` passes on the shipped waves; the manifest has the preflight (no problems) and no skipped slides."""
+    import json
+
+    from helpers import CONFIG
+    from openpyxl import load_workbook
+    from pipeline.report import run_report
+
+    result = run_report(CONFIG, WAVES, out_dir=tmp_path, jobs=1, strict=True)
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert manifest["preflight"]["problems"] == [] and manifest["preflight"]["strict"] is True
+    assert manifest["skipped_slides"] == []
+    sheet = list(load_workbook(result.tables)["Påståenden"].values)
+    assert sheet[0] == ("slide", "part", "sentence", "claims", "figures", "test", "check")
+    assert all(r[6] == "ok" for r in sheet[1:])
+    s38 = [r for r in sheet[1:] if r[0] == "S38" and r[1] == "commentary"]
+    assert "p = 0,062" in s38[0][4]  # 58 → 55: the test behind "oförändrad"

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.numbers import MINUS, fmt_number, fmt_percent, round_half_away
+from pipeline.numbers import fmt_number, fmt_percent, round_half_away
 
 
 class ClaimError(PipelineError):
@@ -187,6 +187,7 @@ class Claims:
         skip = {str(e) for e in exclude}
         rows = [r for r in rows if _finite(r.get(by)) and str(r.get("category")) not in skip]
         if not rows:
+            self.log.append(Claim("rank", self._s("rank_lowest" if lowest else "rank_highest"), "–", holds=False))
             return []
         cut = shown(float(rows[min(n, len(rows)) - 1][by]), decimals)
         out = [r for r in rows if (shown(float(r[by]), decimals) >= cut if not lowest else shown(float(r[by]), decimals) <= cut)]
@@ -412,4 +413,4 @@ def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[st
     return problems
 
 
-__all__ = ["Claim", "ClaimError", "Claims", "MINUS", "Problem", "Sentence", "alpha_of", "chart_numbers", "numbers_in", "preflight", "shown"]
+__all__ = ["Claim", "ClaimError", "Claims", "Problem", "Sentence", "alpha_of", "chart_numbers", "numbers_in", "preflight", "shown"]

@@ -281,6 +281,9 @@ class SlideBuilder:
         needed = [self.project.codebook.question(q) for q in spec.requires]
         if question is not None:
             needed.append(question)
+        # every question a metric of the slide reads (S46 reads three): the slide needs them all in the report wave
+        needed += [self.project.codebook.question(r.question) for r in spec.metrics.values()
+                   if r.question and r.kind != "weighting" and r.question not in {q.id for q in needed}]
         for q in needed:
             if not q.asked(self.wave) or self.wave not in self.designs:
                 warnings.append(f"slide {spec.id} skipped: question {q.id!r} is not asked in wave {self.wave}")
@@ -361,7 +364,11 @@ class SlideBuilder:
             line = f"slide {content.id} {p.part}: {p.reason}: “{p.sentence}”"
             if self.strict:
                 raise ClaimError(f"deck.yaml {line}; fix the text (or run without --strict to fall back to the neutral form)")
-            warnings.append(line + " – " + ("neutral form used" if p.part in ("title", "subtitle") else "sentence left out"))
+            if p.part in ("title", "subtitle"):
+                outcome = "neutral form used" if replace.get(p.part, p.sentence) != p.sentence else "kept (it has no neutral form)"
+            else:
+                outcome = "kept (footnote)" if p.part == "footnote" else "sentence left out"
+            warnings.append(f"{line} – {outcome}")
         self.problems.extend(f"{content.id}: {p.reason}" for p in found)
         notes = list(notes_parts)
         claims = [(s, c) for s in self.sentences for c in s.claims]
@@ -434,8 +441,8 @@ def build_presentation(
         slides.append(content)
     if builder.left_out:  # one line, not one per sentence
         ids = sorted({w.split()[2] for w in builder.left_out})
-        warnings.append(f"{len(builder.left_out)} sentence(s) comparing with an earlier wave left out, as no question of theirs "
-                        f"has one before wave {wave}: slides {', '.join(ids)}")
+        warnings.append(f"{len(builder.left_out)} sentence(s) comparing with an earlier wave left out, as their question has "
+                        f"no wave before {wave}: slides {', '.join(ids)}")
     for w in warnings:
         log.warning(w)
     checked = {"sentences": len(builder.claim_rows), "claims": sum(1 for r in builder.claim_rows if r["claims"]),

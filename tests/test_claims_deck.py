@@ -247,3 +247,12 @@ def test_report_strict_on_the_shipped_waves_writes_claims_and_skips_to_the_manif
     assert all(r[6] == "ok" for r in sheet[1:])
     s38 = [r for r in sheet[1:] if r[0] == "S38" and r[1] == "commentary"]
     assert "p = 0,062" in s38[0][4]  # 58 → 55: the test behind "oförändrad"
+
+
+def test_waves_before_a_question_existed_skip_the_slides_that_read_it(project, shipped_designs):
+    """2014 and 2016 only: S46 reads advice_contact, first asked later, so it is skipped with that reason; the deck builds."""
+    designs = {y: d for y, d in shipped_designs.items() if y in (2014, 2016)}
+    pres = build_presentation(project, designs, 2016, "sv", strict=True)
+    reasons = dict(pres.skipped)
+    assert reasons["S46"] == "question 'advice_contact' is not asked in wave 2016"
+    assert "S18" in [s.id for s in pres.slides]

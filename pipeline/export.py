@@ -50,6 +50,14 @@ COLUMN_HELP = {
     "p_value": "p-värde för förändringen (tvåsidigt z-test, båda mätningarnas standardfel)",
     "sig": "▲/▼ om förändringen är signifikant på vald nivå",
 }
+CLAIM_HELP = {  # the Påståenden sheet
+    "part": "Påståenden: textens plats på bilden (title, subtitle, body, commentary, notes)",
+    "sentence": "Påståenden: texten som den står i kortleken",
+    "claims": "Påståenden: vad texten påstår (riktning, rangordning, rekord, största förändring) och vilken form som valdes",
+    "figures": "Påståenden: siffrorna bakom påståendet (värden per mätning, förändring, p-värde, α)",
+    "test": "Påståenden: testet eller regeln bakom påståendet (t.ex. delad placering)",
+    "check": "Påståenden: förhandskontrollens resultat (ok eller vad som inte stämde)",
+}
 
 
 
@@ -124,7 +132,8 @@ def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path:
             keep = [i for i, c in enumerate(every.columns) if c in part.columns]
             sheets.append((name, [columns[i] for i in keep], [[r[i] for i in keep] for r in rows[start : start + size]]))
             start += size
-    guide = pd.DataFrame({"kolumn": list(COLUMN_HELP), "betydelse": list(COLUMN_HELP.values())})
+    help_rows = {**COLUMN_HELP, **(CLAIM_HELP if claims is not None else {})}
+    guide = pd.DataFrame({"kolumn": list(help_rows), "betydelse": list(help_rows.values())})
     extra = [("Vägning", diagnostics)]
     if claims is not None:
         extra.append((CLAIMS_SHEET, pd.DataFrame(claims, columns=CLAIM_COLUMNS)))

@@ -306,22 +306,27 @@ class Claims:
 
 # ---------------------------------------------------------------------- preflight
 
-_NUMBER = re.compile(r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})*|\d+)([.,]\d+)?(?:([\u00a0 ]?%)|( procentenheter| points))?")
+_NUMBER = re.compile(r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})+(?!\d)|\d+)([.,]\d+)?(?:([\u00a0 ]?%)|( procentenheter| points))?")
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
 
 
 def numbers_in(text: str, lang: str) -> list[tuple[float, int]]:
     """The figures of a sentence that state a value: (value, decimals) of numbers with a decimal, a sign, a % or 'points'.
 
-    Plain integers without a unit (years, ages "18–29", "7–10", 1177) are not figures.
+    Plain integers without a unit (years, ages "18–29", "7–10", 1177) are not figures, except NPS scores in a
+    sentence that names NPS.
     """
     out = []
+    nps = "NPS" in text
     for m in _NUMBER.finditer(text):
         sign, whole, frac, pct, pts = m.groups()
         start, end = m.span()
         if (start > 0 and text[start - 1] in "–-") or (end < len(text) and text[end:end + 1] in "–-" and not pct):
             continue  # a range (18–29, 7–10)
-        if not (frac or sign or pct or pts):
-            continue
+        if not (frac or sign or pct or pts) and not (nps and not _YEAR.fullmatch(whole)):
+            continue  # a plain integer is a figure only in a sentence about NPS (a score without a unit)
         digits = re.sub(r"[\u202f\u00a0 ]", "", whole) if lang == "sv" else whole.replace(",", "")
         if lang == "en" and frac and frac.startswith(","):
             continue

@@ -214,3 +214,9 @@ def test_log_linear_fit_by_hand():
     assert (growth["ci_low"], growth["ci_high"]) == (pytest.approx(74.12, abs=0.01), pytest.approx(129.73, abs=0.01))
     assert growth["label"] == "2020-2022" and growth["p_value"] < 1e-6
     assert projection["value"] == pytest.approx(320.0) and projection["wave"] == 2025
+
+
+def test_numbers_in_reads_nps_scores_but_not_years():
+    """'NPS totalt 46 (2021: 45)': the scores 46 and 45 are figures, the year is not; without 'NPS' neither would be."""
+    assert numbers_in("NPS totalt 46 (2021: 45).", "sv") == [(46.0, 0), (45.0, 0)]
+    assert numbers_in("Totalt 46 (2021: 45).", "sv") == []

@@ -27,7 +27,7 @@ from pipeline.errors import ConfigError
 from pipeline.metrics import MetricContext, compute
 from pipeline.metrics.coded import frame_changes
 from pipeline.numbers import fmt_count
-from pipeline.claims import Claim, ClaimError, Sentence, alpha_of, preflight
+from pipeline.claims import ClaimError, Sentence, alpha_of, preflight
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
@@ -251,11 +251,14 @@ class SlideBuilder:
         out += [self.strings["frame_removed"].replace("{name}", c.label.get(lang)) for key, c in before.items() if key not in after]
         old_nets = {n.key: n for n in old.nets}
         for net in new.nets:
-            was = old_nets.get(net.key)
-            if was is None or list(was.members) != list(net.members):
-                members = [labels.get(m, m) for m in net.members]
-                out.append(self.strings["frame_net"].replace("{name}", net.label.get(lang).lower())
-                           .replace("{members}", ", ".join(members[:-1]) + f" {self.strings.get('and', 'och')} " + members[-1] if len(members) > 1 else "".join(members)))
+            was = list(old_nets[net.key].members) if net.key in old_nets else []
+            added = [labels.get(m, m) for m in net.members if m not in was]
+            dropped = [labels.get(m, m) for m in was if m not in net.members]
+            name = net.label.get(lang).lower()
+            if added:
+                out.append(self.strings["frame_net"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": a} for a in added], key="l")))
+            if dropped:
+                out.append(self.strings["frame_net_dropped"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": d} for d in dropped], key="l")))
         return "; ".join(out)
 
     def _wording_notes(self, question: Question, shown: list[int], context: dict) -> list[str]:

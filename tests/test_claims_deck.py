@@ -256,3 +256,11 @@ def test_waves_before_a_question_existed_skip_the_slides_that_read_it(project, s
     reasons = dict(pres.skipped)
     assert reasons["S46"] == "question 'advice_contact' is not asked in wave 2016"
     assert "S18" in [s.id for s in pres.slides]
+
+
+def test_code_frame_change_is_told_in_words(project, shipped_designs):
+    """contact@2020.1 → 2022.1 added Livi and put it in the online-doctor net: the footnote says that, not the frame ids."""
+    pres = build_presentation(project, shipped_designs, 2022, "en")
+    assert ("The code frame for open answers changed in 2022: new code Livi; the group “online doctors” now also includes Livi."
+            in slide(pres, "S14").footnote)
+    assert "@" not in " ".join(s.footnote for s in pres.slides)

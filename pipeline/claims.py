@@ -385,6 +385,11 @@ def _from_notes(text: str, lang: str) -> set[tuple[float, int]]:
     return out
 
 
+def marks(spec: Any) -> bool:
+    """True if the chart prints a ▲ or ▼ anywhere: on a bar or point, or beside a mean."""
+    return any(x for ser in spec.series for x in ser.sig) or any(x for x in (spec.opt("mean_sig") or ()) if x)
+
+
 @dataclass
 class Sentence:
     """One rendered text of a slide with the claims it made."""
@@ -413,9 +418,9 @@ def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[st
                 if (round(abs(value), 6), decimals) not in allowed:
                     problems.append(Problem(s.part, s.text, f"figure {fmt_number(value, 1, lang).rstrip('0').rstrip(',.')} is not on the chart"))
                     break
-    if specs and any(x for spec in specs for ser in spec.series for x in ser.sig) and sig_legend and sig_legend not in footnote:
+    if specs and any(marks(spec) for spec in specs) and sig_legend and sig_legend not in footnote:
         problems.append(Problem("footnote", footnote, "▲▼ on the chart but the footnote does not explain them"))
     return problems
 
 
-__all__ = ["Claim", "ClaimError", "Claims", "Problem", "Sentence", "alpha_of", "chart_numbers", "numbers_in", "preflight", "shown"]
+__all__ = ["Claim", "ClaimError", "Claims", "Problem", "Sentence", "alpha_of", "chart_numbers", "marks", "numbers_in", "preflight", "shown"]

@@ -27,7 +27,7 @@ from pipeline.errors import ConfigError
 from pipeline.metrics import MetricContext, compute
 from pipeline.metrics.coded import frame_changes
 from pipeline.numbers import fmt_count
-from pipeline.claims import ClaimError, Sentence, alpha_of, preflight
+from pipeline.claims import ClaimError, Sentence, alpha_of, marks, preflight
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class SlideBuilder:
                 base_text = " ".join(f"{int(w)} ({fmt_count(n, self.lang)})" for w, n in bases.items() if int(w) <= self.wave)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             now = main[main["wave"] == self.wave]
-            marked = any(x for c in chart_specs for s in c.series for x in s.sig) if chart_specs else (now["sig"].astype(str) != "").any()
+            marked = any(marks(c) for c in chart_specs) if chart_specs else (now["sig"].astype(str) != "").any()
             if marked:  # every ▲▼ the chart shows (on any wave) is explained
                 prev = context["prev"]
                 level = fmt_count(self.project.survey.statistics.significance_level * 100, self.lang)

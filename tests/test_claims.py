@@ -220,3 +220,14 @@ def test_numbers_in_reads_nps_scores_but_not_years():
     """'NPS totalt 46 (2021: 45)': the scores 46 and 45 are figures, the year is not; without 'NPS' neither would be."""
     assert numbers_in("NPS totalt 46 (2021: 45).", "sv") == [(46.0, 0), (45.0, 0)]
     assert numbers_in("Totalt 46 (2021: 45).", "sv") == []
+
+
+def test_a_mark_beside_a_mean_needs_the_legend_too():
+    """A ▲ printed beside a stacked bar's mean (not on a band) still needs the ▲▼ legend in the footnote."""
+    from pipeline.claims import marks
+
+    plain = ChartSpec("stacked_bars", ("row",), (Series("s", (50.0,)),))
+    with_mean = ChartSpec("stacked_bars", ("row",), (Series("s", (50.0,)),), extra=(("mean_sig", ("▲",)),))
+    assert (marks(plain), marks(with_mean)) == (False, True)
+    found = preflight([], [with_mean], [], "Antal svarande", "sv", [], "▲▼ =")
+    assert [p.part for p in found] == ["footnote"]

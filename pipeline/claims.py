@@ -82,10 +82,11 @@ def _finite(value: Any) -> bool:
 
 
 def _p(value: Any, lang: str) -> str:
+    """"p = 0,062" / "p < 0,001" (the p value of a test, as the notes give it)."""
     if not _finite(value):
-        return "–"
+        return "p = –"
     v = float(value)
-    return ("< 0,001" if lang == "sv" else "< 0.001") if v < 0.001 else fmt_number(v, 3, lang)
+    return "p < " + fmt_number(0.001, 3, lang) if v < 0.001 else "p = " + fmt_number(v, 3, lang)
 
 
 class Claims:
@@ -145,6 +146,10 @@ class Claims:
 
     def _test_text(self, row: dict, decimals: int = 0) -> str:
         unit = str(row.get("unit", ""))
+        if unit == "growth":  # a trend's annual growth: the slope's test
+            return self._s("claim_growth", span=str(row.get("label", "")).replace("-", "–"),
+                           growth=fmt_number(float(row["value"]), 1, self.lang, True), p=_p(row.get("p_value"), self.lang),
+                           alpha=fmt_number(self.alpha, 2, self.lang))
         new = float(row["value"]) if _finite(row.get("value")) else math.nan
         old = new - float(row["change"]) if _finite(row.get("change")) else math.nan
         prev = row.get("prev_wave")
@@ -226,16 +231,16 @@ class Claims:
         before = [r for r in rows if int(r["wave"]) < wave]
         high = self._s("record_high") if high is None else high
         low = self._s("record_low") if low is None else low
-        chosen, state = neutral, "none"
+        chosen, state = neutral, self._s("claim_no_prev")
         if len(now) == 1 and before:
             v = shown(float(now[0]["value"]), decimals)
             earlier = [shown(float(r["value"]), decimals) for r in before]
             if v > max(earlier):
-                chosen, state = high, "high"
+                chosen, state = high, self._s("record_high")
             elif v < min(earlier):
-                chosen, state = low, "low"
+                chosen, state = low, self._s("record_low")
             else:
-                state = "no record"
+                state = self._s("record_none")
         unit = str(rows[0].get("unit", "")) if rows else ""
         figures = ", ".join(f"{int(r['wave'])} {self._num(float(r['value']), decimals, unit)}" for r in sorted(rows, key=lambda r: r["wave"]))
         self.log.append(Claim("record", f"{state} → “{chosen}”", figures, neutral=neutral or None))
@@ -263,7 +268,7 @@ class Claims:
             sig = [r for r in sig if amount(r) > 0]
         elif sense == "down":
             sig = [r for r in sig if amount(r) < 0]
-        tested = "; ".join(f"{self._label(r)} {fmt_number(amount(r), decimals, self.lang, True)} (p = {_p(r.get('p_value'), self.lang)})" for r in rows)
+        tested = "; ".join(f"{self._label(r)} {fmt_number(amount(r), decimals, self.lang, True)} ({_p(r.get('p_value'), self.lang)})" for r in rows)
         if not sig:
             text = self._s("largest_none")
             self.log.append(Claim("largest_change", text, tested, f"α = {fmt_number(self.alpha, 2, self.lang)}"))

@@ -121,6 +121,15 @@ def check_deck(pres: Presentation) -> None:
         losers = t43.loc[shown_change.abs() < best, "group_label"].tolist()
         assert not any(f" {w} (" in line or f"{w} och" in line or f", {w}" in line for w in losers)
 
+    # S26: the three strongest words as shown (whole per cent), every word tied with the third named too
+    t26 = pres.tables["S26:main"]
+    t26 = t26[(t26["wave"] == pres.wave) & (t26["measure"] == "agree") & (t26["group"] == "total")]
+    shown26 = t26.set_index("item_label")["value"].map(rounded).sort_values(ascending=False)
+    named = [label for label, v in shown26.items() if v >= shown26.iloc[2]]
+    line = slide(pres, "S26").commentary[0]
+    assert all(f"{label[:1].lower() + label[1:]} (" in line for label in named)
+    assert not any(f"{label[:1].lower() + label[1:]} (" in line for label in shown26.index if label not in named)
+
     # nowhere a typed claim survives: the preflight (run strict) found nothing
     assert pres.preflight["problems"] == []
 

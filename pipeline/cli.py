@@ -102,6 +102,7 @@ def report(
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default: report.output_dir in survey.yaml).")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if the outputs are up to date.")] = False,
     jobs: Annotated[Optional[int], typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="A sentence whose claim the data do not support is an error (default: neutral form and a warning; also report.strict in survey.yaml).")] = False,
 ) -> None:
     """Build the deck (.pptx), its tables (.xlsx), chart images and a run manifest.
 
@@ -112,7 +113,7 @@ def report(
     if lang is not None and lang not in ("sv", "en"):
         raise typer.BadParameter("use sv or en", param_hint="--lang")
     with _Progress() as progress:
-        result = run.run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress)
+        result = run.run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress, strict=strict or None)
     if result.up_to_date:
         _echo(f"Up to date (inputs unchanged): {result.deck}")
     else:

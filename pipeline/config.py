@@ -474,6 +474,7 @@ class ReportDefaults(Frozen):
     lang: Lang = "sv"
     output_dir: str = "output"
     name: str = "1177-{wave}"
+    strict: bool = False  # a sentence whose claim fails the preflight check is an error (as `report --strict`)
 
 
 class Files(Frozen):

@@ -50,6 +50,14 @@ COLUMN_HELP = {
     "p_value": "p-värde för förändringen (tvåsidigt z-test, båda mätningarnas standardfel)",
     "sig": "▲/▼ om förändringen är signifikant på vald nivå",
 }
+CLAIM_HELP = {  # the Påståenden sheet
+    "part": "Påståenden: textens plats på bilden (title, subtitle, body, commentary, notes)",
+    "sentence": "Påståenden: texten som den står i kortleken",
+    "claims": "Påståenden: vad texten påstår (riktning, rangordning, rekord, största förändring) och vilken form som valdes",
+    "figures": "Påståenden: siffrorna bakom påståendet (värden per mätning, förändring, p-värde, α)",
+    "test": "Påståenden: testet eller regeln bakom påståendet (t.ex. delad placering)",
+    "check": "Påståenden: förhandskontrollens resultat (ok eller vad som inte stämde)",
+}
 
 
 
@@ -100,8 +108,15 @@ def _cell(value: object) -> object:
     return value
 
 
-def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path) -> None:
-    """One sheet per slide plus the weighting diagnostics and a column guide.
+CLAIMS_SHEET = "Påståenden"
+CLAIM_COLUMNS = ["slide", "part", "sentence", "claims", "figures", "test", "check"]
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, claims: list[dict] | None = None) -> None:
+    """One sheet per slide plus the weighting diagnostics, the claims sheet and a column guide.
+
+    The claims sheet (``Påståenden``) lists every sentence of the deck, the
+    claims it makes, the figures and test behind them and the preflight result.
 
     Written with XlsxWriter (several times faster than openpyxl for writing); text
     is always written as a string cell, never as a formula.
@@ -125,8 +140,12 @@ def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path:
             keep = [i for i, c in enumerate(every.columns) if c in part.columns]
             sheets.append((name, [columns[i] for i in keep], [[r[i] for i in keep] for r in rows[start : start + size]]))
             start += size
-    guide = pd.DataFrame({"kolumn": list(COLUMN_HELP), "betydelse": list(COLUMN_HELP.values())})
-    for name, frame in (("Vägning", diagnostics), ("Om tabellerna", guide)):
+    help_rows = {**COLUMN_HELP, **(CLAIM_HELP if claims is not None else {})}
+    guide = pd.DataFrame({"kolumn": list(help_rows), "betydelse": list(help_rows.values())})
+    extra = [("Vägning", diagnostics)]
+    if claims is not None:
+        extra.append((CLAIMS_SHEET, pd.DataFrame(claims, columns=CLAIM_COLUMNS)))
+    for name, frame in (*extra, ("Om tabellerna", guide)):
         frame = _clean(frame)
         sheets.append((name, [str(c) for c in frame.columns], frame.to_numpy(dtype=object).tolist()))
     fixed = datetime(2023, 1, 1)
@@ -160,10 +179,11 @@ def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path:
     normalize_zip(path)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, fmt: str) -> None:
-    """Write the tables as ``fmt`` (``xlsx`` or ``csv``)."""
+def write_tables(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, fmt: str,
+                 claims: list[dict] | None = None) -> None:
+    """Write the tables as ``fmt`` (``xlsx`` or ``csv``); ``claims`` (xlsx only) adds the claims sheet."""
     if fmt == "xlsx":
-        write_xlsx(tables, diagnostics, path)
+        write_xlsx(tables, diagnostics, path, claims)
     elif fmt == "csv":
         write_csv(tables, path)
     else:

@@ -190,14 +190,18 @@ def weight_waves(plan: Plan, waves: dict[int, Wave], progress: Progress | None =
 
 
 def present(
-    plan: Plan, designs: dict[int, SurveyDesign], areas: ChartAreas | None = None, on_slide: Callable[[SlideContent], None] | None = None
+    plan: Plan, designs: dict[int, SurveyDesign], areas: ChartAreas | None = None, on_slide: Callable[[SlideContent], None] | None = None,
+    strict: bool = False,
 ) -> tuple[Presentation, pd.DataFrame]:
-    """Every slide's content and tables in the plan's language, and the weighting diagnostics table."""
+    """Every slide's content and tables in the plan's language, and the weighting diagnostics table.
+
+    ``strict``: a claim the data do not support is an error instead of falling back to the neutral form.
+    """
     from pipeline.config import MetricRequest
     from pipeline.metrics import MetricContext, compute
     from pipeline.slides import build_presentation
 
-    pres = build_presentation(plan.project, designs, plan.wave, plan.lang, areas, on_slide=on_slide)
+    pres = build_presentation(plan.project, designs, plan.wave, plan.lang, areas, on_slide=on_slide, strict=strict)
     diagnostics = compute(MetricContext(plan.project, designs, plan.wave, plan.lang), MetricRequest(kind="weighting", waves="all"))
     return pres, diagnostics
 
@@ -356,6 +360,7 @@ def run_report(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    strict: bool | None = None,
 ) -> ReportResult:
     """Build the deck and its side outputs; see the module docstring."""
     timings: dict[str, float] = {}
@@ -371,6 +376,7 @@ def run_report(
 
     plan = plan_run(config_dir, data_dir, wave, lang)
     project, report_wave, lang = plan.project, plan.wave, plan.lang
+    strict = project.survey.report.strict if strict is None else strict  # a failed claim: error, not a fallback
     out = Path(out_dir) if out_dir else project.path(project.survey.report.output_dir)
     ensure_writable(out)
     name = output_name(project, report_wave, lang)
@@ -388,6 +394,7 @@ def run_report(
             "code": code,
             "lang": lang,
             "wave": report_wave,
+            "strict": strict,
         },
         sort_keys=True,
     )
@@ -433,11 +440,11 @@ def run_report(
             for c in content.charts:
                 renderer.submit(c.key, c.spec)
 
-        pres, diagnostics = present(plan, designs, areas, on_slide)
+        pres, diagnostics = present(plan, designs, areas, on_slide, strict=strict)
         lap("metrics")
         # the tables are written while the charts are still being drawn
         tables_tmp = outputs.file(paths["tables"].name)
-        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
+        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx", claims=pres.claims)
         lap("tables")
         # … and so are the slides' texts and notes; the images are placed once drawn
         writer = deck_stage.DeckWriter(template, project.deck.layouts)
@@ -472,6 +479,8 @@ def run_report(
             "packages": package_versions(),
             "weighting": {str(y): _diag_dict(d.diagnostics) for y, d in designs.items()},
             "warnings": warnings,
+            "skipped_slides": [{"slide": s, "reason": r} for s, r in pres.skipped],
+            "preflight": pres.preflight,
             "charts": {"total": len(specs), "rendered": rendered, "reused": len(specs) - rendered},
             "timings_seconds": timings,
         }

@@ -9,7 +9,9 @@ changes, the significance legend and low-base marks.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +28,11 @@ from pipeline.errors import ConfigError
 from pipeline.metrics import MetricContext, compute
 from pipeline.metrics.coded import frame_changes
 from pipeline.numbers import fmt_count
+from pipeline.claims import ClaimError, Sentence, alpha_of, marks, preflight
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
+_PREV = re.compile(r"\bprev\b|\bwave=None\b|\b(direction|by_direction|largest_change|shown_change|record)\(|\|\s*direction\b|growth_fit|projection_fit")
 
 # The names a text template of deck.yaml can use (what ``SlideBuilder._context`` gives it), with what each holds;
 # the config reference (docs/config.md) is generated from this.
@@ -59,6 +63,9 @@ class Presentation:
     slides: list[SlideContent]
     tables: dict[str, pd.DataFrame]
     warnings: list[str] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)  # one row per sentence: slide, part, sentence, claims, figures, test, check
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (slide id, reason), each slide once
+    preflight: dict[str, Any] = field(default_factory=dict)  # sentences / claims checked, problems found, fallbacks used
 
 
 def resolve(value: Any, lang: str) -> Any:
@@ -74,6 +81,11 @@ def resolve(value: Any, lang: str) -> Any:
     return value
 
 
+def replace_content(content: SlideContent, **changes: Any) -> SlideContent:
+    """A copy of ``content`` with ``changes``."""
+    return dataclasses.replace(content, **changes)
+
+
 def chart_key(spec: ChartSpec) -> str:
     """Content hash of a chart spec (names the image file and keys the image cache)."""
     return hashlib.sha256(repr(spec).encode("utf-8")).hexdigest()[:16]
@@ -82,15 +94,21 @@ def chart_key(spec: ChartSpec) -> str:
 class SlideBuilder:
     """Builds :class:`SlideContent` for every slide of the deck config."""
 
-    def __init__(self, project: Project, designs: dict[int, SurveyDesign], wave: int, lang: str, areas: ChartAreas):
+    def __init__(self, project: Project, designs: dict[int, SurveyDesign], wave: int, lang: str, areas: ChartAreas,
+                 strict: bool = False):
         self.project = project
+        self.strict = strict
+        self.claim_rows: list[dict] = []  # every sentence of the deck with its claims (the xlsx sheet)
+        self.problems: list[str] = []  # every preflight finding
+        self.left_out: list[str] = []  # sentences left out for want of a previous wave
         self.designs = designs
         self.wave = wave
         self.lang = lang
         self.areas = areas
         self.ctx = MetricContext(project, designs, wave, lang)
-        self.renderer = TextRenderer(lang)
         self.strings = {k: v.get(lang) for k, v in project.strings.items()}
+        self.renderer = TextRenderer(lang, self.strings, alpha_of(project.survey.statistics))
+        self.sentences: list[Sentence] = []  # what the slide being built says, with its claims
         self.loaded = [w for w in sorted(designs) if w <= wave]
 
     # ---------------------------------------------------------------- helpers
@@ -138,6 +156,18 @@ class SlideBuilder:
             return ""
         return self.renderer.render(template.get(self.lang), context, where)
 
+    def _say(self, template: I18n | None, context: dict, where: str, part: str) -> str:
+        """Render a text of the slide and log it, with the claims it made, for the preflight check."""
+        self.renderer.claims.start()
+        if template is not None and part not in ("title", "subtitle") and context.get("prev") is None and _PREV.search(template.get(self.lang)):
+            # first wave of a question: a sentence comparing with the previous wave has nothing to say
+            self.left_out.append(f"{where}: left out, no earlier wave to compare with")
+            return ""
+        text = self._render(template, context, where)
+        if text:
+            self.sentences.append(Sentence(part, text, list(self.renderer.claims.log)))
+        return text
+
     def _area(self, spec: SlideSpec) -> tuple[float, float]:
         if spec.layout == "two_charts":
             return self.areas.half
@@ -158,7 +188,10 @@ class SlideBuilder:
             parts.extend(self._wording_notes(question, shown, context))
             if question.type == "open":
                 for wave, old, new in frame_changes(self.ctx, question, shown):
-                    parts.append(self.renderer.render(self.strings["frame_changed"], {"wave": wave, "old": old, "new": new}, "strings frame_changed"))
+                    changes = self._frame_words(old, new)
+                    if changes:
+                        parts.append(self.renderer.render(self.strings["frame_changed"], {"wave": wave, "old": old, "new": new, "changes": changes},
+                                                          "strings frame_changed"))
             if question.routing is not None:
                 parts.append(question.routing.description.get(self.lang) + ".")
             total = main[main["group_var"] == "total"]
@@ -171,7 +204,8 @@ class SlideBuilder:
                 base_text = " ".join(f"{int(w)} ({fmt_count(n, self.lang)})" for w, n in bases.items() if int(w) <= self.wave)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             now = main[main["wave"] == self.wave]
-            if (now["sig"].astype(str) != "").any():
+            marked = any(marks(c) for c in chart_specs) if chart_specs else (now["sig"].astype(str) != "").any()
+            if marked:  # every ▲▼ the chart shows (on any wave) is explained
                 prev = context["prev"]
                 level = fmt_count((1 - self.project.survey.statistics.alpha) * 100, self.lang)
                 parts.append(self.renderer.render(self.strings["significance"], {"previous": prev, "level": level}, "strings significance"))
@@ -183,6 +217,37 @@ class SlideBuilder:
                 lb = self.project.survey.statistics.low_base
                 parts.append(self.renderer.render(self.strings["low_base"], {"flag": lb.flag_below, "suppress": lb.suppress_below}, "strings low_base"))
         return " ".join(p.strip() for p in parts if p.strip())
+
+    def _frame_words(self, old_id: str, new_id: str) -> str:
+        """How code frame ``new_id`` differs from ``old_id``, in the codebook's words (codes added, dropped, renamed, nets widened)."""
+        frames = self.project.codeframes
+        if old_id not in frames or new_id not in frames:
+            return ""
+        old, new = frames[old_id], frames[new_id]
+        lang = self.lang
+        before = {c.key: c for c in old.categories}
+        after = {c.key: c for c in new.categories}
+        labels = {**{k: c.label.get(lang) for k, c in before.items()}, **{k: c.label.get(lang) for k, c in after.items()}}
+        out = []
+        for key, c in after.items():
+            if key not in before:
+                out.append(self.strings["frame_added"].replace("{name}", c.label.get(lang)))
+            elif before[key].label.get(lang) != c.label.get(lang):
+                out.append(self.strings["frame_relabelled"].replace("{old}", before[key].label.get(lang)).replace("{new}", c.label.get(lang)))
+            elif before[key].patterns != c.patterns:
+                out.append(self.strings["frame_patterns"].replace("{name}", c.label.get(lang)))
+        out += [self.strings["frame_removed"].replace("{name}", c.label.get(lang)) for key, c in before.items() if key not in after]
+        old_nets = {n.key: n for n in old.nets}
+        for net in new.nets:
+            was = list(old_nets[net.key].members) if net.key in old_nets else []
+            added = [labels.get(m, m) for m in net.members if m not in was]
+            dropped = [labels.get(m, m) for m in was if m not in net.members]
+            name = net.label.get(lang).lower()
+            if added:
+                out.append(self.strings["frame_net"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": a} for a in added], key="l")))
+            if dropped:
+                out.append(self.strings["frame_net_dropped"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": d} for d in dropped], key="l")))
+        return "; ".join(out)
 
     def _wording_notes(self, question: Question, shown: list[int], context: dict) -> list[str]:
         out = []
@@ -202,10 +267,14 @@ class SlideBuilder:
     def build(self, spec: SlideSpec) -> tuple[SlideContent | None, dict[str, pd.DataFrame], list[str]]:
         """Return (slide content or None if skipped, the slide's metric tables, warnings)."""
         warnings: list[str] = []
+        self.sentences = []
         question = self._main_question(spec)
         needed = [self.project.codebook.question(q) for q in spec.requires]
         if question is not None:
             needed.append(question)
+        # every question a metric of the slide reads (S46 reads three): the slide needs them all in the report wave
+        needed += [self.project.codebook.question(r.question) for r in spec.metrics.values()
+                   if r.question and r.kind != "weighting" and r.question not in {q.id for q in needed}]
         for q in needed:
             if not q.asked(self.wave) or self.wave not in self.designs:
                 warnings.append(f"slide {spec.id} skipped: question {q.id!r} is not asked in wave {self.wave}")
@@ -218,6 +287,9 @@ class SlideBuilder:
                 raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {exc}") from None
         context = self._context(spec, tables, question)
         where = f"deck.yaml slide {spec.id}"
+        if context["prev"] is None and re.search(r"\bprev\b", spec.title.get(self.lang)):
+            warnings.append(f"slide {spec.id} skipped: its title compares with an earlier wave and wave {self.wave} is the first")
+            return None, {}, warnings
         charts_out = []
         width, height = self._area(spec)
         cctx = ChartContext(self.lang, self.wave, self.strings, width, height)
@@ -234,22 +306,72 @@ class SlideBuilder:
                 if any(flag in s.flags for s in chart_spec.series):
                     warnings.append(f"slide {spec.id}: chart has {flag} bases")
         notes_parts = [c.notes for c in charts_out]
-        notes_parts += [self._render(n, context, where + " notes") for n in spec.notes]
+        title = self._say(spec.title, context, where + " title", "title")
+        notes_parts += [self._say(n, context, where + " notes", "notes") for n in spec.notes]
         if question is not None:
             notes_parts.append(("Fråga: " if self.lang == "sv" else "Question: ") + question.wording(self.wave, self.lang))
         content = SlideContent(
             id=spec.id,
             layout=spec.layout,
-            title=self._render(spec.title, context, where + " title"),
-            subtitle=self._render(spec.subtitle, context, where + " subtitle"),
+            title=title,
+            subtitle=self._say(spec.subtitle, context, where + " subtitle", "subtitle"),
             question=self._render(spec.question, context, where + " question") if spec.question else (context["question"] if spec.layout in ("chart", "two_charts") else ""),
-            body=tuple(self._render(b, context, where + " body") for b in spec.body),
-            commentary=tuple(self._render(c, context, where + " commentary") for c in spec.commentary),
+            body=tuple(self._say(b, context, where + " body", "body") for b in spec.body),
+            commentary=tuple(self._say(c, context, where + " commentary", "commentary") for c in spec.commentary),
             footnote=self._footnote(spec, question, tables, context, [c.spec for c in charts_out]) if spec.layout in ("chart", "two_charts") else "",
-            notes="\n\n".join(p for p in notes_parts if p),
+            notes="",
             charts=tuple(charts_out),
         )
+        content = self._checked(content, notes_parts, warnings)
         return content, tables, warnings
+
+    # ---------------------------------------------------------------- preflight
+
+    def _checked(self, content: SlideContent, notes_parts: list[str], warnings: list[str]) -> SlideContent:
+        """Run the preflight on the slide's sentences; fall back (or fail, strict) where a claim does not hold.
+
+        A title that fails shows the neutral form its claim function was given; a
+        bullet that fails is left out. Each failure is one warning line.
+        """
+        words = [w for w in self.strings.get("claim_words", "").split("|") if w]
+        legend_head = self.strings.get("significance", "").split("(")[0].split("{")[0].strip()
+        found = preflight(self.sentences, [c.spec for c in content.charts], [c.notes for c in content.charts], content.footnote,
+                          self.lang, words, legend_head)
+        bad = {(p.part, p.sentence): p.reason for p in found}
+        replace: dict[str, Any] = {}
+        for part in ("title", "subtitle"):
+            text = getattr(content, part)
+            if (part, text) in bad:
+                neutral = next((c.neutral for s in self.sentences if s.part == part and s.text == text for c in s.claims if c.neutral), None)
+                replace[part] = neutral if neutral is not None else text
+        for part in ("body", "commentary"):
+            kept = tuple(t for t in getattr(content, part) if t and (part, t) not in bad)  # a claim may leave a sentence empty
+            if kept != getattr(content, part):
+                replace[part] = kept
+        for p in found:
+            line = f"slide {content.id} {p.part}: {p.reason}: “{p.sentence}”"
+            if self.strict:
+                raise ClaimError(f"deck.yaml {line}; fix the text (or run without --strict to fall back to the neutral form)")
+            if p.part in ("title", "subtitle"):
+                outcome = "neutral form used" if replace.get(p.part, p.sentence) != p.sentence else "kept (it has no neutral form)"
+            else:
+                outcome = "kept (footnote)" if p.part == "footnote" else "sentence left out"
+            warnings.append(f"{line} – {outcome}")
+        self.problems.extend(f"{content.id}: {p.reason}" for p in found)
+        notes = list(notes_parts)
+        claims = [(s, c) for s in self.sentences for c in s.claims]
+        if claims:
+            lines = [self.strings.get("claims_notes", "")]
+            lines += [f"– {c.statement}: {c.figures}" + (f" [{c.test}]" if c.test else "") for _, c in claims]
+            notes.append("\n".join(lines))
+        for s in self.sentences:
+            self.claim_rows.append({
+                "slide": content.id, "part": s.part, "sentence": s.text,
+                "claims": " | ".join(c.statement for c in s.claims), "figures": " | ".join(c.figures for c in s.claims),
+                "test": " | ".join(c.test for c in s.claims if c.test),
+                "check": "; ".join(p.reason for p in found if p.sentence == s.text and p.part == s.part) or "ok",
+            })
+        return replace_content(content, notes="\n\n".join(p for p in notes if p), **replace)
 
 
 def build_presentation(
@@ -259,27 +381,69 @@ def build_presentation(
     lang: str,
     areas: ChartAreas | None = None,
     on_slide: Callable[[SlideContent], None] | None = None,
+    strict: bool = False,
 ) -> Presentation:
     """Build every slide's content for the report ``wave`` in ``lang``.
 
     ``on_slide`` is called with each slide as soon as it is built (the report
     stage starts rendering its charts while the next slides are computed).
+    A section slide all of whose content slides were skipped is dropped.
+    ``strict``: a sentence that fails the preflight check is an error
+    (:class:`~pipeline.claims.ClaimError`) instead of falling back.
     """
-    builder = SlideBuilder(project, designs, wave, lang, areas or ChartAreas())
-    slides, tables, warnings = [], {}, []
+    builder = SlideBuilder(project, designs, wave, lang, areas or ChartAreas(), strict=strict)
+    built: list[tuple[SlideSpec, SlideContent | None]] = []
+    tables, warnings, skipped = {}, [], []
+    warnings.extend(metadata_warnings(project, wave))
     for spec in project.deck.slides:
         content, slide_tables, slide_warnings = builder.build(spec)
         warnings.extend(slide_warnings)
+        built.append((spec, content))
         if content is None:
+            skipped.append((spec.id, next((w.split(": ", 1)[1] for w in slide_warnings if " skipped: " in w), "skipped")))
             continue
-        slides.append(content)
-        if on_slide is not None:
+        if on_slide is not None and spec.layout != "section":
             on_slide(content)
         for name, table in slide_tables.items():
             t = table.copy()
             t.insert(0, "slide", spec.id)
             t.insert(1, "table", name)
             tables[f"{spec.id}:{name}"] = t
+    slides = []
+    for i, (spec, content) in enumerate(built):
+        if content is None:
+            continue
+        if spec.layout == "section":
+            following = []
+            for later, later_content in built[i + 1:]:
+                if later.layout in ("section", "title"):
+                    break
+                following.append(later_content)
+            if following and all(c is None for c in following):
+                reason = "section dropped: all its slides were skipped"
+                skipped.append((spec.id, reason))
+                warnings.append(f"slide {spec.id} {reason}")
+                continue
+            if on_slide is not None:
+                on_slide(content)
+        slides.append(content)
+    if builder.left_out:  # one line, not one per sentence
+        ids = sorted({w.split()[2] for w in builder.left_out})
+        warnings.append(f"{len(builder.left_out)} sentence(s) comparing with an earlier wave left out, as their question has "
+                        f"no wave before {wave}: slides {', '.join(ids)}")
     for w in warnings:
         log.warning(w)
-    return Presentation(wave, lang, slides, tables, warnings)
+    checked = {"sentences": len(builder.claim_rows), "claims": sum(1 for r in builder.claim_rows if r["claims"]),
+               "problems": builder.problems, "strict": strict}
+    return Presentation(wave, lang, slides, tables, warnings, claims=builder.claim_rows, skipped=skipped, preflight=checked)
+
+
+def metadata_warnings(project: Project, wave: int) -> list[str]:
+    """Warnings for survey metadata the report wave lacks (fieldwork period, supplier)."""
+    survey = project.survey.survey
+    out = []
+    if wave not in survey.fieldwork:
+        out.append(f"survey.yaml: no fieldwork period for wave {wave}; add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
+    if not str(survey.supplier or "").strip():
+        out.append("survey.yaml: survey.supplier is empty; add the fieldwork supplier (S11 leaves it out)")
+    return out

@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
 
+from pipeline.claims import Claims
 from pipeline.errors import TemplateError
+from pipeline.numbers import fmt_count, fmt_number, fmt_percent
 from pipeline.sandbox import BoundedEnvironment
 
 MAX_TEXT = 10_000  # characters of one rendered title, bullet or note
-from pipeline.numbers import fmt_count, fmt_number, fmt_percent
 
 
 class TableView:
@@ -75,6 +76,11 @@ class TableView:
             first = found[0]["measure"]
             return [r for r in found if r["measure"] == first]
         return found
+
+    @property
+    def report_wave(self) -> int:
+        """The wave the deck reports on (the default of ``wave`` in every lookup)."""
+        return self._wave
 
     def rows(self, **filters: Any) -> list[dict]:
         """Every row matching the filters (total group and report wave unless given), as dicts."""
@@ -138,41 +144,50 @@ def _f(value: Any) -> float:
 
 
 class TextRenderer:
-    """Renders jinja2 text templates for one language."""
+    """Renders jinja2 text templates for one language.
 
-    def __init__(self, lang: str):
+    Besides the number filters, templates have the claim functions of
+    :class:`pipeline.claims.Claims` (``direction``, ``by_direction``, ``leaders``,
+    ``names``, ``record``, ``largest_change``, ``shown_sum``, ``shown_change``) as
+    both filters and globals; ``claims.log`` holds what the last sentence claimed.
+    """
+
+    def __init__(self, lang: str, strings: dict[str, str] | None = None, alpha: float = 0.05):
         self.lang = lang
+        self.claims = Claims(lang, strings or {}, alpha)
         # immutable sandbox: no dunder/private attributes, and no list.append or dict.update on the
         # context, so one template cannot change what the next one sees
         env = BoundedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
         def pct(value: Any, decimals: int = 0) -> str:
-            """A percentage in the report language: ``{{ x | pct }}`` → ``58 %``, ``{{ x | pct(1) }}`` → ``57,6 %``."""
+            """A share as per cent: "55 %" (sv) / "55%" (en), halves rounded away from zero."""
             return fmt_percent(_f(value), decimals, lang)
 
         def pct_signed(value: Any, decimals: int = 0) -> str:
-            """A change in percent with its sign: ``+3 %``, ``−2 %``."""
+            """A change in per cent with its sign: "+5 %" / "−3 %"."""
             return fmt_percent(_f(value), decimals, lang, signed=True)
 
         def num(value: Any, decimals: int = 0) -> str:
-            """A number in the report language: ``8,4`` (sv), ``8.4`` (en)."""
+            """A number with ``decimals`` decimals: "8,4" (sv) / "8.4" (en)."""
             return fmt_number(_f(value), decimals, lang)
 
         def signed(value: Any, decimals: int = 0) -> str:
-            """A number with its sign: ``+3``, ``−2`` (e.g. a change in points)."""
+            """A number with its sign: "+3" / "−3"."""
             return fmt_number(_f(value), decimals, lang, signed=True)
 
         def count(value: Any) -> str:
-            """A count with thousands separated: ``2 001``."""
+            """A whole count with thousands separator: "2 001" / "2,001"."""
             return fmt_count(_f(value), lang)
 
         def absolute(value: Any) -> float:
-            """The value without its sign (``{{ x | abs | pct }}``)."""
+            """The absolute value of a number."""
             return abs(_f(value))
 
-        for name, fn in (("pct", pct), ("pct_signed", pct_signed), ("num", num), ("signed", signed), ("count", count),
-                         ("abs", absolute)):
+        for name, fn in {"pct": pct, "pct_signed": pct_signed, "num": num, "signed": signed, "count": count, "abs": absolute}.items():
             env.filters[name] = fn
+        for name, fn in self.claims.functions().items():
+            env.filters[name] = fn
+            env.globals[name] = fn
         env.globals["round"] = round
         self.env = env
         self._compiled: dict[str, Any] = {}  # template text → compiled template (many slides share footnotes)

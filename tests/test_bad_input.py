@@ -407,11 +407,13 @@ def test_grid_items_absent_from_wave(ran):
 
 @case("trend-without-its-first-wave")
 def setup_trend_without_first_wave(work, wave):
+    deck = work / "config" / "deck.yaml"  # the shipped deck types no wave year; a user's deck may
+    deck.write_text(deck.read_text(encoding="utf-8").replace("project_to: 2025}", "from_wave: 2018, project_to: 2025}"), encoding="utf-8")
     return ["tables", "--config", "config", "--data", "data", "--out", "t.xlsx"]  # only 2022.csv in data/
 
 
 def test_trend_from_a_wave_that_is_not_there_names_slide_metric_and_fix(ran):
-    """S46's trend starts at 2018; with only the 2022 file the message says so once, with the way out."""
+    """A trend typed to start at 2018; with only the 2022 file the message says so once, with the way out."""
     line = error_line(ran("trend-without-its-first-wave").result)
     assert line == ("Error: deck.yaml slide S46, metric 'trend': no value for from_wave 2018; waves with data: [2022]; "
                     "add the 2018 wave file or set options.from_wave to one of those waves")

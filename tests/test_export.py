@@ -206,3 +206,18 @@ def test_crosstab_csv_neutralises_formulas(tmp_path):
     frame = pd.read_csv(path)
     assert len(frame) == 4
     assert set(frame["label"]) == {"'=1+1"}
+
+
+def test_claims_sheet_lists_each_sentence_with_its_claims(tmp_path):
+    """The Påståenden sheet has one row per sentence with its claims, figures, test and check, before the column guide."""
+    claims = [{"slide": "S38", "part": "commentary", "sentence": "Totalt 58 % 2021 och 55 % 2022: andelen är oförändrad.",
+               "claims": "1177: är oförändrad", "figures": "2021 58,0 % → 2022 55,0 % (−3,0); z-test p = 0,062, α = 0,05",
+               "test": "", "check": "ok"}]
+    path = tmp_path / "t.xlsx"
+    write_xlsx({"S38:main": _table(["a"], [1.0])}, pd.DataFrame({"wave": [2022]}), path, claims)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["S38", "Vägning", "Påståenden", "Om tabellerna"]
+    rows = list(wb["Påståenden"].values)
+    assert rows[0] == ("slide", "part", "sentence", "claims", "figures", "test", "check")
+    assert rows[1][:4] == ("S38", "commentary", "Totalt 58 % 2021 och 55 % 2022: andelen är oförändrad.", "1177: är oförändrad")
+    assert rows[1][6] == "ok"

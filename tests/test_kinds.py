@@ -66,7 +66,7 @@ def test_every_kind_declares_a_frozen_model_that_refuses_unknown_keys():
 
 def test_shipped_deck_has_no_option_problems():
     """The shipped config loads with every option accepted."""
-    _, problems = check_project(ROOT / "config")
+    problems = check_project(ROOT / "config").problems
     assert problems == []
 
 
@@ -108,7 +108,7 @@ def test_unknown_kinds_get_a_did_you_mean(config):
     """Misspelt metric and chart kinds name the nearest kind."""
     edit(config, "S13", lambda slide: slide["charts"][0].update(kind="groupd_bars"))
     edit(config, "S24", metric(kind="scales"))
-    _, problems = check_project(config)
+    problems = check_project(config).problems
     assert any(p.startswith(f"{config / 'deck.yaml'}: slide S13, chart 1: unknown chart kind 'groupd_bars' "
                             "(did you mean 'grouped_bars'?); kinds: change_bars, ") for p in problems)
     assert any(p.startswith(f"{config / 'deck.yaml'}: slide S24, metric 'main': unknown metric kind 'scales' "
@@ -120,7 +120,7 @@ def test_check_project_lists_every_option_problem(config):
     edit(config, "S13", chart_options(top=None, topp=10))
     edit(config, "S24", chart_options(sort="sideways"))
     edit(config, "S39", lambda slide: slide["metrics"]["main"]["options"].update(mode="sideways"))
-    _, problems = check_project(config)
+    problems = check_project(config).problems
     assert [p.split(": ")[1] for p in problems] == ["slide S13, chart 1 (grouped_bars)", "slide S24, chart 1 (grouped_bars)",
                                                    "slide S39, metric 'main' (change)"]
     with pytest.raises(ConfigError, match="\\(3 problems in this file; `survey-deck validate` lists them all\\)$"):
@@ -130,7 +130,7 @@ def test_check_project_lists_every_option_problem(config):
 def test_options_of_the_inner_metric_are_checked_too(config):
     """`of_options` of a change metric are checked against the `of` kind's model."""
     edit(config, "S39", lambda slide: slide["metrics"]["main"]["options"]["of_options"].update(categorie=["1177"]))
-    _, problems = check_project(config)
+    problems = check_project(config).problems
     assert problems == [f"{config / 'deck.yaml'}: slide S39, metric 'main' (change): of_options (coded): unknown option "
                         "'categorie' (did you mean 'categories'?); allowed: measure, categories, nets, uncoded, dont_know"]
 
@@ -138,7 +138,7 @@ def test_options_of_the_inner_metric_are_checked_too(config):
 def test_text_options_may_be_given_per_language(config):
     """A text option as {sv, en} is accepted; a wrong type in one language is reported once."""
     edit(config, "S13", chart_options(label_width={"sv": 30, "en": "wide"}))
-    _, problems = check_project(config)
+    problems = check_project(config).problems
     assert len(problems) == 1 and "slide S13, chart 1 (grouped_bars): option 'label_width': " in problems[0]
     assert "(got 'wide')" in problems[0]
 

@@ -191,3 +191,15 @@ def test_tableview_rows_are_copies(sv):
 def test_plain_text_is_not_run_through_jinja(sv):
     """Text without {{ {% {# is used as it is (whitespace collapsed); a stray }} stays literal text."""
     assert sv.render("  Bas:\n alla   svarande }} ", {}, WHERE) == "Bas: alla svarande }}"
+
+
+def test_every_filter_is_a_named_function_with_a_docstring():
+    """Filters are documented functions (docs/config.md lists them from their docstrings), none a bare lambda."""
+    from pipeline.text import TextRenderer
+
+    env = TextRenderer("sv").env
+    ours = ["pct", "pct_signed", "num", "signed", "count", "abs", "direction", "by_direction", "leaders", "names", "record",
+            "largest_change", "shown_sum", "shown_change"]
+    for name in ours:
+        fn = env.filters[name]
+        assert fn.__name__ != "<lambda>" and (fn.__doc__ or "").strip(), name

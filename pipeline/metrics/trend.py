@@ -1,4 +1,16 @@
-"""Trend projection (S46): compound growth of a share over waves and the share it implies for a later year."""
+"""Trend projection (S46): growth of a share over waves and the share it implies for a later year.
+
+The stated method (``growth_fit``, ``projection_fit``) is a log-linear fit over
+every wave with data, from the first wave that asked the question (or
+``from_wave``) to the report wave: ln(share) = a + b·year by weighted least
+squares, each wave weighted by the inverse of its sampling variance on the log
+scale, (share / SE)². Annual growth is e^b − 1; its interval and the projection's
+interval come from the fit's standard errors, widened by the residual
+dispersion when the waves scatter more around the line than their SEs allow
+(quasi-likelihood: multiplied by sqrt(max(1, χ² / (k − 2)))). The test of b ≠ 0
+gives the growth row its ``p_value`` so claims about it use the same level as
+every other change. Waves with a zero share cannot enter a log fit and are left out.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +29,7 @@ if TYPE_CHECKING:
 
     from pipeline.metrics.common import MetricContext
 
-GROWTH_MEASURES = ("growth_last", "cagr", "projection_last", "projection_cagr")
+GROWTH_MEASURES = ("growth_last", "cagr", "projection_last", "projection_cagr", "growth_fit", "projection_fit")
 
 
 class TrendOptions(OfOptions):
@@ -33,7 +45,9 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
     Rows (total only): ``share`` per wave; ``growth_last`` (annual growth from
     the previous wave to the report wave, %); ``cagr`` (average annual growth
     since ``from_wave``, %); ``projection_last`` and ``projection_cagr`` (the
-    share in ``project_to`` if each rate holds; ``label`` states the rate).
+    share in ``project_to`` if each rate holds; ``label`` states the rate);
+    ``growth_fit`` and ``projection_fit`` (the log-linear fit over every wave
+    from the first with data, with ``ci_low``/``ci_high``; see the module docstring).
     """
     import pandas as pd
 
@@ -80,7 +94,44 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
         {**base, "measure": "projection_cagr", "wave": project_to, "value": series[last] * (1 + g_avg) ** (project_to - last),
          "unit": "percent", "label": f"{g_avg * 100:.0f}"},
     ]
+    extra += _fit_rows(rows[rows["wave"].astype(int) >= first], ctx, base, project_to)
     return pd.DataFrame(out + extra, columns=COLUMNS)
+
+
+def _fit_rows(rows: pd.DataFrame, ctx: MetricContext, base: dict, project_to: int) -> list[dict]:
+    """``growth_fit`` (annual growth, %) and ``projection_fit`` (share in ``project_to``) from the log-linear fit."""
+    from statistics import NormalDist
+
+    import numpy as np
+
+    keep = rows[(rows["value"].astype(float) > 0) & (rows["se"].astype(float) > 0)]
+    if len(keep) < 2:
+        return []
+    x = keep["wave"].astype(float).to_numpy()
+    y = np.log(keep["value"].astype(float).to_numpy())
+    w = (keep["value"].astype(float).to_numpy() / keep["se"].astype(float).to_numpy()) ** 2
+    sw = w.sum()
+    xm, ym = (w * x).sum() / sw, (w * y).sum() / sw
+    sxx = (w * (x - xm) ** 2).sum()
+    b = (w * (x - xm) * (y - ym)).sum() / sxx
+    a = ym - b * xm
+    k = len(x)
+    chi2 = float((w * (y - a - b * x) ** 2).sum())
+    scale = math.sqrt(max(1.0, chi2 / (k - 2))) if k > 2 else 1.0
+    se_b = scale / math.sqrt(sxx)
+    z = NormalDist().inv_cdf(0.5 + ctx.stats.confidence_level / 2)
+    p = 2 * (1 - NormalDist().cdf(abs(b) / se_b)) if se_b > 0 else math.nan
+    fit_at = a + b * project_to
+    se_fit = scale * math.sqrt(1 / sw + (project_to - xm) ** 2 / sxx)
+    span = f"{int(x[0])}-{int(x[-1])}"
+    growth = (math.exp(b) - 1) * 100
+    return [
+        {**base, "measure": "growth_fit", "wave": int(x[-1]), "value": growth, "unit": "growth", "label": span,
+         "ci_low": (math.exp(b - z * se_b) - 1) * 100, "ci_high": (math.exp(b + z * se_b) - 1) * 100, "se": se_b * 100,
+         "prev_wave": int(x[0]), "change": growth, "p_value": p, "n": k},
+        {**base, "measure": "projection_fit", "wave": project_to, "value": math.exp(fit_at), "unit": "percent", "label": span,
+         "ci_low": math.exp(fit_at - z * se_fit), "ci_high": math.exp(fit_at + z * se_fit), "prev_wave": int(x[-1]), "n": k},
+    ]
 
 
 TREND = METRICS.register(MetricKind("trend", TrendOptions, trend_table, lambda o: (*o.inner_measures(), *GROWTH_MEASURES)))

@@ -28,9 +28,9 @@ from pipeline.errors import PipelineError
 from pipeline.report import Plan, load_waves, output_name, pick_wave, weight_waves
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pipeline.config import Project
+    from pipeline.config import DeckConfig, Project
+    from pipeline.content import ChartAreas
     from pipeline.design import SurveyDesign
-    from pipeline.slides import ChartAreas
 
 T = TypeVar("T")
 
@@ -97,7 +97,7 @@ def _check_deck_kinds(project: Project, config_dir: Path, dropped: frozenset[str
     from pipeline import charts
     from pipeline.metrics import kinds
 
-    deck = project.deck
+    deck: DeckConfig | None = project.deck  # None in the partial project validate builds when deck.yaml has problems
     if deck is None:
         return set()
     bad: set[str] = set()
@@ -107,13 +107,18 @@ def _check_deck_kinds(project: Project, config_dir: Path, dropped: frozenset[str
         found = []
         for name, request in slide.metrics.items():
             if request.kind not in metric_kinds:
-                found.append(f"{deck_path}: slide {slide.id}, metric {name!r}: unknown kind {request.kind!r}; supported: {', '.join(sorted(metric_kinds))}")
+                found.append(
+                    f"{deck_path}: slide {slide.id}, metric {name!r}: unknown kind {request.kind!r}; "
+                    f"supported: {', '.join(sorted(metric_kinds))}"
+                )
             # a question left out of the codebook for its own problems is listed already
             if request.question and request.question not in project.codebook.by_id and request.question not in dropped:
                 found.append(f"{deck_path}: slide {slide.id}, metric {name!r}: question {request.question!r} is not in the codebook")
         for chart in slide.charts:
             if chart.kind not in charts.KINDS:
-                found.append(f"{deck_path}: slide {slide.id}: unknown chart kind {chart.kind!r}; supported: {', '.join(sorted(charts.KINDS))}")
+                found.append(
+                    f"{deck_path}: slide {slide.id}: unknown chart kind {chart.kind!r}; supported: {', '.join(sorted(charts.KINDS))}"
+                )
         if found:
             bad.add(slide.id)
             problems.extend(found)

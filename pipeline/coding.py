@@ -50,18 +50,23 @@ class CodedAnswers:
 
     @cached_property
     def mentions(self) -> np.ndarray:
-        return self.distinct_mentions[self.answer]
+        rows: np.ndarray = self.distinct_mentions[self.answer]
+        return rows
 
     def mentioned(self, index: int) -> np.ndarray:
         """True for respondents who mention category ``index``."""
-        return self.distinct_mentions[:, index][self.answer]
+        column: np.ndarray = self.distinct_mentions[:, index]
+        mentioned: np.ndarray = column[self.answer]
+        return mentioned
 
     def net_mentions(self, net_key: str) -> np.ndarray:
         """True for respondents who mention any member of the net (counted once)."""
         for net in self.frame.nets:
             if net.key == net_key:
                 idx = [self.keys.index(m) for m in net.members]
-                return self.distinct_mentions[:, idx].any(axis=1)[self.answer]
+                any_member = np.asarray(self.distinct_mentions[:, idx].any(axis=1))
+                mentioned: np.ndarray = any_member[self.answer]
+                return mentioned
         raise KeyError(net_key)
 
 
@@ -71,7 +76,7 @@ class _Compiled:
     dont_know: tuple[re.Pattern[str], ...]
 
 
-_COMPILED: dict[tuple, _Compiled] = {}
+_COMPILED: dict[tuple[object, ...], _Compiled] = {}
 
 
 def _compile(frame: CodeFrame) -> _Compiled:

@@ -30,10 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.load import Wave
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RAKING_RESIDUAL_SWEEPS = 10  # svyrecvar: for (iterations in 1:10)
 
@@ -88,7 +92,7 @@ class SurveyDesign:
         return self.wave.year
 
     @property
-    def frame(self):  # noqa: ANN201 - pandas DataFrame
+    def frame(self) -> pd.DataFrame:
         return self.wave.frame
 
     @property
@@ -98,7 +102,8 @@ class SurveyDesign:
     @cached_property
     def weights_squared(self) -> np.ndarray:
         """w² per respondent, computed once per design."""
-        return self.weights * self.weights
+        squares: np.ndarray = self.weights * self.weights
+        return squares
 
     @cached_property
     def _cell_bases(self) -> dict[tuple[int, int], np.ndarray]:
@@ -174,7 +179,18 @@ class Estimates:
 class _CellSums:
     """Per-cell sums over a domain, shape (cells, K); ``d_y`` and ``d_d`` (design weights) are None for raking."""
 
-    def __init__(self, count_y, w_y, w2_y, w2_y2, d_y, n_d, w_d, w2_d, d_d):
+    def __init__(
+        self,
+        count_y: np.ndarray,
+        w_y: np.ndarray,
+        w2_y: np.ndarray,
+        w2_y2: np.ndarray,
+        d_y: np.ndarray | None,
+        n_d: np.ndarray,
+        w_d: np.ndarray,
+        w2_d: np.ndarray,
+        d_d: np.ndarray | None,
+    ) -> None:
         self.count_y, self.w_y, self.w2_y, self.w2_y2, self.d_y = count_y, w_y, w2_y, w2_y2, d_y
         self.n_d, self.w_d, self.w2_d, self.d_d = n_d, w_d, w2_d, d_d
 
@@ -202,6 +218,7 @@ def _finish(design: SurveyDesign, sums: _CellSums) -> Estimates:
         shift = design.raking_sweeps @ s_u
     else:
         # postStratify: centre within cells using the pre-calibration (design) weights
+        assert sums.d_y is not None and sums.d_d is not None, "postStratify sums come with design-weight sums"
         s_du = (sums.d_y - sums.d_d[:, None] * est) / wd_total
         d_c = design.design_weight_totals
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -229,7 +246,7 @@ class Domain:
     bases from the whole wave again; the results are the same as with the boolean mask.
     """
 
-    def __init__(self, design: SurveyDesign, domain: np.ndarray):
+    def __init__(self, design: SurveyDesign, domain: np.ndarray) -> None:
         cal = design.calibration
         self.design = design
         self.at = _domain_index(domain)
@@ -277,12 +294,13 @@ class CodeSums:
     code and then across codes rather than respondent by respondent.
     """
 
-    def __init__(self, design: SurveyDesign, codes: np.ndarray, n_codes: int, domain: np.ndarray | Domain, low: int = 0):
+    def __init__(self, design: SurveyDesign, codes: np.ndarray, n_codes: int, domain: np.ndarray | Domain, low: int = 0) -> None:
         self.design = design
         self.n_codes = n_codes
         cal = design.calibration
         cells = cal.n_cells
         codes = np.asarray(codes)
+        design_weights: np.ndarray | None
         if not isinstance(domain, Domain) and np.asarray(domain).dtype == bool and np.count_nonzero(domain) > DENSE * len(domain):
             # most respondents: rather than taking the domain's cells, codes and weights, count everybody and
             # send those outside the domain to an extra code that is then dropped (same sums, same order)
@@ -316,6 +334,8 @@ class CodeSums:
         if category is None:
             cnt, sw, sw2, sd = self.count, self.w, self.w2, self.d
         else:
+            if n_categories is None:
+                raise TypeError("CodeSums.shares: a category map needs n_categories")
             category = np.asarray(category)
             member = np.flatnonzero((category >= 0) & (category < n_categories))
             onehot = np.zeros((self.n_codes, n_categories))

@@ -19,19 +19,28 @@ Anything that does not fit the data format (``docs/data-format.md``) raises
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Codebook, Project, Question
+from pipeline.config import AgeGroup, Codebook, DemographicCategory, Project, Question
 from pipeline.errors import DataError, did_you_mean, distinct_preview, preview
+from pipeline.wavefiles import SUFFIXES, discover_waves, file_sha256  # discover_waves is also imported from here (bench/run.py)
+
+if TYPE_CHECKING:
+    from pyreadstat.pyclasses import MissingRange
 
 log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
+
 MISSING = -1
-from pipeline.wavefiles import SUFFIXES, discover_waves, file_sha256  # noqa: F401 - re-exported
+
 # the dtype pandas gives a column of Python str: its string dtype (pandas ≥ 3) or object (pandas 2)
 _TEXT_DTYPE = pd.Series(np.array(["x"], dtype=object)).dtype
 
@@ -185,9 +194,13 @@ def _read_other(path: Path, wave: int) -> _Raw:
 
             # user_missing=True: a declared user-missing value (99 "Vet ej") is read as its code, not as blank
             frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
-            labels = {col: dict(mapping) for col, mapping in (meta.variable_value_labels or {}).items()}
-            declared = {
-                col: [(r["lo"], r["hi"]) for r in ranges] for col, ranges in (meta.missing_ranges or {}).items() if ranges
+            value_labels = meta.variable_value_labels or {}
+            labels = {col: dict(mapping.items()) for col, mapping in value_labels.items()}
+            declared: dict[str, list[tuple[object, object]]] = {
+                # a .sav file's ranges are {"lo": …, "hi": …} (pyreadstat's type covers every format's)
+                col: [(r["lo"], r["hi"]) for r in cast("list[MissingRange]", ranges)]
+                for col, ranges in (meta.missing_ranges or {}).items()
+                if ranges
             }
             return _Raw(frame, 1, "record", labels, [], declared)
         # .xlsx (read_raw admits only SUFFIXES); the header row as written: pandas renames a repeated name 'x.1'
@@ -199,7 +212,9 @@ def _read_other(path: Path, wave: int) -> _Raw:
     except Exception as exc:  # noqa: BLE001 - any reader failure means a corrupt or foreign file
         kind = {".parquet": "Parquet", ".sav": "SPSS .sav", ".xlsx": "Excel .xlsx"}[suffix]
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path}: wave {wave}: cannot be read as {kind} ({reason[:160]}); the file may be corrupt or of another type") from None
+        raise DataError(
+            f"{path}: wave {wave}: cannot be read as {kind} ({reason[:160]}); the file may be corrupt or of another type"
+        ) from None
 
 
 def read_raw(path: Path, wave: int) -> _Raw:
@@ -215,7 +230,9 @@ def read_raw(path: Path, wave: int) -> _Raw:
         else:
             raw = _read_other(path, wave)
     except OSError as exc:
-        raise DataError(f"{path}: wave {wave}: cannot be read ({exc.strerror or exc}); check that the file exists and is readable") from None
+        raise DataError(
+            f"{path}: wave {wave}: cannot be read ({exc.strerror or exc}); check that the file exists and is readable"
+        ) from None
     if raw.frame.shape[1] == 0:
         raise DataError(f"{path}: wave {wave}: no columns found; expected a header row")
     names = [str(c) for c in raw.frame.columns]
@@ -244,7 +261,7 @@ def _is_text(series: pd.Series) -> bool:
     return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
 
 
-def _distinct(series: pd.Series) -> tuple[np.ndarray, list]:
+def _distinct(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """(position of each cell's value in the list of distinct values, or -1 where missing; that list)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     return codes, list(uniques)
@@ -283,7 +300,7 @@ def _as_codes(series: pd.Series, blank: np.ndarray) -> tuple[np.ndarray, np.ndar
     return values, bad
 
 
-def _parse_numbers(cells: list) -> np.ndarray:
+def _parse_numbers(cells: list[object]) -> np.ndarray:
     """Numbers in ``cells`` (decimal comma allowed, surrounding blanks ignored); NaN for None and non-numbers."""
     text = pd.Series([str(v).strip().replace(",", ".") if v is not None else None for v in cells], dtype=object)
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
@@ -292,7 +309,7 @@ def _parse_numbers(cells: list) -> np.ndarray:
 class _Checker:
     """Collects context (file, wave, row numbering) for error messages."""
 
-    def __init__(self, path: Path, wave: int, raw: _Raw, ids: np.ndarray | None = None):
+    def __init__(self, path: Path, wave: int, raw: _Raw, ids: np.ndarray | pd.api.extensions.ExtensionArray | None = None) -> None:
         self.path, self.wave, self.raw, self.ids = path, wave, raw, ids
 
     def rows(self, mask: np.ndarray, limit: int = 5) -> str:
@@ -363,7 +380,7 @@ def _category_column(
     check: _Checker,
     column: str,
     series: pd.Series,
-    categories: list,  # DemographicCategory or AgeGroup
+    categories: Sequence[DemographicCategory | AgeGroup],
     labels: dict[object, str] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Map codes, names or aliases to category positions; return (positions, bad mask). -1 = blank."""
@@ -438,7 +455,9 @@ def _user_missing_codes(
         if code in question.valid_codes():
             continue
         cells = declared & (values == code)
-        shown = f"{int(code)} ({label!r})" if label is not None and code.is_integer() else (str(int(code)) if code.is_integer() else str(code))
+        shown = (
+            f"{int(code)} ({label!r})" if label is not None and code.is_integer() else (str(int(code)) if code.is_integer() else str(code))
+        )
         dk_hint = f" ({dk} 'Vet ej' needs dont_know: keep)" if code == dk and not dk_ok else ""
         raise check.fail(
             column,
@@ -508,7 +527,8 @@ def load_wave(
     them all; problems that make the file unreadable still raise.
     """
 
-    def guard(fn, *args):  # noqa: ANN001, ANN202 - collect or raise
+    def guard(fn: Callable[[*_Ts], _T], *args: *_Ts) -> _T | None:
+        """``fn(*args)``; a DataError it raises is collected in ``problems`` (None is returned) or, without them, raised."""
         try:
             return fn(*args)
         except DataError as exc:
@@ -523,7 +543,9 @@ def load_wave(
     frame = raw.frame
     warnings = list(raw.notes)
     check = _Checker(path, year, raw)
-    demographic = (demo.respondent_id, demo.sex_column, demo.age_column, demo.age_group_column, demo.region_column, demo.design_weight_column)
+    demographic = (
+        demo.respondent_id, demo.sex_column, demo.age_column, demo.age_group_column, demo.region_column, demo.design_weight_column
+    )
     for column in demographic:
         if column in raw.user_missing and column in frame.columns:  # SPSS: a declared missing value is an unknown one
             declared = _declared_missing(frame[column], raw.user_missing[column])
@@ -588,7 +610,9 @@ def load_wave(
         n_rows = len(frame)
         ages = (np.full(n_rows, np.nan), np.zeros(n_rows, dtype=np.int16), np.zeros(n_rows, dtype=bool))
     years, age_pos, age_bad = ages
-    region_pos, region_bad = _category_column(check, demo.region_column, frame[demo.region_column], demo.region, raw.value_labels.get(demo.region_column))
+    region_pos, region_bad = _category_column(
+        check, demo.region_column, frame[demo.region_column], demo.region, raw.value_labels.get(demo.region_column)
+    )
 
     policy = project.survey.weighting.missing_demographics
     demo_checks = {
@@ -620,7 +644,8 @@ def load_wave(
             shown = frame[column].astype(object)[unusable].tolist()
             guard(_raise, check.fail(
                 column,
-                f"{int(unusable.sum())} {what} value(s) {distinct_preview(['' if _is_blank(v) else v for v in shown])} in {check.rows(unusable)}; "
+                f"{int(unusable.sum())} {what} value(s) {distinct_preview(['' if _is_blank(v) else v for v in shown])} "
+                f"in {check.rows(unusable)}; "
                 f"expected {expected}. Fix the file, or set weighting.missing_demographics to exclude or impute in survey.yaml",
             ))
             continue
@@ -637,14 +662,17 @@ def load_wave(
                 pos[missing_mask] = mode
                 imputed += int(missing_mask.sum())
         if imputed:
-            warnings.append(f"wave {year}: imputed {imputed} missing sex/age value(s) with the most common category (weighting.missing_demographics: impute)")
+            warnings.append(
+                f"wave {year}: imputed {imputed} missing sex/age value(s) with the most common category "
+                "(weighting.missing_demographics: impute)"
+            )
     region_pos = np.where(region_pos < 0, -1, region_pos)
 
     out: dict[str, object] = {
         "respondent_id": ids_arr,
-        "sex": pd.Categorical.from_codes(np.where(sex_pos < 0, -1, sex_pos), categories=demo.categories("sex")),
-        "age_group": pd.Categorical.from_codes(np.where(age_pos < 0, -1, age_pos), categories=demo.categories("age_group")),
-        "region": pd.Categorical.from_codes(region_pos, categories=demo.categories("region")),
+        "sex": pd.Categorical.from_codes(np.where(sex_pos < 0, -1, sex_pos), categories=pd.Index(demo.categories("sex"))),
+        "age_group": pd.Categorical.from_codes(np.where(age_pos < 0, -1, age_pos), categories=pd.Index(demo.categories("age_group"))),
+        "region": pd.Categorical.from_codes(region_pos, categories=pd.Index(demo.categories("region"))),
         "age": years,
     }
 
@@ -656,7 +684,8 @@ def load_wave(
         if bad.any():
             guard(_raise, check.fail(
                 demo.design_weight_column,
-                f"{int(bad.sum())} design weight(s) that are missing, not a number, zero or negative {distinct_preview(series.astype(object)[bad].tolist())} "
+                f"{int(bad.sum())} design weight(s) that are missing, not a number, zero or negative "
+                f"{distinct_preview(series.astype(object)[bad].tolist())} "
                 f"in {check.rows(bad)}; design weights must be positive numbers (drop the column if there are none)",
             ))
         out["design_weight"] = values
@@ -686,20 +715,21 @@ def load_wave(
             continue
         for column in present:
             if question.type == "open":
-                out[column] = _open_text(frame[column])
-                no_answer = bool((out[column] == "").all())
+                text = _open_text(frame[column])
+                out[column] = text
+                no_answer = bool(np.asarray(text == "").all())
             else:
-                series = frame[column]
+                cells: pd.Series | None = frame[column]
                 if column in raw.user_missing:
-                    series = guard(_user_missing_codes, check, column, series, question, codebook, raw)
-                values = None if series is None else guard(_closed_column, check, column, series, question, codebook, block.row(column))
-                if values is None:  # listed in problems; its codes are unknown
+                    cells = guard(_user_missing_codes, check, column, frame[column], question, codebook, raw)
+                codes = None if cells is None else guard(_closed_column, check, column, cells, question, codebook, block.row(column))
+                if codes is None:  # listed in problems; its codes are unknown
                     failed.add(column)
-                    values = np.full(len(frame), MISSING, dtype=np.int16)
+                    codes = np.full(len(frame), MISSING, dtype=np.int16)
                     no_answer = False
                 else:
-                    no_answer = bool((values == MISSING).all())
-                out[column] = block.keep(column, values)
+                    no_answer = bool((codes == MISSING).all())
+                out[column] = block.keep(column, codes)
             if no_answer:
                 guard(_raise, check.fail(
                     column,
@@ -718,7 +748,9 @@ def load_wave(
     excluded = int(drop.sum())
     if excluded:
         result = result.loc[~drop].reset_index(drop=True)
-        warnings.append(f"wave {year}: excluded {excluded} respondent(s) with missing or unknown sex/age (weighting.missing_demographics: exclude)")
+        warnings.append(
+            f"wave {year}: excluded {excluded} respondent(s) with missing or unknown sex/age (weighting.missing_demographics: exclude)"
+        )
         if len(result) == 0:
             raise check.fail(None, "no respondents left after excluding rows with missing sex/age")
     for w in warnings:
@@ -738,7 +770,7 @@ class _ClosedBlock:
 
     _IN_BLOCK = object()  # placeholder in the dict of columns: the values are in the block
 
-    def __init__(self, codebook: Codebook, year: int, frame: pd.DataFrame, taken: set[str]):
+    def __init__(self, codebook: Codebook, year: int, frame: pd.DataFrame, taken: set[str]) -> None:
         rows: dict[str, int] = {}
         other = set(taken)
         for question in codebook.asked_in(year):  # the closed columns the loop in load_wave keeps, in its order
@@ -821,7 +853,9 @@ def routed_mask(frame: pd.DataFrame, question: Question) -> np.ndarray:
     return np.isin(codes, question.routing.codes)
 
 
-def _routing_warnings(frame: pd.DataFrame, codebook: Codebook, year: int, path: Path, failed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+def _routing_warnings(
+    frame: pd.DataFrame, codebook: Codebook, year: int, path: Path, failed: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
     notes = []
     for q in codebook.asked_in(year):
         if q.routing is None or q.routing.column not in frame.columns or q.routing.column in failed:

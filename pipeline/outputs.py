@@ -65,9 +65,13 @@ def normalize_zip(path: Path) -> None:
 def safe_name(name: str) -> str:
     """Refuse output names that would leave the output folder or hide files."""
     if not name or "/" in name or "\\" in name or name.startswith(".") or ".." in name or "\x00" in name:
-        raise OutputError(f"output name {name!r} is not a plain file name; report.name in survey.yaml must not contain folders or start with a dot")
+        raise OutputError(
+            f"output name {name!r} is not a plain file name; report.name in survey.yaml must not contain folders or start with a dot"
+        )
     if len(name.encode("utf-8")) > 200:
-        raise OutputError(f"output name {name[:40]!r}… is {len(name.encode('utf-8'))} bytes long; shorten report.name in survey.yaml (at most 200 bytes)")
+        raise OutputError(
+            f"output name {name[:40]!r}… is {len(name.encode('utf-8'))} bytes long; shorten report.name in survey.yaml (at most 200 bytes)"
+        )
     return name
 
 
@@ -111,7 +115,7 @@ def remove_entry(path: Path) -> None:
 
 def remove_stale(folder: Path) -> list[Path]:
     """Remove the temporary files a killed run left in ``folder`` (call with the folder's lock held)."""
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = list(Path(folder).glob(f".*{TMP_SUFFIX}"))
     except OSError:
@@ -216,7 +220,7 @@ class OutputSet:
     discarded when it raises.
     """
 
-    def __init__(self, folder: Path, option: str = "--out DIR"):
+    def __init__(self, folder: Path, option: str = "--out DIR") -> None:
         self.folder = ensure_writable(folder, option)
         self.option = option
         self.pending: list[tuple[Path, Path]] = []  # (temporary, final)

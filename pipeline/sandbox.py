@@ -142,7 +142,7 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             raise TemplateError("a format with a width or precision of 1000 or more is not allowed")
         return super().wrap_str_format(value)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja2's signature
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # jinja2's own signature
         self = __self
         name = getattr(__obj, "__name__", "")
         owner = getattr(__obj, "__self__", None)

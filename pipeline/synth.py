@@ -54,7 +54,7 @@ def unround(values: dict[Any, float], total: float = 100.0) -> dict[Any, float]:
 
 
 def _largest_remainder(expected: np.ndarray, total: int) -> np.ndarray:
-    floor = np.floor(expected).astype(int)
+    floor: np.ndarray = np.floor(expected).astype(int)
     rest = total - int(floor.sum())
     if rest > 0:
         order = np.argsort(-(expected - floor), kind="stable")
@@ -136,7 +136,7 @@ class _Cells:
 class WaveBuilder:
     """Builds one synthetic wave: demographics, weights and every answer column."""
 
-    def __init__(self, project: Project, model: dict, year: int):
+    def __init__(self, project: Project, model: dict[str, Any], year: int) -> None:
         self.project = project
         self.model = model
         self.year = year
@@ -164,7 +164,7 @@ class WaveBuilder:
         self.cell = cell
         self.n = n
         age_years = np.empty(n, dtype=int)
-        for ci, name in enumerate(names):
+        for ci in range(len(names)):
             group = next(g for g in demo.age_groups if g.name == self.cells.age[ci])
             members = np.flatnonzero(cell == ci)
             hi = group.max if group.max is not None else 92
@@ -180,15 +180,18 @@ class WaveBuilder:
         ids = self.rng.choice(np.arange(100000, 1000000), size=n, replace=False)
         self.ids = np.array([f"{self.year % 100:02d}{i}" for i in ids])
         latent = self.model.get("latent", {})
-        shift = np.array([float(latent.get("sex", {}).get(self.cells.sex[c], 0)) + float(latent.get("age_group", {}).get(self.cells.age[c], 0)) for c in range(len(names))])
+        shift = np.array([
+            float(latent.get("sex", {}).get(self.cells.sex[c], 0)) + float(latent.get("age_group", {}).get(self.cells.age[c], 0))
+            for c in range(len(names))
+        ])
         self.eta = self.rng.standard_normal(n) + shift[cell]
 
         frame = pd.DataFrame(
             {
                 "respondent_id": self.ids,
-                "sex": pd.Categorical.from_codes([sexes.index(self.cells.sex[c]) for c in cell], categories=sexes),
-                "age_group": pd.Categorical.from_codes([ages.index(self.cells.age[c]) for c in cell], categories=ages),
-                "region": pd.Categorical.from_codes(region, categories=region_names),
+                "sex": pd.Categorical.from_codes([sexes.index(self.cells.sex[c]) for c in cell], categories=pd.Index(sexes)),
+                "age_group": pd.Categorical.from_codes([ages.index(self.cells.age[c]) for c in cell], categories=pd.Index(ages)),
+                "region": pd.Categorical.from_codes(region, categories=pd.Index(region_names)),
                 "age": age_years.astype(float),
                 "design_weight": np.ones(n),
             }
@@ -200,7 +203,7 @@ class WaveBuilder:
 
     # ---------------------------------------------------------------- effects
 
-    def _beta(self, effects: dict | None) -> np.ndarray:
+    def _beta(self, effects: dict[Any, Any] | None) -> np.ndarray:
         """Ordinal shift per cell from an effects block (sex, age_group, cells, waves.<year>)."""
         beta = np.zeros(len(self.cells.names))
         if not effects:
@@ -216,7 +219,7 @@ class WaveBuilder:
                 beta[c] += float(block.get("cells", {}).get(self.cells.names[c], 0.0))
         return beta
 
-    def _factor(self, block: dict | None) -> np.ndarray:
+    def _factor(self, block: dict[Any, Any] | None) -> np.ndarray:
         f = np.ones(len(self.cells.names))
         if not block:
             return f
@@ -271,7 +274,7 @@ class WaveBuilder:
         w = self.cell_w
         for _ in range(10000):
             err = (counts * w[:, None]).sum(axis=0) - t
-            best = (0.0, None)
+            best: tuple[float, tuple[int, int, int] | None] = (0.0, None)
             over = np.argsort(-err)[:3]
             under = np.argsort(err)[:3]
             for a in over:
@@ -305,7 +308,7 @@ class WaveBuilder:
         w = self.cell_w
         for _ in range(10000):
             err = float((kc * w).sum() - target_weight)
-            best = (abs(err), None)
+            best: tuple[float, tuple[int, int] | None] = (abs(err), None)
             for a in range(ncell):
                 if kc[a] == 0:
                     continue
@@ -343,7 +346,8 @@ class WaveBuilder:
         return out
 
     def _scores(self, loading: float) -> np.ndarray:
-        return loading * self.eta + self.rng.standard_normal(self.n)
+        scores: np.ndarray = loading * self.eta + self.rng.standard_normal(self.n)
+        return scores
 
     # ---------------------------------------------------------------- question kinds
 
@@ -351,7 +355,7 @@ class WaveBuilder:
         self,
         domain: np.ndarray,
         dist: dict[int, float],
-        effects: dict | None,
+        effects: dict[Any, Any] | None,
         loading: float = 0.0,
         dk_count: int | None = None,
         dk_code: int = 99,
@@ -389,7 +393,14 @@ class WaveBuilder:
         out[rest] = values[rest]
         return out
 
-    def nominal(self, domain: np.ndarray, dist: dict, factors: dict | None, pins: dict | None = None, cell_shares: dict | None = None) -> np.ndarray:
+    def nominal(
+        self,
+        domain: np.ndarray,
+        dist: dict[Any, Any],
+        factors: dict[Any, Any] | None,
+        pins: dict[Any, Any] | None = None,
+        cell_shares: dict[Any, Any] | None = None,
+    ) -> np.ndarray:
         """Category positions (index into ``dist``'s keys) for a nominal question; -1 outside domain."""
         keys = list(dist)
         seeds = np.ones((len(self.cells.names), len(keys)))
@@ -428,7 +439,8 @@ class WaveBuilder:
             seeds[:, 1] = factor
         counts = self.allocate(domain, [100 - share, share], seeds)
         values = self.assign(domain, counts, [0, 1], scores)
-        return values == 1
+        picked: np.ndarray = values == 1
+        return picked
 
     # ---------------------------------------------------------------- verbatims
 
@@ -454,11 +466,12 @@ class WaveBuilder:
 # --------------------------------------------------------------------------- per-question generation
 
 
-def _question_model(model: dict, qid: str) -> dict:
+def _question_model(model: dict[str, Any], qid: str) -> dict[str, Any]:
     try:
-        return model["questions"][qid]
+        spec: dict[str, Any] = model["questions"][qid]
     except KeyError:
         raise ConfigError(f"synth model has no block for question {qid!r}") from None
+    return spec
 
 
 def _routed(b: WaveBuilder, q: Question) -> np.ndarray:
@@ -534,7 +547,7 @@ def generate_question(b: WaveBuilder, q: Question) -> None:
         elif "agree" in spec:
             dks = spec.get("dont_know", {})
             dk = dks.get(item.id, dks.get("default", 0))
-            dk = float(dk.get(year) if isinstance(dk, dict) else dk)
+            dk = float(dk[year] if isinstance(dk, dict) else dk)
             dist = points_from_agreement(float(spec["agree"][item.id][year]), dk)
             b.columns[item.id] = b.ordinal(domain, dist, spec.get("effects"), _item_loading(spec, item.id, year), None, dk_code)
         else:
@@ -551,19 +564,21 @@ def generate_question(b: WaveBuilder, q: Question) -> None:
                 b.columns[item.id] = b.ordinal(domain, dist, spec.get("effects"), 0.0, None, dk_code)
 
 
-def _loading(spec: dict, year: int) -> float:
+def _loading(spec: dict[str, Any], year: int) -> float:
     value = spec.get("loading", 0.0)
     return float(value.get(year, 0.0) if isinstance(value, dict) else value)
 
 
-def _item_loading(spec: dict, item_id: str, year: int) -> float:
+def _item_loading(spec: dict[str, Any], item_id: str, year: int) -> float:
     for group in (spec.get("loadings") or {}).values():
         if item_id in group["items"]:
             return float(group[year])
     return _loading(spec, year)
 
 
-def _split_item(b: WaveBuilder, domain, dist, split, spec, year, dk_code) -> np.ndarray:
+def _split_item(
+    b: WaveBuilder, domain: np.ndarray, dist: dict[int, float], split: dict[str, Any], spec: dict[str, Any], year: int, dk_code: int
+) -> np.ndarray:
     """An item whose codes ``split['codes']`` must hold an exact unweighted count (a published base)."""
     codes_in = [int(c) for c in split["codes"]]
     dist = unround(dist)
@@ -579,7 +594,7 @@ def _split_item(b: WaveBuilder, domain, dist, split, spec, year, dk_code) -> np.
     return out
 
 
-def _generate_multi(b: WaveBuilder, q: Question, spec: dict, domain: np.ndarray) -> None:
+def _generate_multi(b: WaveBuilder, q: Question, spec: dict[str, Any], domain: np.ndarray) -> None:
     year = b.year
     groups: list[tuple[np.ndarray, dict[str, float]]] = []
     if "groups" in spec:
@@ -639,7 +654,7 @@ def _ensure_one(b: WaveBuilder, domain: np.ndarray, picks: dict[str, np.ndarray]
 # --------------------------------------------------------------------------- entry point
 
 
-def build_wave(project: Project, model: dict, year: int) -> pd.DataFrame:
+def build_wave(project: Project, model: dict[str, Any], year: int) -> pd.DataFrame:
     """Return the synthetic respondent table of ``year`` as it is written to its CSV."""
     b = WaveBuilder(project, model, year)
     b.demographics()
@@ -661,13 +676,14 @@ def build_wave(project: Project, model: dict, year: int) -> pd.DataFrame:
             if q.type == "open":
                 data[col] = values
             else:
-                data[col] = pd.array(np.where(values == MISSING, pd.NA, values), dtype="Int64")
+                na: Any = pd.NA  # numpy's stubs do not admit pandas' NA as a fill value
+                data[col] = pd.array(np.where(values == MISSING, na, values), dtype="Int64")
     frame = pd.DataFrame(data)
     order = b.rng.permutation(len(frame))
     return frame.iloc[order].reset_index(drop=True)
 
 
-def load_model(path: Path) -> dict:
+def load_model(path: Path) -> dict[str, Any]:
     model = read_yaml(path)
     if not isinstance(model, dict) or "waves" not in model or "questions" not in model:
         raise ConfigError(f"{path}: expected a synth model with 'waves' and 'questions'")

@@ -28,9 +28,9 @@ from pipeline.errors import PipelineError
 from pipeline.report import Plan, load_waves, output_name, pick_wave, weight_waves
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pipeline.config import Project
+    from pipeline.config import DeckConfig, Project
+    from pipeline.content import ChartAreas
     from pipeline.design import SurveyDesign
-    from pipeline.slides import ChartAreas
 
 T = TypeVar("T")
 
@@ -97,7 +97,7 @@ def _check_deck_kinds(project: Project, config_dir: Path, dropped: frozenset[str
 
     Unknown metric and chart kinds and bad options are listed by ``check_project`` already.
     """
-    deck = project.deck
+    deck: DeckConfig | None = project.deck  # None in the partial project validate builds when deck.yaml has problems
     if deck is None:
         return set()
     bad: set[str] = set()

@@ -41,7 +41,7 @@ class MarginTargets:
     joint: np.ndarray | None  # shares per cell of all variables (post-stratification), C-order
 
     def as_rows(self) -> list[tuple[str, str, float]]:
-        return [(v, c, float(s)) for v in self.variables for c, s in zip(self.categories[v], self.shares[v])]
+        return [(v, c, float(s)) for v in self.variables for c, s in zip(self.categories[v], self.shares[v], strict=True)]
 
 
 # --------------------------------------------------------------------------- targets
@@ -119,9 +119,14 @@ def _apply_collapse(
     for variable in targets.variables:
         cats = targets.categories[variable]
         counts = np.bincount(codes[variable], minlength=len(cats))
-        zero = [f"{cat!r} ({counts[ci]} respondents)" for ci, cat in enumerate(cats) if counts[ci] > 0 and targets.shares[variable][ci] == 0]
+        zero = [
+            f"{cat!r} ({counts[ci]} respondents)" for ci, cat in enumerate(cats) if counts[ci] > 0 and targets.shares[variable][ci] == 0
+        ]
         if zero:
-            raise WeightingError(f"{where}: {variable} {', '.join(zero)} has a target share of 0, which would give its respondents weight 0; give its population share")
+            raise WeightingError(
+                f"{where}: {variable} {', '.join(zero)} has a target share of 0, which would give its respondents weight 0; "
+                "give its population share"
+            )
         for ci, cat in enumerate(cats):
             if counts[ci] > 0 or new_shares[variable][ci] == 0:
                 continue
@@ -171,7 +176,7 @@ def rake_cells(
     grand = float(sum(margin_totals[0]))
     gap = np.inf
     for iteration in range(1, max_iterations + 1):
-        for codes, totals in zip(unit_margin_codes, margin_totals):
+        for codes, totals in zip(unit_margin_codes, margin_totals, strict=True):
             current = np.bincount(codes, weights=w * unit_counts, minlength=len(totals))
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.where(current > 0, totals / current, 1.0)
@@ -182,9 +187,11 @@ def rake_cells(
     return w, max_iterations, gap
 
 
-def _margin_gap(w, unit_margin_codes, unit_counts, margin_totals, grand) -> float:
+def _margin_gap(
+    w: np.ndarray, unit_margin_codes: list[np.ndarray], unit_counts: np.ndarray, margin_totals: list[np.ndarray], grand: float
+) -> float:
     gap = 0.0
-    for codes, totals in zip(unit_margin_codes, margin_totals):
+    for codes, totals in zip(unit_margin_codes, margin_totals, strict=True):
         current = np.bincount(codes, weights=w * unit_counts, minlength=len(totals))
         gap = max(gap, float(np.max(np.abs(current - totals))) / grand)
     return gap
@@ -219,7 +226,13 @@ def _solve_bounded_factor(w: np.ndarray, counts: np.ndarray, target: float, lo: 
 
 
 def _trim(
-    unit_margin_codes, unit_start, unit_counts, margin_totals, weighting: Weighting, mean_weight: float, year: int
+    unit_margin_codes: list[np.ndarray],
+    unit_start: np.ndarray,
+    unit_counts: np.ndarray,
+    margin_totals: list[np.ndarray],
+    weighting: Weighting,
+    mean_weight: float,
+    year: int,
 ) -> tuple[np.ndarray, int, int, int, float]:
     """Bounded raking: each margin step scales a category so that, after capping, it meets its target.
 
@@ -232,7 +245,7 @@ def _trim(
     lo, hi = trim.lower * mean_weight, trim.upper * mean_weight
     w = np.clip(unit_start.astype(float), lo, hi)
     grand = float(sum(margin_totals[0]))
-    for codes, totals in zip(unit_margin_codes, margin_totals):
+    for codes, totals in zip(unit_margin_codes, margin_totals, strict=True):
         reach_lo = np.bincount(codes, weights=unit_counts * lo, minlength=len(totals))
         reach_hi = np.bincount(codes, weights=unit_counts * hi, minlength=len(totals))
         impossible = (totals < reach_lo * (1 - 1e-12)) | (totals > reach_hi * (1 + 1e-12))
@@ -245,7 +258,7 @@ def _trim(
             )
     gap = np.inf
     for sweep in range(1, weighting.max_iterations + 1):
-        for codes, totals in zip(unit_margin_codes, margin_totals):
+        for codes, totals in zip(unit_margin_codes, margin_totals, strict=True):
             for k in np.unique(codes):
                 sel = codes == k
                 f = _solve_bounded_factor(w[sel], unit_counts[sel], float(totals[k]), lo, hi)
@@ -322,7 +335,10 @@ def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None
         zero = [" × ".join(targets.categories[v][cell_codes_per_var[j][c]] for j, v in enumerate(targets.variables))
                 for c in range(n_cells) if targets.joint[c] == 0 and present[c]]
         if zero:
-            raise WeightingError(f"{where}: the cell(s) {preview(zero)} have a target share of 0 but respondents, who would get weight 0; give their population shares")
+            raise WeightingError(
+                f"{where}: the cell(s) {preview(zero)} have a target share of 0 but respondents, who would get weight 0; "
+                "give their population shares"
+            )
         if empty:
             raise WeightingError(
                 f"{where}: wave {year} has no respondents in the cell(s) {preview(empty)}; post-stratification needs every "

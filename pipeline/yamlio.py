@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from pipeline.errors import ConfigError
 
-
 # libyaml's parser when PyYAML was built with it (5x faster on the config); same safe constructors
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # mypy cannot take a base class chosen at run time; both have SafeLoader's interface
+    _SafeBase = yaml.SafeLoader
+else:
+    _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StrictLoader(_SafeBase):  # type: ignore[misc,valid-type]
+class _StrictLoader(_SafeBase):
     """The safe loader, refusing a key that appears twice in one mapping (YAML would silently keep the last)."""
 
 
 class _DuplicateKey(Exception):
-    def __init__(self, key: object, first: yaml.Mark, second: yaml.Mark):
+    def __init__(self, key: object, first: yaml.Mark, second: yaml.Mark) -> None:
         super().__init__(key)
         self.key, self.first, self.second = key, first, second
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[object, yaml.Mark] = {}
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` may be overridden on purpose
@@ -48,7 +50,7 @@ MAX_EXPANDED_NODES = 100_000
 
 
 class _AliasBomb(Exception):
-    def __init__(self, nodes: int | None, mark: yaml.Mark | None):
+    def __init__(self, nodes: int | None, mark: yaml.Mark | None) -> None:
         super().__init__(nodes)
         self.nodes, self.mark = nodes, mark
 

@@ -10,10 +10,11 @@ import pytest
 matplotlib.use("Agg")
 os.environ.setdefault("CI", "true")  # no progress bars in tests
 
-from helpers import CONFIG, WAVES  # noqa: E402
-from pipeline.config import Project, load_project  # noqa: E402
-from pipeline.design import SurveyDesign  # noqa: E402
-from pipeline.weight import weight_wave  # noqa: E402
+from helpers import CONFIG, WAVES
+
+from pipeline.config import Project, load_project
+from pipeline.design import SurveyDesign
+from pipeline.weight import weight_wave
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import FIXTURES, GOLDEN
+
 from pipeline.config import Targets, Weighting
 from pipeline.design import estimate_means, estimate_shares
 from pipeline.load import load_wave
@@ -21,7 +21,7 @@ DESIGNS = ["rake", "poststratify", "rake_design"]
 def fixture_project(project):
     """The real codebook with the fixture's own targets (tests/fixtures/targets_2022.csv)."""
     t = pd.read_csv(FIXTURES / "targets_2022.csv")
-    sex_age = {s: {a: float(v) for a, v in zip(g["age_group"], g["share"])} for s, g in t.groupby("sex")}
+    sex_age = {s: {a: float(v) for a, v in zip(g["age_group"], g["share"], strict=True)} for s, g in t.groupby("sex")}
     data = project.targets.model_dump()
     data["years"] = {2022: {"reference_date": "2021-12-31", "sex_age": sex_age}}
     return project.model_copy(update={"targets": Targets.model_validate(data)})

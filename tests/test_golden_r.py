@@ -8,7 +8,6 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import GOLDEN, REPO
 
 
@@ -21,7 +20,11 @@ def r_survey_available() -> bool:
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not r_survey_available(), reason="Rscript with the survey package is not installed (Debian: r-base-core r-cran-survey); committed golden values are still checked by test_design.py"),
+    pytest.mark.skipif(
+        not r_survey_available(),
+        reason="Rscript with the survey package is not installed (Debian: r-base-core r-cran-survey); "
+        "committed golden values are still checked by test_design.py",
+    ),
 ]
 
 

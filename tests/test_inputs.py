@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from helpers import CONFIG, REPO, WAVES
 
 N_ROWS = 300

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import subset_project
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from helpers import subset_project
 from pipeline.errors import DataError, PipelineError
 from pipeline.load import MISSING, Wave, load_wave
 

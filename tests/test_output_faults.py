@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import CONFIG, REPO, WAVES
+
 from pipeline.errors import OutputError
 from pipeline.outputs import TMP_SUFFIX, OutputSet, folder_lock, remove_stale, temporary_file
 from pipeline.report import intact_png, run_report
@@ -69,7 +69,7 @@ def test_a_failed_replacement_restores_every_output_already_replaced(out, monkey
     before = snapshot(out)
     real_rename = os.rename
 
-    def locked(src, dst, *a, **k):  # noqa: ANN001 - the locked deck cannot be moved aside
+    def locked(src, dst, *a, **k):  # the locked deck cannot be moved aside
         if str(src).endswith(".pptx"):
             raise PermissionError(errno.EACCES, "Permission denied")
         return real_rename(src, dst, *a, **k)
@@ -104,7 +104,7 @@ def test_each_output_is_restored_when_a_later_or_earlier_one_fails(tmp_path, fai
             outputs.file(name).write_bytes(b"new")
     real_rename = os.rename
 
-    def refuse(src, dst, *a, **k):  # noqa: ANN001 - the new output cannot be moved in (the old one can be put back)
+    def refuse(src, dst, *a, **k):  # the new output cannot be moved in (the old one can be put back)
         if Path(dst).name == failing and ".old." not in Path(src).name:
             raise OSError(errno.EBUSY, "Device or resource busy")
         return real_rename(src, dst, *a, **k)
@@ -123,7 +123,7 @@ def test_full_disk_is_one_line_and_leaves_the_outputs(out, monkeypatch):
     before = snapshot(out)
     import pipeline.export as export
 
-    def full(*a, **k):  # noqa: ANN001
+    def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(export, "write_tables", full)

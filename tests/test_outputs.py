@@ -8,8 +8,8 @@ import sys
 
 import pandas as pd
 import pytest
-
 from helpers import CONFIG, REPO, WAVES
+
 from pipeline.errors import PipelineError
 from pipeline.outputs import normalize_zip, safe_name
 from pipeline.report import run_report
@@ -57,7 +57,7 @@ def test_failure_while_writing_the_deck_leaves_no_partial_files(previous, monkey
 
     real = deck_stage.DeckWriter.save
 
-    def broken(self, path, title, lang):  # noqa: ANN001
+    def broken(self, path, title, lang):
         real(self, path, title, lang)  # the temporary deck is complete …
         path.write_bytes(path.read_bytes()[:1000])  # … then cut short
         raise failure("disk went away")
@@ -126,7 +126,7 @@ def test_output_set_commits_on_success_and_keeps_the_old_file_on_failure(tmp_pat
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "new"
     with pytest.raises(ZeroDivisionError), OutputSet(tmp_path) as outputs:
         outputs.write("a.txt", lambda p: p.write_text("half", encoding="utf-8"))
-        1 / 0
+        raise ZeroDivisionError("the block fails before the commit")
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no temporary file left
 

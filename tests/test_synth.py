@@ -7,7 +7,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from helpers import REPO, WAVES
 
 BASES = {2014: 2000, 2016: 2002, 2018: 2024, 2020: 2026, 2021: 2111, 2022: 2001}  # DECK_1177_2022.md
@@ -53,6 +52,7 @@ def test_open_answers_are_raw_verbatims_with_realistic_variants():
         assert text.str.contains(variant, regex=False).any(), variant
     assert text.nunique() > 50
     assert text.str.contains(r",| och ", regex=True).any()  # several mentions in one answer
-    everything = " ".join(frame[c].str.lower().str.cat(sep=" ") for c in ("worry_contact", "advice_contact", "internet_search", "lifestyle"))
+    columns = ("worry_contact", "advice_contact", "internet_search", "lifestyle")
+    everything = " ".join(frame[c].str.lower().str.cat(sep=" ") for c in columns)
     for variant in ("googl", "kry"):
         assert variant in everything, variant

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from helpers import REPO, WAVES, copy_project, edit, run_cli
 
 N_ROWS = 300
@@ -63,9 +62,12 @@ def test_two_broken_waves_and_a_config_value_are_all_listed(work):
     found = errors(result)
     assert len(found) == 3, result.stderr
     assert any("config/targets.yaml: no population targets for wave year 2021" in e for e in found)
-    assert any(f"data/2021.csv: wave 2021, column 'sex': 1 unknown value(s) 'X' in row 7 (respondent_id {ids_2021[0]!r})" in e for e in found)
     assert any(
-        f"data/2022.csv: wave 2022, column 'recommend': 2 out-of-range value(s) '11' in rows 2, 11 (respondent_id {ids_2022[0]!r}, {ids_2022[1]!r})" in e
+        f"data/2021.csv: wave 2021, column 'sex': 1 unknown value(s) 'X' in row 7 (respondent_id {ids_2021[0]!r})" in e for e in found
+    )
+    assert any(
+        "data/2022.csv: wave 2022, column 'recommend': 2 out-of-range value(s) '11' in rows 2, 11 "
+        f"(respondent_id {ids_2022[0]!r}, {ids_2022[1]!r})" in e
         for e in found
     )
     assert "3 problem(s) found" in result.stderr
@@ -84,14 +86,19 @@ def test_broken_config_files_do_not_hide_wave_problems(work):
     assert len(found) == 4, result.stderr
     assert any("config/deck.yaml: slides[" in e and "(id 'S13').layout:" in e and "(got 'charts')" in e for e in found)
     assert any("config/survey.yaml: statistics.low_base.suppress_below: Input should be a valid integer" in e for e in found)
-    assert any("config/survey.yaml: report.colour: unknown key 'colour'; allowed keys here: wave, lang, output_dir, name" in e for e in found)
+    assert any(
+        "config/survey.yaml: report.colour: unknown key 'colour'; allowed keys here: wave, lang, output_dir, name" in e for e in found
+    )
     assert any(f"data/2022.csv: wave 2022, column 'age': 1 impossible age(s) '200' in row 5 (respondent_id {ids[0]!r})" in e for e in found)
 
 
 def test_broken_question_does_not_hide_wave_problems(work):
     """A codebook question with a schema error is listed; the waves are still checked against the other questions."""
-    edit(work / "config" / "codebook.yaml", "    scale:\n      min: 1\n      max: 10\n      anchors:\n        1: {sv: \"Instämmer inte alls\"",
-         "    scale:\n      min: 1\n      max: 1\n      anchors:\n        1: {sv: \"Instämmer inte alls\"")
+    edit(
+        work / "config" / "codebook.yaml",
+        "    scale:\n      min: 1\n      max: 10\n      anchors:\n        1: {sv: \"Instämmer inte alls\"",
+        "    scale:\n      min: 1\n      max: 1\n      anchors:\n        1: {sv: \"Instämmer inte alls\"",
+    )
     ids = break_wave(work, 2021, "heard_of_1177", [12], "7")
 
     result = validate(work)
@@ -178,7 +185,8 @@ def test_templates_of_every_language_and_the_output_name_are_checked(full_work):
     edit(full_work / "config" / "survey.yaml", 'name: "1177-{wave}"', 'name: "1177-{year}"')
     deck = full_work / "config" / "deck.yaml"
     edit(deck, 'title: {sv: "Hört talas om 1177", en: "Heard of 1177"}', 'title: {sv: "{{ wave.__class__ }}", en: "Heard of 1177"}')
-    edit(deck, 'title: {sv: "Net Promoter Score", en: "Net Promoter Score"}', 'title: {sv: "Net Promoter Score", en: "Net Promoter {{ scroe }}"}')
+    edit(deck, 'title: {sv: "Net Promoter Score", en: "Net Promoter Score"}',
+         'title: {sv: "Net Promoter Score", en: "Net Promoter {{ scroe }}"}')
 
     result = validate(full_work)
     assert result.returncode == 1, result.stderr

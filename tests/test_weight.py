@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import EQUAL_TARGETS, design_from_frame, subset_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import EQUAL_TARGETS, design_from_frame, subset_project
 from pipeline.errors import ConfigError, WeightingError
 from pipeline.weight import rake_cells
 
@@ -66,7 +66,9 @@ def test_raking_independent_sample_hits_product_of_margins(tiny, tmp_path):
         assert np.allclose(got, n * t_sex[s] * t_age[a] / k, rtol=1e-10)
 
 
-def row_level_ipf(sex: np.ndarray, age: np.ndarray, start: np.ndarray, t_sex: np.ndarray, t_age: np.ndarray, sweeps: int = 500) -> np.ndarray:
+def row_level_ipf(
+    sex: np.ndarray, age: np.ndarray, start: np.ndarray, t_sex: np.ndarray, t_age: np.ndarray, sweeps: int = 500
+) -> np.ndarray:
     """Textbook raking on respondent rows: alternately scale each margin to its target."""
     w = start.astype(float) * len(start) / start.sum()
     total = len(start)
@@ -204,8 +206,8 @@ def test_property_raking_on_the_cell_variable_is_poststratification(counts, cell
 @given(counts=cell_counts, sex_share=st.floats(min_value=0.3, max_value=0.7))
 def test_property_trimming_never_leaves_bounds(project, tmp_path_factory, counts, sex_share):
     """Whatever the sample, trimmed weights stay inside their bounds (or the run says the bounds cannot hold)."""
-    table = {(s, a): c for (s, a), c in zip(((s, a) for s in SEXES for a in AGES), counts)}
-    targets = targets_from({"Man": sex_share, "Kvinna": 1 - sex_share}, {a: 0.25 for a in AGES})
+    table = {(s, a): c for (s, a), c in zip(((s, a) for s in SEXES for a in AGES), counts, strict=True)}
+    targets = targets_from({"Man": sex_share, "Kvinna": 1 - sex_share}, dict.fromkeys(AGES, 0.25))
     p = subset_project(project, ["heard_of_1177"], targets={2030: targets}, weighting={"trim": {"lower": 0.4, "upper": 2.5}})
     try:
         design = design_from_frame(p, 2030, frame_from_counts(table), tmp_path_factory.mktemp("trim"))
@@ -223,7 +225,7 @@ REGIONS = {"Norra": 1, "Stockholm-Gotland": 3}
 def test_region_as_extra_raking_margin(project, tmp_path):
     """With region added to the raking variables, all three weighted margins equal their targets."""
     t = project.targets.model_dump()
-    regions = {r: 0.0 for r in project.targets.years[2022].region}
+    regions = dict.fromkeys(project.targets.years[2022].region, 0.0)
     regions.update({"Norra": 0.3, "Stockholm-Gotland": 0.7})
     t["years"] = {2030: {"reference_date": "2029-12-31", "sex_age": EQUAL_TARGETS, "region": regions}}
     from pipeline.config import Targets

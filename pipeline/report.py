@@ -409,6 +409,12 @@ def run_report(
     if not force:
         cached = _up_to_date(paths, input_key)
         if cached is not None:
+            from pipeline.outputs import folder_lock, remove_stale
+
+            with folder_lock(out):  # what a killed run left goes even when nothing is rebuilt
+                cache = out / ".cache" / "charts"
+                if cache.is_dir() and not cache.is_symlink() and not cache.parent.is_symlink():
+                    remove_stale(cache)
             timings["total"] = sum(timings.values())
             return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], cached.get("slides", 0),
                                 cached.get("warnings", []), timings, up_to_date=True)

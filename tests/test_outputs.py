@@ -136,6 +136,7 @@ def test_output_set_turns_an_os_error_into_one_line_naming_the_file(tmp_path):
     from pipeline.outputs import OutputSet
 
     def write(path):
+        path.unlink()  # the temporary file exists already (created exclusively): put a folder in its place
         path.mkdir()
         path.write_text("x", encoding="utf-8")
 

@@ -227,7 +227,9 @@ def test_a_mark_beside_a_mean_needs_the_legend_too():
     from pipeline.claims import marks
 
     plain = ChartSpec("stacked_bars", ("row",), (Series("s", (50.0,)),))
-    with_mean = ChartSpec("stacked_bars", ("row",), (Series("s", (50.0,)),), extra=(("mean_sig", ("▲",)),))
+    from pipeline.charts.stacked_bars import StackedBarsDetail
+
+    with_mean = ChartSpec("stacked_bars", ("row",), (Series("s", (50.0,)),), detail=StackedBarsDetail(mean=(7.5,), mean_sig=("▲",)))
     assert (marks(plain), marks(with_mean)) == (False, True)
     found = preflight([], [with_mean], [], "Antal svarande", "sv", [], "▲▼ =")
     assert [p.part for p in found] == ["footnote"]

@@ -51,16 +51,13 @@ DEFAULT_DECIMALS = {"percent": 0, "points": 0, "scale": 1}
 
 
 def significance_alpha(stats) -> float:  # noqa: ANN001 - config.Statistics
-    """The significance level α of the column tests (0.05 for a 95 % level), read from the statistics config.
-
-    The one place that reads the level: adapt here when the config key changes.
-    """
-    return 1.0 - float(stats.significance_level)
+    """The significance level α of the column tests (0.05 for a 95 % level): ``statistics.alpha``, as the deck's ▲/▼."""
+    return float(stats.alpha)
 
 
 def comparison_correction(stats) -> str:  # noqa: ANN001 - config.Statistics
-    """The multiple-comparison correction named in config (``statistics.multiple_comparisons``), ``none`` when absent."""
-    name = str(getattr(stats, "multiple_comparisons", "none") or "none")
+    """The multiple-comparison correction named in config: ``statistics.multiple_comparisons`` (none, bonferroni, holm)."""
+    name = str(stats.multiple_comparisons)
     check_correction(name)
     return name
 
@@ -685,11 +682,14 @@ def question_crosstab(ctx: MetricContext, question_id: str, by: Sequence[str], w
     return build_crosstab(ctx, ctx.project.codebook.question(question_id), by, waves=waves, **options)
 
 
-def slide_crosstabs(ctx: MetricContext, slide: SlideSpec, decimals: dict[str, int] | None = None) -> dict[str, Crosstab]:
+def slide_crosstabs(ctx: MetricContext, slide: SlideSpec, decimals: dict[str, int] | None = None,
+                    title: str | None = None, wording: str | None = None) -> dict[str, Crosstab]:
     """The crosstab of each metric of a slide that measures one question (kinds share, scale, nps, multi), by metric name.
 
     The banner is the metric's ``by`` (none: the wave totals only) and its waves those the deck shows;
     other metric kinds (trend, drivers, index …) have no crosstab and stay in the long table only.
+    ``title``/``wording``: the slide's title and question as the deck rendered them (default: the
+    slide's title and the codebook's question text).
     """
     out: dict[str, Crosstab] = {}
     for name, request in slide.metrics.items():
@@ -697,8 +697,7 @@ def slide_crosstabs(ctx: MetricContext, slide: SlideSpec, decimals: dict[str, in
             continue
         question = ctx.question(request)
         waves = ctx.waves_for(question, request)
-        title = slide.title.get(ctx.lang)
-        wording = slide.question.get(ctx.lang) if slide.question is not None else question.text.get(ctx.lang)
-        out[name] = build_crosstab(ctx, question, request.by, waves=waves, kind=request.kind, request=request, title=title,
-                                   wording=wording, decimals=decimals, where=f"deck.yaml slide {slide.id}, metric {name}")
+        out[name] = build_crosstab(ctx, question, request.by, waves=waves, kind=request.kind, request=request,
+                                   title=title or slide.title.get(ctx.lang), wording=wording or question.text.get(ctx.lang),
+                                   decimals=decimals, where=f"deck.yaml slide {slide.id}, metric {name}")
     return out

@@ -26,11 +26,13 @@ HELP = {  # command: {option: words its help must contain}
         "--jobs": "Processes for chart rendering",
     },
     "tables": {
-        "--out": ".xlsx (one sheet per slide) or .csv (one long table)",
+        "--out": ".xlsx (the crosstab workbook: a crosstab sheet per slide",
         "--config": "Config folder",
         "--data": "one wave file per year",
         "--wave": "default: newest",
         "--lang": "sv or en",
+        "--question": "Tabulate this codebook question",
+        "--by": "cross two with *",
     },
     "weights": {
         "--wave": "Wave (year) to weight",

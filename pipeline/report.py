@@ -54,9 +54,10 @@ if TYPE_CHECKING:  # pragma: no cover - types only; the modules are imported whe
     import pandas as pd
 
     from pipeline.config import Project
+    from pipeline.content import ChartAreas, SlideContent
     from pipeline.design import SurveyDesign, WeightDiagnostics
     from pipeline.load import Wave
-    from pipeline.slides import ChartAreas, Presentation, SlideContent
+    from pipeline.slides import Presentation
 
 log = logging.getLogger(__name__)
 

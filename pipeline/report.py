@@ -145,14 +145,14 @@ def run_time() -> str:
 
     A SOURCE_DATE_EPOCH that is not a whole number of seconds is a ConfigError naming the variable.
     """
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None or not epoch.strip():
-        moment = datetime.now(timezone.utc).replace(microsecond=0)
+        moment = datetime.now(UTC).replace(microsecond=0)
     else:
         try:
-            moment = datetime.fromtimestamp(int(epoch.strip()), timezone.utc)
+            moment = datetime.fromtimestamp(int(epoch.strip()), UTC)
         except (ValueError, OverflowError, OSError):
             raise ConfigError(f"environment variable SOURCE_DATE_EPOCH={epoch!r}: not a time; set it to seconds since 1970 "
                               "(e.g. $(git log -1 --format=%ct)) or unset it") from None
@@ -279,21 +279,27 @@ def present(
     return pres, diagnostics
 
 
-def deck_crosstabs(plan: Plan, designs: dict[int, SurveyDesign], slides: list[SlideContent]) -> dict[str, list[Any]]:
-    """The crosstab sheet of every built slide whose metrics measure one question: slide id → its crosstabs
-    (:func:`pipeline.crosstab.slide_crosstabs`), titled and worded as the slide, at the decimals its charts show."""
+def deck_crosstabs(plan: Plan, designs: dict[int, SurveyDesign], slides: list[SlideContent]) -> tuple[dict[str, list[Any]], list[str]]:
+    """The crosstab sheet of every built slide whose metrics measure one question: (slide id → its crosstabs
+    (:func:`pipeline.crosstab.slide_crosstabs`), titled and worded as the slide, at the decimals its charts show;
+    warnings). A slide whose crosstab cannot be made keeps its figures in the long sheet and gets a warning."""
     from pipeline.crosstab import slide_crosstabs
     from pipeline.metrics import MetricContext
 
     ctx = MetricContext(plan.project, designs, plan.wave, plan.lang)
     specs = {s.id: s for s in plan.project.deck.slides}
     out: dict[str, list[Any]] = {}
+    warnings: list[str] = []
     for content in slides:
         slide = specs[content.id]
-        found = slide_crosstabs(ctx, slide, slide_decimals(slide), content.title or None, content.question or None)
+        try:
+            found = slide_crosstabs(ctx, slide, slide_decimals(slide), content.title or None, content.question or None)
+        except ConfigError as exc:
+            warnings.append(f"slide {slide.id}: no crosstab sheet in the tables ({exc}); its figures are in the long sheet")
+            continue
         if found:
             out[slide.id] = list(found.values())
-    return out
+    return out, warnings
 
 
 def write_deck_tables(plan: Plan, path: Path, fmt: str, pres: Presentation, diagnostics: pd.DataFrame,
@@ -543,7 +549,7 @@ def run_report(
         pres, diagnostics = present(plan, designs, areas, on_slide)
         lap("metrics")
         # the crosstabs are computed and the tables written while the charts are still being drawn
-        crosstabs = deck_crosstabs(plan, designs, pres.slides)
+        crosstabs, crosstab_warnings = deck_crosstabs(plan, designs, pres.slides)
         lap("crosstabs")
         tables_tmp = outputs.file(paths["tables"].name)
         write_deck_tables(plan, tables_tmp, "xlsx", pres, diagnostics, crosstabs)
@@ -568,7 +574,7 @@ def run_report(
                 suffix = "" if len(s.charts) == 1 else f"-{i}"
                 shutil.copyfile(images[c.key], charts_tmp / f"{s.id}{suffix}.png")
         lap("images")
-        warnings = [w for wv in waves.values() for w in wv.warnings] + pres.warnings
+        warnings = [w for wv in waves.values() for w in wv.warnings] + pres.warnings + crosstab_warnings
         reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         manifest = {
             "manifest_version": MANIFEST_VERSION,
@@ -744,7 +750,7 @@ def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: 
         return TablesResult(out, len(xtab.rows), 0, question, tuple(banner), len(xtab.columns))
     designs = weight_waves(plan, load_waves(plan))
     pres, diagnostics = present(plan, designs)
-    crosstabs = deck_crosstabs(plan, designs, pres.slides) if fmt == "xlsx" else {}
+    crosstabs = deck_crosstabs(plan, designs, pres.slides)[0] if fmt == "xlsx" else {}
     with OutputSet(out.parent, "--out FILE") as outputs:
         outputs.write(out.name, lambda tmp: write_deck_tables(plan, tmp, fmt, pres, diagnostics, crosstabs))
     return TablesResult(out, sum(len(t) for t in pres.tables.values()), len(pres.slides))

@@ -323,3 +323,27 @@ def test_no_verbatims_or_respondent_ids_leave_the_data(built):
     assert not verbatims & cells
     assert not [i for i in ids if i in deck_text]
     assert not ids & cells
+
+
+def test_deck_crosstabs_take_the_slides_words_and_warn_instead_of_failing(shipped_designs, monkeypatch):
+    """A slide's crosstab is titled and worded as the slide was rendered; a slide whose crosstab fails only warns."""
+    from pipeline import crosstab
+    from pipeline.content import SlideContent
+    from pipeline.errors import ConfigError
+    from pipeline.report import deck_crosstabs, plan_run
+
+    plan = plan_run(CONFIG, WAVES)
+    slides = [SlideContent(id="S28", layout="chart", title="Rendered title", question="Rendered question")]
+    sheets, warnings = deck_crosstabs(plan, shipped_designs, slides)
+    assert warnings == [] and [x.title for x in sheets["S28"]] == ["Rendered title"]
+    assert sheets["S28"][0].question == "Rendered question"
+    assert [c.label for c in sheets["S28"][0].columns][:3] == ["Totalt 2022", "Man", "Kvinna"]
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise ConfigError("deck.yaml slide S28: something the crosstab cannot do")
+
+    monkeypatch.setattr(crosstab, "slide_crosstabs", broken)
+    sheets, warnings = deck_crosstabs(plan, shipped_designs, slides)
+    assert sheets == {}
+    assert warnings == ["slide S28: no crosstab sheet in the tables (deck.yaml slide S28: something the crosstab cannot do); "
+                        "its figures are in the long sheet"]

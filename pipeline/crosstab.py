@@ -543,6 +543,20 @@ class _Cell:
     summary: _Summary | None = None
 
 
+def _group_part(whole: CodeSums, width: int, index: int) -> CodeSums:
+    """The sums of group ``index`` from a CodeSums over group-and-code combined (``index × width + code``).
+
+    The same sums as a CodeSums over the group's respondents alone (each cell's and code's sum is
+    taken over the same respondents in the same order), so its estimates are the same bit for bit.
+    """
+    part = object.__new__(CodeSums)
+    cut = slice(index * width, (index + 1) * width)
+    part.design, part.n_codes = whole.design, width
+    part.count, part.w, part.w2 = whole.count[:, cut], whole.w[:, cut], whole.w2[:, cut]
+    part.d = None if whole.d is None else whole.d[:, cut]
+    return part
+
+
 def build_crosstab(
     ctx: MetricContext,
     question: Question,
@@ -600,16 +614,35 @@ def build_crosstab(
         masks = {k: group_mask(ctx, design, group_of[k]) for k in todo}
         for k in todo:
             cells[(wave, *k)] = []
+        # the groups of one block are disjoint: each respondent's group number in the block (-1: none)
+        blocks: dict[str, list[tuple[str, str]]] = {}
+        for k in todo:
+            blocks.setdefault(k[0], []).append(k)
+        numbers = {}
+        for block, keys in blocks.items():
+            number = np.full(design.n, -1, dtype=np.int64)
+            for i, k in enumerate(keys):
+                number[masks[k]] = i
+            numbers[block] = number
         for run in measure(design):
             ys = None
+            in_base = None
+            width = len(run.table)
+            sums: dict[tuple[str, str], CodeSums] = {}
+            for block, keys in blocks.items():
+                # one pass over the block's respondents for all its groups: code and group combined into one code
+                number = numbers[block]
+                dom = run.domain & (number >= 0)
+                combined = np.where(dom, number * width + (run.values - run.low), 0)
+                whole = CodeSums(design, combined, width * len(keys), dom)
+                sums.update((k, _group_part(whole, width, i)) for i, k in enumerate(keys))
             for k in todo:
-                dom = run.domain if k == ("wave", "total") else run.domain & masks[k]
-                # one pass per group over its respondents, every row of the run from the sums per cell and code
-                est = CodeSums(design, run.values, len(run.table), dom, low=run.low).means(run.table, run.base)
+                est = sums[k].means(run.table, run.base)
                 flag = base_flag(est.n, low.suppress_below, low.flag_below)
                 test = wave == report and k[0] != "wave" and flag != "suppressed"
                 if test:
-                    at = np.flatnonzero(dom & run.in_base())
+                    in_base = run.in_base() if in_base is None else in_base
+                    at = np.flatnonzero(run.domain & masks[k] & in_base)
                     ys = ys or [run.y(j) for j in range(run.table.shape[1])]
                 for j in range(run.table.shape[1]):
                     summary = summarise(design, ys[j], at) if test else None

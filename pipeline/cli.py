@@ -103,11 +103,14 @@ def report(
     force: Annotated[bool, typer.Option(help="Rebuild even if the outputs are up to date.")] = False,
     jobs: Annotated[Optional[int], typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
 ) -> None:
-    """Build the deck (.pptx), its tables (.xlsx), chart images and a run manifest.
+    """Build the deck (.pptx), its crosstab workbook (.xlsx), chart images and an audit manifest.
 
     Every figure is computed from the wave files: weighted by sex and age to the
     population targets, with linearized standard errors and significance against
-    the previous wave. Outputs replace the previous ones only if the whole run succeeds.
+    the previous wave. The workbook is in the deck's language (see `tables --help`); the
+    manifest hashes every input and config file and records the code, the command and the
+    package versions (set SOURCE_DATE_EPOCH for byte-identical reruns). Outputs replace
+    the previous ones only if the whole run succeeds.
     """
     if lang is not None and lang not in ("sv", "en"):
         raise typer.BadParameter("use sv or en", param_hint="--lang")

@@ -245,8 +245,10 @@ def write_crosstab_sheet(wb, fm: _Formats, name: str, crosstabs, phrases: dict[s
     label_width = max([24] + [min(60, len(str(r.label)) + 2) for x in crosstabs for r in x.rows])
     ws.set_column(0, 0, label_width)
     for i in range(widths):
+        # the mark cell as wide as its longest mark (letters, arrow, low-base star), so none is cut off when printed
+        marks = [len(r.letters[i]) + (2 if r.arrows[i] else 0) + 2 for x in crosstabs for r in x.rows if i < len(r.letters)]
         ws.set_column(1 + 2 * i, 1 + 2 * i, 9)
-        ws.set_column(2 + 2 * i, 2 + 2 * i, 5)
+        ws.set_column(2 + 2 * i, 2 + 2 * i, max([5, *marks]) * 1.1)
     row = 0
     first_header = None
     for xtab in crosstabs:

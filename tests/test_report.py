@@ -89,10 +89,12 @@ def test_swedish_number_format(built):
 
 
 def test_notes_numbers_equal_tables_export(built):
-    """The numbers in the speaker notes of S14 equal the tables export (rounded to one decimal)."""
+    """The numbers in the speaker notes of S14 equal the tables export's long sheet (rounded to one decimal)."""
     result, prs = built
-    table = pd.read_excel(result.tables, sheet_name="S14")
-    table = table[(table["group"] == "total") & (table["table"] == "main")]
+    table = pd.read_excel(result.tables, sheet_name="Alla tal")
+    table = table.rename(columns={"bild": "slide", "tabell": "table", "grupp": "group", "svarsalternativ": "label",
+                                  "mätår": "wave", "värde": "value"})
+    table = table[(table["slide"] == "S14") & (table["group"] == "total") & (table["table"] == "main")]
     slide = next(s for s in prs.slides if s.shapes.title.text == "Andra kontaktvägar än fysiska besök")
     lines = slide.notes_slide.notes_text_frame.text.splitlines()
     header = [c.strip() for c in lines[0].split("|")]
@@ -151,6 +153,30 @@ def test_slide_sheets_have_letters_where_columns_differ_and_print_setup(built):
     assert "D" in ws.cell(nps, labels["65 år eller äldre"] + 1).value
     assert ws.cell(nps, labels["Man"] + 1).value is None
     assert all(ws.cell(passives, c + 1).value is None for c in labels.values())
+
+
+def test_workbook_prints_landscape_in_libreoffice_calc(built, tmp_path):
+    """LibreOffice Calc opens the xlsx and prints it on landscape pages, a few per sheet (the old dump took 223)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    result, _ = built
+    profile = (tmp_path / "lo-profile").as_uri()
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(result.tables)],
+        capture_output=True, text=True, timeout=300,
+    )
+    pdf = tmp_path / (result.tables.stem + ".pdf")
+    if "could not be loaded" in done.stdout + done.stderr and not pdf.is_file():
+        pytest.skip("LibreOffice Calc is not installed (apt-get install libreoffice-calc)")
+    assert done.returncode == 0 and pdf.is_file(), done.stderr
+    data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    boxes = [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", data)]
+    with pd.ExcelFile(result.tables) as book:
+        sheets = len(book.sheet_names)
+    assert sheets <= pages <= 3 * sheets
+    assert boxes and all(w > h for w, h in boxes)
 
 
 def test_report_manifest_is_a_complete_audit_record(tmp_path, monkeypatch, project):

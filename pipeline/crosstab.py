@@ -630,6 +630,11 @@ def build_crosstab(
             width = len(run.table)
             sums: dict[tuple[str, str], CodeSums] = {}
             for block, keys in blocks.items():
+                if len(keys) == 1:  # one group (a wave's total): its codes as they are
+                    k = keys[0]
+                    dom = run.domain if k == ("wave", "total") else run.domain & masks[k]
+                    sums[k] = CodeSums(design, run.values, width, dom, low=run.low)
+                    continue
                 # one pass over the block's respondents for all its groups: code and group combined into one code
                 number = numbers[block]
                 dom = run.domain & (number >= 0)

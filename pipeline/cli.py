@@ -104,11 +104,14 @@ def report(
     jobs: Annotated[Optional[int], typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="A sentence whose claim the data do not support is an error (default: neutral form and a warning; also report.strict in survey.yaml).")] = False,
 ) -> None:
-    """Build the deck (.pptx), its tables (.xlsx), chart images and a run manifest.
+    """Build the deck (.pptx), its crosstab workbook (.xlsx), chart images and an audit manifest.
 
     Every figure is computed from the wave files: weighted by sex and age to the
     population targets, with linearized standard errors and significance against
-    the previous wave. Outputs replace the previous ones only if the whole run succeeds.
+    the previous wave. The workbook is in the deck's language (see `tables --help`); the
+    manifest hashes every input and config file and records the code, the command and the
+    package versions (set SOURCE_DATE_EPOCH for byte-identical reruns). Outputs replace
+    the previous ones only if the whole run succeeds.
     """
     if lang is not None and lang not in ("sv", "en"):
         raise typer.BadParameter("use sv or en", param_hint="--lang")
@@ -131,15 +134,34 @@ def report(
 
 @app.command()
 def tables(
-    out: Annotated[Path, typer.Option(help="Output file: .xlsx (one sheet per slide) or .csv (one long table).")],
+    out: Annotated[Path, typer.Option(help=(
+        "Output file: .xlsx (the crosstab workbook: a crosstab sheet per slide, all figures, weighting, guide) "
+        "or .csv (one long table); with --question, that question's crosstab."))],
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
     wave: Annotated[Optional[int], typer.Option(help="Report wave (default: newest).")] = None,
-    lang: Annotated[str, typer.Option(help="Language of labels: sv or en.")] = "sv",
+    lang: Annotated[str, typer.Option(help="Language of labels, sheet names and the guide: sv or en.")] = "sv",
+    question: Annotated[Optional[str], typer.Option(help=(
+        "Tabulate this codebook question (its id, e.g. recommend) instead of the deck's slides."))] = None,
+    by: Annotated[Optional[str], typer.Option(help=(
+        "With --question: the banner, grouping variables separated by commas (sex, age_group, region or a "
+        "single-choice question); cross two with *, e.g. --by 'sex,age_group,sex*age_group'. Default: the total only."))] = None,
 ) -> None:
-    """Write every figure of the deck's slides as a table, with bases, SEs, flags and significance."""
-    result = run.run_tables(out, config, data, wave, lang)
-    _echo(f"Wrote {result.rows} rows for {result.slides} slides: {result.path}")
+    """Write the deck's tables, or one question's crosstab by a banner of your choice.
+
+    Crosstabs read like SPSS Custom Tables: categories down, the wave total and the subgroups across with
+    column letters, unweighted, weighted and effective bases, letters where columns differ significantly
+    (statistics.alpha, corrected as statistics.multiple_comparisons says) and ▲/▼ against the previous wave.
+    Everything is weighted as in the deck. Example: survey-deck tables --question recommend --by 'sex*age_group' --out nps.xlsx
+    """
+    if lang not in ("sv", "en"):
+        raise typer.BadParameter("use sv or en", param_hint="--lang")
+    result = run.run_tables(out, config, data, wave, lang, question=question, by=by)
+    if result.question is not None:
+        banner = ", ".join(result.by) if result.by else "the total"
+        _echo(f"Wrote the crosstab of {result.question} by {banner} ({result.rows} rows × {result.columns} columns): {result.path}")
+    else:
+        _echo(f"Wrote {result.rows} rows for {result.slides} slides: {result.path}")
 
 
 @app.command()

@@ -416,12 +416,15 @@ class Statistics(Frozen):
     ``alpha`` (0 < alpha ≤ 0.2, e.g. 0.05) is the significance level of the test against the
     previous wave: a change is marked when its p-value is below alpha. The two ranges do not
     overlap, so a value written in the other's form is refused with the value probably meant.
+    ``multiple_comparisons`` (``none``, ``bonferroni`` or ``holm``) corrects the crosstabs' column
+    letters for the number of pairs tested within a block of columns.
     The old ``significance_level`` (a confidence level in disguise: 0.95 meant alpha 0.05) is
     refused with the same hint.
     """
 
     confidence_level: float = 0.95
     alpha: float = 0.05
+    multiple_comparisons: Literal["none", "bonferroni", "holm"] = "none"
     low_base: LowBase = LowBase()
 
     @model_validator(mode="before")

@@ -51,16 +51,13 @@ DEFAULT_DECIMALS = {"percent": 0, "points": 0, "scale": 1}
 
 
 def significance_alpha(stats) -> float:  # noqa: ANN001 - config.Statistics
-    """The significance level α of the column tests (0.05 for a 95 % level), read from the statistics config.
-
-    The one place that reads the level: adapt here when the config key changes.
-    """
+    """The significance level α of the column tests (0.05 for a 95 % level): ``statistics.alpha``, as the deck's ▲/▼."""
     return float(stats.alpha)
 
 
 def comparison_correction(stats) -> str:  # noqa: ANN001 - config.Statistics
-    """The multiple-comparison correction named in config (``statistics.multiple_comparisons``), ``none`` when absent."""
-    name = str(getattr(stats, "multiple_comparisons", "none") or "none")
+    """The multiple-comparison correction named in config: ``statistics.multiple_comparisons`` (none, bonferroni, holm)."""
+    name = str(stats.multiple_comparisons)
     check_correction(name)
     return name
 
@@ -546,6 +543,20 @@ class _Cell:
     summary: _Summary | None = None
 
 
+def _group_part(whole: CodeSums, width: int, index: int) -> CodeSums:
+    """The sums of group ``index`` from a CodeSums over group-and-code combined (``index × width + code``).
+
+    The same sums as a CodeSums over the group's respondents alone (each cell's and code's sum is
+    taken over the same respondents in the same order), so its estimates are the same bit for bit.
+    """
+    part = object.__new__(CodeSums)
+    cut = slice(index * width, (index + 1) * width)
+    part.design, part.n_codes = whole.design, width
+    part.count, part.w, part.w2 = whole.count[:, cut], whole.w[:, cut], whole.w2[:, cut]
+    part.d = None if whole.d is None else whole.d[:, cut]
+    return part
+
+
 def build_crosstab(
     ctx: MetricContext,
     question: Question,
@@ -603,16 +614,40 @@ def build_crosstab(
         masks = {k: group_mask(ctx, design, group_of[k]) for k in todo}
         for k in todo:
             cells[(wave, *k)] = []
+        # the groups of one block are disjoint: each respondent's group number in the block (-1: none)
+        blocks: dict[str, list[tuple[str, str]]] = {}
+        for k in todo:
+            blocks.setdefault(k[0], []).append(k)
+        numbers = {}
+        for block, keys in blocks.items():
+            number = np.full(design.n, -1, dtype=np.int64)
+            for i, k in enumerate(keys):
+                number[masks[k]] = i
+            numbers[block] = number
         for run in measure(design):
             ys = None
+            in_base = None
+            width = len(run.table)
+            sums: dict[tuple[str, str], CodeSums] = {}
+            for block, keys in blocks.items():
+                if len(keys) == 1:  # one group (a wave's total): its codes as they are
+                    k = keys[0]
+                    dom = run.domain if k == ("wave", "total") else run.domain & masks[k]
+                    sums[k] = CodeSums(design, run.values, width, dom, low=run.low)
+                    continue
+                # one pass over the block's respondents for all its groups: code and group combined into one code
+                number = numbers[block]
+                dom = run.domain & (number >= 0)
+                combined = np.where(dom, number * width + (run.values - run.low), 0)
+                whole = CodeSums(design, combined, width * len(keys), dom)
+                sums.update((k, _group_part(whole, width, i)) for i, k in enumerate(keys))
             for k in todo:
-                dom = run.domain if k == ("wave", "total") else run.domain & masks[k]
-                # one pass per group over its respondents, every row of the run from the sums per cell and code
-                est = CodeSums(design, run.values, len(run.table), dom, low=run.low).means(run.table, run.base)
+                est = sums[k].means(run.table, run.base)
                 flag = base_flag(est.n, low.suppress_below, low.flag_below)
                 test = wave == report and k[0] != "wave" and flag != "suppressed"
                 if test:
-                    at = np.flatnonzero(dom & run.in_base())
+                    in_base = run.in_base() if in_base is None else in_base
+                    at = np.flatnonzero(run.domain & masks[k] & in_base)
                     ys = ys or [run.y(j) for j in range(run.table.shape[1])]
                 for j in range(run.table.shape[1]):
                     summary = summarise(design, ys[j], at) if test else None
@@ -685,11 +720,14 @@ def question_crosstab(ctx: MetricContext, question_id: str, by: Sequence[str], w
     return build_crosstab(ctx, ctx.project.codebook.question(question_id), by, waves=waves, **options)
 
 
-def slide_crosstabs(ctx: MetricContext, slide: SlideSpec, decimals: dict[str, int] | None = None) -> dict[str, Crosstab]:
+def slide_crosstabs(ctx: MetricContext, slide: SlideSpec, decimals: dict[str, int] | None = None,
+                    title: str | None = None, wording: str | None = None) -> dict[str, Crosstab]:
     """The crosstab of each metric of a slide that measures one question (kinds share, scale, nps, multi), by metric name.
 
     The banner is the metric's ``by`` (none: the wave totals only) and its waves those the deck shows;
     other metric kinds (trend, drivers, index …) have no crosstab and stay in the long table only.
+    ``title``/``wording``: the slide's title and question as the deck rendered them (default: the
+    slide's title and the codebook's question text).
     """
     out: dict[str, Crosstab] = {}
     for name, request in slide.metrics.items():
@@ -697,8 +735,7 @@ def slide_crosstabs(ctx: MetricContext, slide: SlideSpec, decimals: dict[str, in
             continue
         question = ctx.question(request)
         waves = ctx.waves_for(question, request)
-        title = slide.title.get(ctx.lang)
-        wording = slide.question.get(ctx.lang) if slide.question is not None else question.text.get(ctx.lang)
-        out[name] = build_crosstab(ctx, question, request.by, waves=waves, kind=request.kind, request=request, title=title,
-                                   wording=wording, decimals=decimals, where=f"deck.yaml slide {slide.id}, metric {name}")
+        out[name] = build_crosstab(ctx, question, request.by, waves=waves, kind=request.kind, request=request,
+                                   title=title or slide.title.get(ctx.lang), wording=wording or question.text.get(ctx.lang),
+                                   decimals=decimals, where=f"deck.yaml slide {slide.id}, metric {name}")
     return out

@@ -1,16 +1,18 @@
 """Tables export: every number behind every chart, with bases, SEs, flags and significance.
 
-``.xlsx``: one sheet per slide (all the slide's metrics, ``table`` names
-which), a ``Vägning`` sheet with the weighting diagnostics of every wave and
-an ``Om tabellerna`` sheet explaining the columns. ``.csv``: one long table.
-Text that could be read as a formula by a spreadsheet (starting with =, +, -
-or @) is neutralised with a leading apostrophe. The xlsx is reproducible:
-fixed document properties and zip timestamps.
+``.xlsx`` is the analyst's crosstab workbook (:func:`write_crosstabs_xlsx`), read like SPSS Custom
+Tables and written in the deck's language: a crosstab sheet per slide (categories down, waves and
+subgroups across with column letters, bases, significance letters and ▲/▼), one filterable sheet with
+every figure in the tidy long form, the weighting diagnostics, and a guide to the columns.
+``.csv``: one long table (machine column names, for scripts). Text that could be read as a formula
+by a spreadsheet (starting with =, +, - or @) is neutralised with a leading apostrophe. The xlsx is
+reproducible: fixed document properties and zip timestamps.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,45 +23,7 @@ from pipeline.metrics.common import COLUMNS
 from pipeline.outputs import normalize_zip
 
 FORMULA_START = ("=", "+", "-", "@")
-COLUMN_HELP = {
-    "slide": "Bildens id i kortleken (S13 …)",
-    "table": "Måttets namn på bilden (main, reach …)",
-    "metric": "Måttets typ (share, coded, scale, nps …)",
-    "measure": "Vad raden mäter (share, mean, nps, top_box, agree, reach …)",
-    "question": "Frågans id i kodboken",
-    "item": "Delfrågans id (rutnät/flerval)",
-    "item_label": "Delfrågans text",
-    "wave": "Mätår",
-    "group_var": "Undergruppens variabel (total, sex, age_group, sex_age, region eller en fråga)",
-    "group": "Undergrupp",
-    "group_label": "Undergruppens namn",
-    "category": "Svarsalternativ/kod",
-    "label": "Svarsalternativets text",
-    "value": "Skattning (procent, NPS-poäng eller medelvärde) – vägd",
-    "se": "Standardfel (Taylor-linjärisering med kalibrering, som R survey)",
-    "ci_low": "Konfidensintervall, nedre gräns",
-    "ci_high": "Konfidensintervall, övre gräns",
-    "unit": "Enhet: percent, points (NPS), scale (medel), coefficient, growth",
-    "n": "Ovägd bas (antal svarande)",
-    "n_weighted": "Vägd bas",
-    "n_effective": "Effektiv bas (Kish)",
-    "base_flag": "ok, low (lågt underlag) eller suppressed (visas inte)",
-    "prev_wave": "Föregående mätning som jämförs",
-    "change": "Förändring mot föregående mätning (i värdets enhet)",
-    "change_rel": "Relativ förändring i procent",
-    "p_value": "p-värde för förändringen (tvåsidigt z-test, båda mätningarnas standardfel)",
-    "sig": "▲/▼ om förändringen är signifikant på vald nivå",
-}
-CLAIM_HELP = {  # the Påståenden sheet
-    "part": "Påståenden: textens plats på bilden (title, subtitle, body, commentary, notes)",
-    "sentence": "Påståenden: texten som den står i kortleken",
-    "claims": "Påståenden: vad texten påstår (riktning, rangordning, rekord, största förändring) och vilken form som valdes",
-    "figures": "Påståenden: siffrorna bakom påståendet (värden per mätning, förändring, p-värde, α)",
-    "test": "Påståenden: testet eller regeln bakom påståendet (t.ex. delad placering)",
-    "check": "Påståenden: förhandskontrollens resultat (ok eller vad som inte stämde)",
-}
-
-
+CLAIM_COLUMNS = ["slide", "part", "sentence", "claims", "figures", "test", "check"]  # the claims sheet, one row per sentence
 
 
 def combined(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -108,88 +72,6 @@ def _cell(value: object) -> object:
     return value
 
 
-CLAIMS_SHEET = "Påståenden"
-CLAIM_COLUMNS = ["slide", "part", "sentence", "claims", "figures", "test", "check"]
-
-
-def write_xlsx(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, claims: list[dict] | None = None) -> None:
-    """One sheet per slide plus the weighting diagnostics, the claims sheet and a column guide.
-
-    The claims sheet (``Påståenden``) lists every sentence of the deck, the
-    claims it makes, the figures and test behind them and the preflight result.
-
-    Written with XlsxWriter (several times faster than openpyxl for writing); text
-    is always written as a string cell, never as a formula.
-    """
-    import xlsxwriter
-
-    by_slide: dict[str, list[pd.DataFrame]] = {}
-    for key, table in tables.items():
-        by_slide.setdefault(key.split(":")[0], []).append(table)
-    sheets: list[tuple[str, list[str], list[list[object]]]] = []
-    if by_slide:
-        # clean all slide tables in one go (per-sheet pandas work costs more than writing the cells)
-        names = list(by_slide)
-        parts = [pd.concat(by_slide[n], ignore_index=True) for n in names]
-        sizes = [len(p) for p in parts]
-        every = _clean(pd.concat(parts, ignore_index=True))
-        columns = [str(c) for c in every.columns]
-        rows = every.to_numpy(dtype=object).tolist()
-        start = 0
-        for name, size, part in zip(names, sizes, parts):
-            keep = [i for i, c in enumerate(every.columns) if c in part.columns]
-            sheets.append((name, [columns[i] for i in keep], [[r[i] for i in keep] for r in rows[start : start + size]]))
-            start += size
-    help_rows = {**COLUMN_HELP, **(CLAIM_HELP if claims is not None else {})}
-    guide = pd.DataFrame({"kolumn": list(help_rows), "betydelse": list(help_rows.values())})
-    extra = [("Vägning", diagnostics)]
-    if claims is not None:
-        extra.append((CLAIMS_SHEET, pd.DataFrame(claims, columns=CLAIM_COLUMNS)))
-    for name, frame in (*extra, ("Om tabellerna", guide)):
-        frame = _clean(frame)
-        sheets.append((name, [str(c) for c in frame.columns], frame.to_numpy(dtype=object).tolist()))
-    fixed = datetime(2023, 1, 1)
-    try:
-        wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False, "strings_to_formulas": False,
-                                             "strings_to_urls": False, "strings_to_numbers": False})
-        wb.set_properties({"created": fixed, "author": "survey-deck", "comments": "survey-deck tables export"})
-        bold = wb.add_format({"bold": True})
-        for name, columns, rows in sheets:
-            ws = wb.add_worksheet(name[:31])
-            ws.write_row(0, 0, columns, bold)
-            for r, row in enumerate(rows, start=1):
-                for c, value in enumerate(row):
-                    v = _cell(value)
-                    if v is None:
-                        continue
-                    if isinstance(v, str):
-                        ws.write_string(r, c, v)
-                    elif isinstance(v, bool):
-                        ws.write_boolean(r, c, v)
-                    elif isinstance(v, (int, float)):
-                        ws.write_number(r, c, v)
-                    else:
-                        ws.write_string(r, c, str(v))
-            for i, col in enumerate(columns):
-                ws.set_column(i, i, min(48, max(8, len(col) + 2)))
-            ws.freeze_panes(1, 0)
-        wb.close()
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write the tables file ({exc.strerror})") from None
-    normalize_zip(path)
-
-
-def write_tables(tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame, path: Path, fmt: str,
-                 claims: list[dict] | None = None) -> None:
-    """Write the tables as ``fmt`` (``xlsx`` or ``csv``); ``claims`` (xlsx only) adds the claims sheet."""
-    if fmt == "xlsx":
-        write_xlsx(tables, diagnostics, path, claims)
-    elif fmt == "csv":
-        write_csv(tables, path)
-    else:
-        raise OutputError(f"{path}: unknown table format {fmt!r}; use a .xlsx or .csv file name")
-
-
 # ---------------------------------------------------------------------------- crosstab workbook
 #
 # Read like SPSS Custom Tables: one sheet per slide (or per ad-hoc question) with the crosstabs of its
@@ -206,14 +88,23 @@ LONG_FORMATS = {  # number format of each numeric column of the long sheet
     "value": "0.00", "se": "0.000", "ci_low": "0.00", "ci_high": "0.00", "change": "0.00", "change_rel": "0.0",
     "p_value": "0.0000",
 }
+WEIGHTING_MEASURES = (  # the rows of the weighting diagnostics (metrics/weighting.py), in the sheet's order
+    "n", "efficiency", "n_effective", "deff", "min_weight", "max_weight", "weight_ratio", "iterations", "capped",
+    "max_margin_gap", "margin_unweighted", "margin_weighted", "margin_target",
+)
+WHOLE_NUMBERS = ("n", "iterations", "capped")
 
 
 def crosstab_phrases(text, lang: str) -> dict[str, str]:  # noqa: ANN001 - Project.text(key, lang)
     """The fixed phrases of the crosstab workbook in ``lang``, from ``text(key, lang)`` (``Project.text``):
-    sheet names, base rows, notes, and the column guide (``xtab_help_<column>``)."""
+    sheet names, base rows, notes, the long sheet's column headers (``xtab_col_<column>``), the column
+    guide (``xtab_help_<column>``) and the weighting sheet's measures (``xtab_w_<measure>``)."""
     out = {key: text(key, lang) for key in PHRASE_KEYS}
     for col in ("slide", "table", *COLUMNS):
         out[f"xtab_help_{col}"] = text(f"xtab_help_{col}", lang)
+        out[f"xtab_col_{col}"] = text(f"xtab_col_{col}", lang)
+    for key in ("variable", *WEIGHTING_MEASURES):
+        out[f"xtab_w_{key}"] = text(f"xtab_w_{key}", lang)
     return out
 
 
@@ -355,8 +246,10 @@ def write_crosstab_sheet(wb, fm: _Formats, name: str, crosstabs, phrases: dict[s
     label_width = max([24] + [min(60, len(str(r.label)) + 2) for x in crosstabs for r in x.rows])
     ws.set_column(0, 0, label_width)
     for i in range(widths):
+        # the mark cell as wide as its longest mark (letters, arrow, low-base star), so none is cut off when printed
+        marks = [len(r.letters[i]) + (2 if r.arrows[i] else 0) + 2 for x in crosstabs for r in x.rows if i < len(r.letters)]
         ws.set_column(1 + 2 * i, 1 + 2 * i, 9)
-        ws.set_column(2 + 2 * i, 2 + 2 * i, 5)
+        ws.set_column(2 + 2 * i, 2 + 2 * i, max([5, *marks]) * 1.1)
     row = 0
     first_header = None
     for xtab in crosstabs:
@@ -368,12 +261,15 @@ def write_crosstab_sheet(wb, fm: _Formats, name: str, crosstabs, phrases: dict[s
     _set_up_printing(ws, first_header)
 
 
-def write_long_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None:  # noqa: ANN001
-    """The tidy long table as one sheet: header row frozen, autofilter over every column, numbers formatted."""
+def write_long_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame, headers: dict[str, str] | None = None) -> None:  # noqa: ANN001
+    """The tidy long table as one sheet: header row frozen, autofilter over every column, numbers formatted.
+
+    ``headers`` maps a column to its header in the deck's language (default: the column's name).
+    """
     ws = wb.add_worksheet(name)
     frame = _clean(frame)
     columns = [str(c) for c in frame.columns]
-    ws.write_row(0, 0, columns, fm.bold)
+    ws.write_row(0, 0, [(headers or {}).get(c, c) for c in columns], fm.bold)
     formats = [fm.number(LONG_FORMATS[c]) if c in LONG_FORMATS else None for c in columns]
     for r, row in enumerate(frame.to_numpy(dtype=object).tolist(), start=1):
         for c, value in enumerate(row):
@@ -396,6 +292,7 @@ def write_long_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None: 
 
 
 def _write_plain_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None:  # noqa: ANN001
+    """A small table as a sheet: bold frozen header, whole numbers as #,##0, others to three decimals."""
     ws = wb.add_worksheet(name)
     frame = _clean(frame)
     ws.write_row(0, 0, [str(c) for c in frame.columns], fm.bold)
@@ -407,13 +304,41 @@ def _write_plain_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None
             if isinstance(v, str):
                 ws.write_string(r, c, v)
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(r, c, v, fm.number("0" if isinstance(v, int) else "0.000"))
+                ws.write_number(r, c, v, fm.number("#,##0" if isinstance(v, int) else "#,##0.000"))
             else:
                 ws.write_string(r, c, str(v))
     for i, col in enumerate(frame.columns):
         ws.set_column(i, i, 70 if i == 1 and len(frame.columns) == 2 else min(40, max(10, len(str(col)) + 3)))
     ws.freeze_panes(1, 0)
     _set_up_printing(ws, (0, 0))
+
+
+def weighting_frame(diagnostics: pd.DataFrame, phrases: dict[str, str]) -> pd.DataFrame:
+    """The weighting diagnostics (metrics kind ``weighting``) as the weighting sheet: one row per measure (and per
+    margin category), one column per wave, headers and measure names in the phrases' language."""
+    rows: dict[tuple[str, str, str], dict[int, object]] = {}
+    frame = diagnostics.reindex(columns=["measure", "group_var", "group", "wave", "value"]).dropna(subset=["measure", "wave"])
+    for rec in frame.itertuples(index=False):
+        margin = str(rec.measure).startswith("margin_")
+        key = (str(rec.measure), str(rec.group_var) if margin else "", str(rec.group) if margin else "")
+        value = _cell(rec.value)
+        if rec.measure in WHOLE_NUMBERS and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        rows.setdefault(key, {})[int(rec.wave)] = value
+    waves = sorted({w for values in rows.values() for w in values})
+    order = {m: i for i, m in enumerate(WEIGHTING_MEASURES)}
+    margins = list(dict.fromkeys((k[1], k[2]) for k in rows if k[1]))  # variables and categories as first met
+
+    def rank(key: tuple[str, str, str]) -> tuple[int, int, int]:
+        if not key[1]:
+            return (0, order.get(key[0], len(order)), 0)
+        return (1, margins.index((key[1], key[2])), order.get(key[0], len(order)))
+    out = []
+    for key in sorted(rows, key=rank):
+        measure, variable, category = key
+        out.append([phrases.get(f"xtab_w_{measure}", measure), variable or None, category or None, *(rows[key].get(w) for w in waves)])
+    columns = [phrases["xtab_col_measure"], phrases["xtab_w_variable"], phrases["xtab_col_category"], *map(str, waves)]
+    return pd.DataFrame(out, columns=columns, dtype=object)  # object: whole numbers stay int
 
 
 def crosstab_frame(xtab) -> pd.DataFrame:  # noqa: ANN001 - crosstab.Crosstab
@@ -432,12 +357,14 @@ def crosstab_frame(xtab) -> pd.DataFrame:  # noqa: ANN001 - crosstab.Crosstab
 
 def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list], phrases: dict[str, str], *,
                          long_table: pd.DataFrame | None = None, diagnostics: pd.DataFrame | None = None,
-                         low_base: tuple[int, int] = (30, 100)) -> None:
+                         low_base: tuple[int, int] = (30, 100),
+                         extra_sheets: Sequence[tuple[str, pd.DataFrame]] = ()) -> None:
     """Write the analyst's workbook: a crosstab sheet per key of ``crosstabs`` (slide id or question, its crosstabs
-    stacked), then the long table (one filterable sheet), the weighting diagnostics and the column guide.
+    stacked), then the long table (one filterable sheet), the weighting diagnostics, any ``extra_sheets``
+    ((name, table) in the deck's language, written as plain sheets) and the column guide.
 
     ``phrases`` from :func:`crosstab_phrases` in the deck's language; ``low_base`` is
-    (suppress_below, flag_below) for the note. Reproducible like :func:`write_xlsx`.
+    (suppress_below, flag_below) for the note. Reproducible: fixed properties, normalised zip.
     """
     import xlsxwriter
 
@@ -449,22 +376,40 @@ def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list], phrases: dict[s
         fm = _Formats(wb)
         taken: set[str] = set()
         fixed_names = {key: sheet_name(phrases[key], taken) for key in ("xtab_all_tables", "xtab_weighting", "xtab_guide")}
+        extra_names = [sheet_name(name, taken) for name, _ in extra_sheets]
         for name, xtabs in crosstabs.items():
             if xtabs:
                 write_crosstab_sheet(wb, fm, sheet_name(name, taken), xtabs, phrases, low_base)
+        headers = {c: phrases.get(f"xtab_col_{c}", c) for c in ("slide", "table", *COLUMNS)}
         if long_table is not None:
-            write_long_sheet(wb, fm, fixed_names["xtab_all_tables"], long_table)
+            write_long_sheet(wb, fm, fixed_names["xtab_all_tables"], long_table, headers)
         if diagnostics is not None:
-            _write_plain_sheet(wb, fm, fixed_names["xtab_weighting"], diagnostics)
+            _write_plain_sheet(wb, fm, fixed_names["xtab_weighting"], weighting_frame(diagnostics, phrases))
+        for name, (_, frame) in zip(extra_names, extra_sheets):
+            _write_plain_sheet(wb, fm, name, frame)
         if long_table is not None:
             cols = [c for c in ("slide", "table", *COLUMNS) if c in long_table.columns]
-            guide = pd.DataFrame({phrases["xtab_guide_column"]: cols,
+            guide = pd.DataFrame({phrases["xtab_guide_column"]: [headers[c] for c in cols],
                                   phrases["xtab_guide_meaning"]: [phrases[f"xtab_help_{c}"] for c in cols]})
             _write_plain_sheet(wb, fm, fixed_names["xtab_guide"], guide)
         wb.close()
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the tables file ({exc.strerror})") from None
     normalize_zip(path)
+
+
+def write_tables(path: Path, fmt: str, tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame,
+                 crosstabs: dict[str, list], phrases: dict[str, str], low_base: tuple[int, int] = (30, 100),
+                 extra_sheets: Sequence[tuple[str, pd.DataFrame]] = ()) -> None:
+    """The deck's tables as ``fmt``: ``xlsx`` the crosstab workbook (:func:`write_crosstabs_xlsx`; the long sheet
+    is every slide table, :func:`combined`), ``csv`` the long table alone (:func:`write_csv`)."""
+    if fmt == "xlsx":
+        write_crosstabs_xlsx(path, crosstabs, phrases, long_table=combined(tables), diagnostics=diagnostics,
+                             low_base=low_base, extra_sheets=extra_sheets)
+    elif fmt == "csv":
+        write_csv(tables, path)
+    else:
+        raise OutputError(f"{path}: unknown table format {fmt!r}; use a .xlsx or .csv file name")
 
 
 def write_crosstabs_csv(path: Path, crosstabs: list) -> None:

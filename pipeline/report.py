@@ -11,8 +11,13 @@ One entry point per command, all built from the same stages:
   name; the CLI only parses arguments and prints what they return.
 
 :func:`run_report` builds ``<name>.pptx`` (``name`` from survey.yaml, e.g.
-``1177-2022``; ``-en`` is added for English), ``<name>.xlsx`` (every chart's
-table), ``<name>-charts/`` (the chart images) and ``<name>.manifest.json``
+``1177-2022``; ``-en`` is added for English), ``<name>.xlsx`` (the crosstab
+workbook in the deck's language: a crosstab sheet per slide, every figure in one
+filterable sheet, the weighting and a guide; :func:`write_deck_tables`),
+``<name>-charts/`` (the chart images) and ``<name>.manifest.json`` (the audit
+record: a hash per input and config file, the code's version and commit, the
+command line, every package's version, the run time; ``SOURCE_DATE_EPOCH`` fixes
+the time and leaves out what differs between runs, so reruns are byte-identical)
 in the output folder. Everything is written to temporary files first and
 moved into place only when the whole run succeeded.
 
@@ -49,13 +54,14 @@ if TYPE_CHECKING:  # pragma: no cover - types only; the modules are imported whe
     import pandas as pd
 
     from pipeline.config import Project
+    from pipeline.content import ChartAreas, SlideContent
     from pipeline.design import SurveyDesign, WeightDiagnostics
     from pipeline.load import Wave
-    from pipeline.slides import ChartAreas, Presentation, SlideContent
+    from pipeline.slides import Presentation
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: a hash per config file, code version/commit, command line, every package, run time
 Progress = Callable[[str, int, int], None]  # (stage description, done, total)
 
 
@@ -84,15 +90,86 @@ def code_hash() -> str:
 
 
 def package_versions() -> dict[str, str]:
+    """Python's version and every installed distribution's, by name (sorted case-insensitively)."""
+    from importlib.metadata import distributions
+
+    found: dict[str, str] = {}
+    for dist in distributions():
+        name = dist.metadata["Name"] if dist.metadata is not None else None
+        if name and name not in found:
+            found[name] = dist.version
+    return {"python": platform.python_version(), **{k: found[k] for k in sorted(found, key=lambda n: (n.lower(), n))}}
+
+
+def config_files(project: Project) -> list[Path]:
+    """The config files a run reads, as load_project reads them: survey.yaml, the codebook, targets, deck,
+    strings and each code frame (sorted)."""
+    root, files = project.root, project.survey.files
+    frames = root / files.codeframes
+    return [root / "survey.yaml", root / files.codebook, root / files.targets, root / files.deck,
+            (root / project.deck.strings).resolve(), *(sorted(frames.glob("*.yaml")) if frames.is_dir() else [])]
+
+
+def code_version() -> dict[str, Any]:
+    """The project's version and the code it ran: the git commit (and whether the checkout had uncommitted
+    changes) when run from a git checkout with git available, always the hash of the package's files."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {"python": platform.python_version()}
-    for name in ("survey-deck", "numpy", "pandas", "matplotlib", "python-pptx", "openpyxl", "jinja2", "pyarrow", "pydantic"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
+    try:
+        out: dict[str, Any] = {"version": version("survey-deck")}
+    except PackageNotFoundError:
+        out = {"version": "not installed"}
+    checkout = Path(__file__).resolve().parent.parent
+    git = shutil.which("git")
+    if (checkout / ".git").exists() and git is not None:
+        import subprocess
+
+        def ask(*args: str) -> str | None:
+            try:
+                done = subprocess.run([git, "-C", str(checkout), *args], capture_output=True, text=True, timeout=20)
+            except (OSError, subprocess.SubprocessError):
+                return None
+            return done.stdout if done.returncode == 0 else None
+
+        commit = ask("rev-parse", "HEAD")
+        if commit:
+            status = ask("status", "--porcelain", "--untracked-files=no")
+            out["commit"] = commit.strip()
+            out["dirty"] = bool(status.strip()) if status is not None else None
+    out["code_sha256"] = code_hash()
     return out
+
+
+def run_time() -> str:
+    """The run's time, ISO 8601 UTC: from SOURCE_DATE_EPOCH when set (reproducible builds), else now.
+
+    A SOURCE_DATE_EPOCH that is not a whole number of seconds is a ConfigError naming the variable.
+    """
+    from datetime import UTC, datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or not epoch.strip():
+        moment = datetime.now(UTC).replace(microsecond=0)
+    else:
+        try:
+            moment = datetime.fromtimestamp(int(epoch.strip()), UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"environment variable SOURCE_DATE_EPOCH={epoch!r}: not a time; set it to seconds since 1970 "
+                              "(e.g. $(git log -1 --format=%ct)) or unset it") from None
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def slide_decimals(slide: Any) -> dict[str, int]:
+    """The decimals a slide's charts show, per crosstab unit: percent and NPS points as the charts' ``decimals``
+    (default 0), means as ``mean_decimals`` (default 1)."""
+    def option(chart: Any, name: str, default: int) -> int:
+        opts = chart.options
+        value = opts.get(name) if isinstance(opts, dict) else getattr(opts, name, None)
+        return default if value is None else int(value)
+
+    percent = max((option(c, "decimals", 0) for c in slide.charts), default=0)
+    mean = max((option(c, "mean_decimals", 1) for c in slide.charts), default=1)
+    return {"percent": percent, "points": percent, "scale": mean}
 
 
 def pick_wave(available: dict[int, Path], wave: int | str | None, waves_dir: Path) -> int:
@@ -204,6 +281,49 @@ def present(
     pres = build_presentation(plan.project, designs, plan.wave, plan.lang, areas, on_slide=on_slide, strict=strict)
     diagnostics = compute(MetricContext(plan.project, designs, plan.wave, plan.lang), MetricRequest(kind="weighting", waves="all"))
     return pres, diagnostics
+
+
+def deck_crosstabs(plan: Plan, designs: dict[int, SurveyDesign], slides: list[SlideContent]) -> tuple[dict[str, list[Any]], list[str]]:
+    """The crosstab sheet of every built slide whose metrics measure one question: (slide id → its crosstabs
+    (:func:`pipeline.crosstab.slide_crosstabs`), titled and worded as the slide, at the decimals its charts show;
+    warnings). A slide whose crosstab cannot be made keeps its figures in the long sheet and gets a warning."""
+    from pipeline.crosstab import slide_crosstabs
+    from pipeline.metrics import MetricContext
+
+    ctx = MetricContext(plan.project, designs, plan.wave, plan.lang)
+    specs = {s.id: s for s in plan.project.deck.slides}
+    out: dict[str, list[Any]] = {}
+    warnings: list[str] = []
+    for content in slides:
+        slide = specs[content.id]
+        try:
+            found = slide_crosstabs(ctx, slide, slide_decimals(slide), content.title or None, content.question or None)
+        except ConfigError as exc:
+            warnings.append(f"slide {slide.id}: no crosstab sheet in the tables ({exc}); its figures are in the long sheet")
+            continue
+        if found:
+            out[slide.id] = list(found.values())
+    return out, warnings
+
+
+def write_deck_tables(plan: Plan, path: Path, fmt: str, pres: Presentation, diagnostics: pd.DataFrame,
+                      crosstabs: dict[str, list[Any]]) -> None:
+    """The deck's tables as ``fmt`` in the plan's language (xlsx: the crosstab workbook; csv: the long table).
+
+    One more sheet (e.g. the claims behind the slides' sentences) goes into ``extra_sheets`` here.
+    """
+    import pandas as pd
+
+    from pipeline.export import CLAIM_COLUMNS, crosstab_phrases, write_tables
+
+    project = plan.project
+    low = project.survey.statistics.low_base
+    text = project.text
+    # every sentence of the deck with its claims, the figures and test behind them and the preflight result
+    claims = pd.DataFrame(pres.claims, columns=CLAIM_COLUMNS).rename(
+        columns={c: text(f"xtab_claim_col_{c}", plan.lang) for c in CLAIM_COLUMNS})
+    write_tables(path, fmt, pres.tables, diagnostics, crosstabs, crosstab_phrases(text, plan.lang),
+                 (low.suppress_below, low.flag_below), extra_sheets=((text("xtab_claims", plan.lang), claims),))
 
 
 def _render_one(args: tuple[Any, str]) -> str:
@@ -420,7 +540,6 @@ def run_report(
                                 cached.get("warnings", []), timings, up_to_date=True)
 
     from pipeline import deck as deck_stage
-    from pipeline.export import write_tables
     from pipeline.outputs import OutputSet, folder_lock, os_error_message
 
     areas = deck_stage.chart_areas(template, project.deck.layouts)  # a bad template fails before any work
@@ -448,9 +567,11 @@ def run_report(
 
         pres, diagnostics = present(plan, designs, areas, on_slide, strict=strict)
         lap("metrics")
-        # the tables are written while the charts are still being drawn
+        # the crosstabs are computed and the tables written while the charts are still being drawn
+        crosstabs, crosstab_warnings = deck_crosstabs(plan, designs, pres.slides)
+        lap("crosstabs")
         tables_tmp = outputs.file(paths["tables"].name)
-        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx", claims=pres.claims)
+        write_deck_tables(plan, tables_tmp, "xlsx", pres, diagnostics, crosstabs)
         lap("tables")
         # … and so are the slides' texts and notes; the images are placed once drawn
         writer = deck_stage.DeckWriter(template, project.deck.layouts)
@@ -472,7 +593,8 @@ def run_report(
                 suffix = "" if len(s.charts) == 1 else f"-{i}"
                 shutil.copyfile(images[c.key], charts_tmp / f"{s.id}{suffix}.png")
         lap("images")
-        warnings = [w for wv in waves.values() for w in wv.warnings] + pres.warnings
+        warnings = [w for wv in waves.values() for w in wv.warnings] + pres.warnings + crosstab_warnings
+        reproducible = bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         manifest = {
             "manifest_version": MANIFEST_VERSION,
             "input_key": input_key,
@@ -480,16 +602,21 @@ def run_report(
             "lang": lang,
             "slides": len(pres.slides),
             "inputs": [{"file": str(p), "sha256": inputs[str(p)], "wave": y, "rows": waves[y].n, "excluded": waves[y].excluded} for y, p in used.items()],
+            "config": [{"file": str(f), "sha256": file_sha256(f)} for f in config_files(project)],
             "config_sha256": project.files_hash,
             "template": {"file": str(template), "sha256": template_sha256},
+            "code": code_version(),
+            "command": list(sys.argv),
+            "run_time": run_time(),
             "packages": package_versions(),
             "weighting": {str(y): _diag_dict(d.diagnostics) for y, d in designs.items()},
             "warnings": warnings,
             "skipped_slides": [{"slide": s, "reason": r} for s, r in pres.skipped],
             "preflight": pres.preflight,
-            "charts": {"total": len(specs), "rendered": rendered, "reused": len(specs) - rendered},
-            "timings_seconds": timings,
         }
+        if not reproducible:  # what differs between two runs of the same inputs: left out under SOURCE_DATE_EPOCH
+            manifest["charts"] = {"total": len(specs), "rendered": rendered, "reused": len(specs) - rendered}
+            manifest["timings_seconds"] = timings
         manifest_tmp = outputs.file(paths["manifest"].name)
         # output hashes are of the files as they will be after the commit
         manifest["outputs"] = {
@@ -579,25 +706,74 @@ def weights_table(plan: Plan, design: SurveyDesign) -> tuple[pd.DataFrame, pd.Da
 
 @dataclass(frozen=True)
 class TablesResult:
-    """What ``tables`` wrote: the file, its rows and the slides they come from."""
+    """What ``tables`` wrote: the file, its rows and the slides they come from (an ad-hoc table: its question,
+    banner and columns; slides 0)."""
 
     path: Path
     rows: int
     slides: int
+    question: str | None = None
+    by: tuple[str, ...] = ()
+    columns: int = 0
 
 
-def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: int | None = None, lang: str = "sv") -> TablesResult:
-    """Write every figure of the deck's slides as one table file (.xlsx: a sheet per slide; .csv: one long table)."""
+def split_banner(by: str | None) -> list[str]:
+    """``--by sex,age_group*region`` as banner entries; spaces around names are ignored."""
+    if by is None:
+        return []
+    entries = [b.replace(" ", "") for b in by.split(",")]
+    if not all(entries):
+        raise ConfigError(f"--by {by!r}: an empty grouping between commas; write e.g. --by sex,age_group,region or --by 'sex*age_group'")
+    return entries
+
+
+def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: int | None = None, lang: str = "sv",
+               question: str | None = None, by: str | None = None) -> TablesResult:
+    """Write the deck's tables (without ``question``) or the ad-hoc crosstab of ``question`` by ``by``.
+
+    The deck's tables: .xlsx the crosstab workbook as ``report`` writes it, .csv one long table. The ad-hoc
+    crosstab (``by``: comma-separated groupings, ``a*b`` crossed; none: the total only) is weighted as the deck
+    is: .xlsx a sheet named after the question plus the weighting sheet, .csv the crosstab as a tidy table.
+    """
     from pipeline.outputs import OutputSet, check_output_file
 
     check_output_file(out, (".xlsx", ".csv"))  # fail before the work, not after it
+    fmt = out.suffix.lower().lstrip(".")
+    if question is None and by is not None:
+        raise ConfigError("--by needs --question: name the codebook question to tabulate, e.g. --question recommend --by sex,age_group")
+    banner = split_banner(by)
     plan = plan_run(config_dir, data_dir, "latest" if wave is None else wave, lang)
+    if question is not None:
+        from pipeline.crosstab import question_crosstab
+        from pipeline.errors import did_you_mean
+
+        codebook = plan.project.codebook
+        if question not in codebook.by_id:
+            raise ConfigError(f"--question: the codebook has no question {question!r}{did_you_mean(question, list(codebook.by_id))}; "
+                              "see config/codebook.yaml for the question ids")
+        designs = weight_waves(plan, load_waves(plan))
+        from pipeline.metrics import MetricContext, compute
+
+        ctx = MetricContext(plan.project, designs, plan.wave, plan.lang)
+        xtab = question_crosstab(ctx, question, banner, waves=[plan.wave])
+        from pipeline.config import MetricRequest
+        from pipeline.export import crosstab_phrases, write_crosstabs_csv, write_crosstabs_xlsx
+
+        with OutputSet(out.parent, "--out FILE") as outputs:
+            if fmt == "xlsx":
+                diagnostics = compute(ctx, MetricRequest(kind="weighting", waves=[plan.wave]))
+                low = plan.project.survey.statistics.low_base
+                outputs.write(out.name, lambda tmp: write_crosstabs_xlsx(
+                    tmp, {question: [xtab]}, crosstab_phrases(plan.project.text, plan.lang), diagnostics=diagnostics,
+                    low_base=(low.suppress_below, low.flag_below)))
+            else:
+                outputs.write(out.name, lambda tmp: write_crosstabs_csv(tmp, [xtab]))
+        return TablesResult(out, len(xtab.rows), 0, question, tuple(banner), len(xtab.columns))
     designs = weight_waves(plan, load_waves(plan))
     pres, diagnostics = present(plan, designs)
-    from pipeline.export import write_tables
-
+    crosstabs = deck_crosstabs(plan, designs, pres.slides)[0] if fmt == "xlsx" else {}
     with OutputSet(out.parent, "--out FILE") as outputs:
-        outputs.write(out.name, lambda tmp: write_tables(pres.tables, diagnostics, tmp, out.suffix.lower().lstrip(".")))
+        outputs.write(out.name, lambda tmp: write_deck_tables(plan, tmp, fmt, pres, diagnostics, crosstabs))
     return TablesResult(out, sum(len(t) for t in pres.tables.values()), len(pres.slides))
 
 

@@ -239,7 +239,7 @@ def test_missing_fieldwork_and_supplier_warn_and_leave_no_blank(project, shipped
 
 
 @pytest.mark.slow
-def test_report_strict_on_the_shipped_waves_writes_claims_and_skips_to_the_manifest(tmp_path):
+def test_report_strict_on_the_shipped_waves_writes_claims_and_skips_to_the_manifest(tmp_path, project):
     """`report --strict` passes on the shipped waves; the manifest has the preflight (no problems) and no skipped slides."""
     import json
 
@@ -248,11 +248,15 @@ def test_report_strict_on_the_shipped_waves_writes_claims_and_skips_to_the_manif
     from pipeline.report import run_report
 
     result = run_report(CONFIG, WAVES, out_dir=tmp_path, jobs=1, strict=True)
+
+    def project_text(key: str) -> str:
+        return project.text(key, "sv")
+
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     assert manifest["preflight"]["problems"] == [] and manifest["preflight"]["strict"] is True
     assert manifest["skipped_slides"] == []
-    sheet = list(load_workbook(result.tables)["Påståenden"].values)
-    assert sheet[0] == ("slide", "part", "sentence", "claims", "figures", "test", "check")
+    sheet = list(load_workbook(result.tables)[project_text("xtab_claims")].values)
+    assert sheet[0] == tuple(project_text(f"xtab_claim_col_{c}") for c in ("slide", "part", "sentence", "claims", "figures", "test", "check"))
     assert all(r[6] == "ok" for r in sheet[1:])
     s38 = [r for r in sheet[1:] if r[0] == "S38" and r[1] == "commentary"]
     assert "p = 0,062" in s38[0][4]  # 58 → 55: the test behind "oförändrad"

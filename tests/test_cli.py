@@ -26,11 +26,13 @@ HELP = {  # command: {option: words its help must contain}
         "--jobs": "Processes for chart rendering",
     },
     "tables": {
-        "--out": ".xlsx (one sheet per slide) or .csv (one long table)",
+        "--out": ".xlsx (the crosstab workbook: a crosstab sheet per slide",
         "--config": "Config folder",
         "--data": "one wave file per year",
         "--wave": "default: newest",
         "--lang": "sv or en",
+        "--question": "Tabulate this codebook question",
+        "--by": "cross two with *",
     },
     "weights": {
         "--wave": "Wave (year) to weight",
@@ -160,3 +162,55 @@ def test_weights_prints_its_diagnostics(fixture_run):
     assert result.stdout.startswith("Wave 2022: 2001 respondents, rake on sex + age_group")
     assert "Kish efficiency" in result.stdout and "Wrote again.csv" in result.stdout
     assert (fixture_run / "again.csv").read_bytes() == (fixture_run / "w.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------- ad-hoc banners
+
+
+def test_tables_question_by_crossed_groups_gives_nps_and_its_groups_per_cell(tmp_path):
+    """`tables --question recommend --by 'sex*age_group'`: the total and 2 × 4 cells, each with NPS = promoters −
+    detractors and the three groups summing to 100 %; the cells' respondents add up to the total's."""
+    out = tmp_path / "nps.csv"
+    result = run_cli("tables", "--question", "recommend", "--by", "sex*age_group", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Wrote the crosstab of recommend by sex*age_group (4 rows × 9 columns): {out}"
+    table = pd.read_csv(out)
+    assert list(dict.fromkeys(table["row"])) == ["nps", "promoters", "passives", "detractors"]
+    assert list(dict.fromkeys(table["column"])) == list("ABCDEFGHI")
+    assert list(dict.fromkeys(table["group_label"]))[1:3] == ["Man 18-29 år", "Man 30-44 år"]
+    wide = table.pivot(index="column", columns="row", values="value")
+    assert np.allclose(wide["nps"], wide["promoters"] - wide["detractors"])
+    assert np.allclose(wide["promoters"] + wide["passives"] + wide["detractors"], 100)
+    bases = table[table["row"] == "nps"].set_index("column")["n"]
+    assert bases.drop("A").sum() == bases["A"]
+
+
+def test_tables_question_xlsx_in_english(tmp_path):
+    """The ad-hoc xlsx: a sheet named after the question with English labels, then the English weighting sheet."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "nps.xlsx"
+    result = run_cli("tables", "--question", "recommend", "--by", "sex,region", "--lang", "en", "--out", out)
+    assert result.returncode == 0, result.stderr
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["recommend", "Weighting"]
+    ws = wb["recommend"]
+    assert ws["A2"].value == "Question: I can recommend others to use 1177"
+    assert [ws.cell(5, c).value for c in (2, 4, 8)] == ["Wave", "Sex", "Region"]
+    assert [ws.cell(6, c).value for c in (2, 4, 6)] == ["Total 2022", "Men", "Women"]
+    assert [ws.cell(r, 1).value for r in range(8, 12)] == ["NPS", "Promoters", "Passives", "Detractors"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--question", "recomend", "--by", "sex"], "Error: --question: the codebook has no question 'recomend' (did you mean 'recommend'?)"),
+    (["--question", "recommend", "--by", "sex,agegroup"], "Error: --by: unknown grouping 'agegroup' (did you mean 'age_group'?)"),
+    (["--question", "recommend", "--by", "sex*sex"], "Error: --by: 'sex*sex' crosses a variable with itself"),
+    (["--by", "sex"], "Error: --by needs --question"),
+])
+def test_tables_banner_mistakes_are_one_line(tmp_path, args, message):
+    """A misspelt question or variable, a self-crossing or --by alone: one Error line with the fix, exit 1, no file."""
+    out = tmp_path / "x.xlsx"
+    result = run_cli("tables", *args, "--out", out)
+    assert result.returncode == 1
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert not out.exists()

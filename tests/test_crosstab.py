@@ -138,9 +138,24 @@ def test_unknown_grouping_and_correction_are_one_line_errors(project, tmp_path):
 
 
 def test_level_and_correction_come_from_config(project):
-    """α is statistics.alpha; the correction defaults to none when the config has no key for it."""
+    """α is statistics.alpha (0.05 shipped); the correction is statistics.multiple_comparisons (none unless set)."""
+    from pipeline.config import Statistics
+
     assert significance_alpha(project.survey.statistics) == pytest.approx(0.05)
     assert comparison_correction(project.survey.statistics) == "none"
+    stats = Statistics.model_validate({"alpha": 0.1, "multiple_comparisons": "holm"})
+    assert significance_alpha(stats) == pytest.approx(0.1)
+    assert comparison_correction(stats) == "holm"
+
+
+def test_unknown_correction_in_config_is_refused():
+    """statistics.multiple_comparisons: sidak is refused, naming the allowed values."""
+    from pydantic import ValidationError
+
+    from pipeline.config import Statistics
+
+    with pytest.raises(ValidationError, match="bonferroni"):
+        Statistics.model_validate({"multiple_comparisons": "sidak"})
 
 
 def test_bonferroni_and_holm_by_hand():

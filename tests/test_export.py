@@ -7,7 +7,7 @@ import math
 import pandas as pd
 from openpyxl import load_workbook
 
-from pipeline.export import write_csv, write_xlsx
+from pipeline.export import write_csv, write_tables
 from pipeline.metrics.common import COLUMNS
 
 
@@ -27,17 +27,34 @@ def _table(labels: list[str], values: list[float]) -> pd.DataFrame:
 DANGEROUS = ["=HYPERLINK(\"http://x\")", "+46 70", "-1+2", "@SUM(A1)", "Vårdcentral"]
 
 
-def test_xlsx_neutralises_formulas_and_keeps_numbers(tmp_path):
+def _diagnostics() -> pd.DataFrame:
+    """Weighting diagnostics as metrics/weighting.py gives them: two waves, n and one margin (all hand-made)."""
+    rows = []
+    for wave, n, women in ((2021, 1000.0, 0.52), (2022, 1200.0, 0.49)):
+        base = {c: None for c in COLUMNS}
+        base.update(metric="weighting", wave=wave, group_var="total", group="total")
+        rows.append({**base, "measure": "n", "value": n, "unit": "scale"})
+        rows.append({**base, "measure": "margin_target", "group_var": "sex", "group": "Kvinna", "value": women * 100, "unit": "percent"})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _phrases(project, lang: str) -> dict[str, str]:
+    from pipeline.export import crosstab_phrases
+
+    return crosstab_phrases(project.text, lang)
+
+
+def test_xlsx_neutralises_formulas_and_keeps_numbers(project, tmp_path):
+    """The long sheet writes formula-like labels as text with an apostrophe, numbers as numbers, NaN as blank."""
     path = tmp_path / "t.xlsx"
     tables = {"S99:main": _table(DANGEROUS, [12.5, math.nan, 3.0, 4.25, 55.0])}
-    diagnostics = _table(["n"], [2001.0]).drop(columns=["slide", "table"])
-    write_xlsx(tables, diagnostics, path)
+    write_tables(path, "xlsx", tables, _diagnostics(), {}, _phrases(project, "sv"))
     wb = load_workbook(path)
-    assert wb.sheetnames == ["S99", "Vägning", "Om tabellerna"]
-    ws = wb["S99"]
+    assert wb.sheetnames == ["Alla tal", "Vägning", "Om tabellerna"]
+    ws = wb["Alla tal"]
     header = [c.value for c in ws[1]]
-    label_col = header.index("label") + 1
-    value_col = header.index("value") + 1
+    label_col = header.index("svarsalternativ") + 1
+    value_col = header.index("värde") + 1
     labels = [ws.cell(row=r, column=label_col) for r in range(2, 7)]
     assert [c.value for c in labels] == ["'=HYPERLINK(\"http://x\")", "'+46 70", "'-1+2", "'@SUM(A1)", "Vårdcentral"]
     assert all(c.data_type == "s" for c in labels)
@@ -47,11 +64,23 @@ def test_xlsx_neutralises_formulas_and_keeps_numbers(tmp_path):
     assert ws.freeze_panes == "A2"
 
 
-def test_xlsx_is_byte_identical_when_written_twice(tmp_path):
+def test_weighting_sheet_has_a_column_per_wave_in_the_decks_language(project, tmp_path):
+    """The weighting sheet: one row per measure and margin category, one column per wave, English with --lang en."""
+    path = tmp_path / "t.xlsx"
+    write_tables(path, "xlsx", {"S99:main": _table(["a"], [1.0])}, _diagnostics(), {}, _phrases(project, "en"))
+    ws = load_workbook(path)["Weighting"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0] == ["measure", "variable", "category", "2021", "2022"]
+    assert rows[1] == ["Respondents", None, None, 1000, 1200]
+    assert rows[2] == ["Target share (%)", "sex", "Kvinna", 52.0, 49.0]
+    assert ws.cell(2, 4).number_format == "#,##0"
+
+
+def test_xlsx_is_byte_identical_when_written_twice(project, tmp_path):
+    """Same tables, crosstabs and phrases: the same bytes."""
     tables = {"S99:main": _table(DANGEROUS, [1.0, 2.0, 3.0, 4.0, 5.0])}
-    diagnostics = _table(["n"], [2001.0]).drop(columns=["slide", "table"])
-    write_xlsx(tables, diagnostics, tmp_path / "a.xlsx")
-    write_xlsx(tables, diagnostics, tmp_path / "b.xlsx")
+    for name in ("a.xlsx", "b.xlsx"):
+        write_tables(tmp_path / name, "xlsx", tables, _diagnostics(), {"S99": [_xtab()]}, _phrases(project, "sv"))
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
@@ -208,16 +237,16 @@ def test_crosstab_csv_neutralises_formulas(tmp_path):
     assert set(frame["label"]) == {"'=1+1"}
 
 
-def test_claims_sheet_lists_each_sentence_with_its_claims(tmp_path):
-    """The Påståenden sheet has one row per sentence with its claims, figures, test and check, before the column guide."""
-    claims = [{"slide": "S38", "part": "commentary", "sentence": "Totalt 58 % 2021 och 55 % 2022: andelen är oförändrad.",
-               "claims": "1177: är oförändrad", "figures": "2021 58,0 % → 2022 55,0 % (−3,0); z-test p = 0,062, α = 0,05",
-               "test": "", "check": "ok"}]
+def test_claims_sheet_is_written_after_the_weighting_and_before_the_guide(project, tmp_path):
+    """An extra sheet (the deck's claims) comes after the weighting and before the guide, one row per sentence, text kept as text."""
+    claims = pd.DataFrame([{"bild": "S38", "texten i kortleken": "=Totalt 58 % 2021 och 55 % 2022: andelen är oförändrad.",
+                            "förhandskontroll": "ok"}])
     path = tmp_path / "t.xlsx"
-    write_xlsx({"S38:main": _table(["a"], [1.0])}, pd.DataFrame({"wave": [2022]}), path, claims)
+    phrases = crosstab_phrases(project.text, "sv")
+    write_crosstabs_xlsx(path, {}, phrases, long_table=_table(["a"], [1.0]).assign(slide="S38", table="main"),
+                         diagnostics=None, extra_sheets=(("Påståenden", claims),))
     wb = load_workbook(path)
-    assert wb.sheetnames == ["S38", "Vägning", "Påståenden", "Om tabellerna"]
+    assert wb.sheetnames == [phrases["xtab_all_tables"], "Påståenden", phrases["xtab_guide"]]
     rows = list(wb["Påståenden"].values)
-    assert rows[0] == ("slide", "part", "sentence", "claims", "figures", "test", "check")
-    assert rows[1][:4] == ("S38", "commentary", "Totalt 58 % 2021 och 55 % 2022: andelen är oförändrad.", "1177: är oförändrad")
-    assert rows[1][6] == "ok"
+    assert rows[0] == ("bild", "texten i kortleken", "förhandskontroll")
+    assert rows[1] == ("S38", "'=Totalt 58 % 2021 och 55 % 2022: andelen är oförändrad.", "ok")  # never a formula

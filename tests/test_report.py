@@ -6,12 +6,13 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from pptx import Presentation
 
-from helpers import CONFIG, WAVES
+from helpers import CONFIG, REPO, WAVES
 from pipeline.numbers import fmt_number
 from pipeline.report import run_report
 
@@ -88,10 +89,12 @@ def test_swedish_number_format(built):
 
 
 def test_notes_numbers_equal_tables_export(built):
-    """The numbers in the speaker notes of S14 equal the tables export (rounded to one decimal)."""
+    """The numbers in the speaker notes of S14 equal the tables export's long sheet (rounded to one decimal)."""
     result, prs = built
-    table = pd.read_excel(result.tables, sheet_name="S14")
-    table = table[(table["group"] == "total") & (table["table"] == "main")]
+    table = pd.read_excel(result.tables, sheet_name="Alla tal")
+    table = table.rename(columns={"bild": "slide", "tabell": "table", "grupp": "group", "svarsalternativ": "label",
+                                  "mätår": "wave", "värde": "value"})
+    table = table[(table["slide"] == "S14") & (table["group"] == "total") & (table["table"] == "main")]
     slide = next(s for s in prs.slides if s.shapes.title.text == "Andra kontaktvägar än fysiska besök")
     lines = slide.notes_slide.notes_text_frame.text.splitlines()
     header = [c.strip() for c in lines[0].split("|")]
@@ -109,19 +112,112 @@ def test_notes_numbers_equal_tables_export(built):
     assert checked >= 30
 
 
-def test_tables_have_bases_ses_and_significance(built):
-    """The xlsx has one sheet per chart/text slide with metrics, bases, SEs, flags and significance, plus the weighting sheet."""
+def test_tables_have_bases_ses_and_significance(built, project):
+    """The xlsx: a crosstab sheet per slide measuring a question, every figure in one Swedish-headed sheet with
+    bases, SEs, flags and significance, and the weighting sheet with a column per wave."""
     result, _ = built
     with pd.ExcelFile(result.tables) as book:
         sheets = pd.read_excel(book, sheet_name=None)
-    assert {"S14", "S18", "S29", "S33", "Vägning", "Om tabellerna"} <= set(sheets)
-    s29 = sheets["S29"]
-    for col in ("value", "se", "ci_low", "ci_high", "n", "n_weighted", "n_effective", "base_flag", "p_value", "sig"):
-        assert col in s29.columns
-    nps = s29[(s29["measure"] == "nps") & (s29["wave"] == 2022)]
-    assert len(nps) == 1 and 0 < nps["se"].iloc[0] < 5
+    assert {"S18", "S29", "S33", "Alla tal", "Vägning", "Om tabellerna"} <= set(sheets)
+    every = sheets["Alla tal"]
+    for col in ("värde", "standardfel", "ki_nedre", "ki_övre", "n", "n_vägd", "n_effektiv", "basflagga", "p_värde", "signifikans"):
+        assert col in every.columns
+    nps = every[(every["bild"] == "S29") & (every["mått"] == "nps") & (every["mätår"] == 2022)]
+    assert len(nps) == 1 and 0 < nps["standardfel"].iloc[0] < 5
     weighting = sheets["Vägning"]
-    assert set(weighting["wave"]) == {2014, 2016, 2018, 2020, 2021, 2022}
+    assert list(weighting.columns)[3:] == ["2014", "2016", "2018", "2020", "2021", "2022"]
+    assert weighting.iloc[0, 0] == "Antal svarande"
+
+
+def test_slide_sheets_have_letters_where_columns_differ_and_print_setup(built):
+    """Every crosstab sheet prints landscape, one page wide, headers repeated, panes frozen. S28 (NPS by sex and age),
+    by hand from its shares and effective bases: women 52.7 (SE ≈ 2.2) vs men 39.1 (≈ 2.7), z ≈ 3.9: letter B for
+    women; 65+ 55.4 (≈ 2.7) vs 18–29 40.8 (≈ 5.1), z ≈ 2.5: D among 65+'s letters; passives differ by ≤ 3 points
+    (z < 1): no letters in that row."""
+    from openpyxl import load_workbook
+
+    result, _ = built
+    wb = load_workbook(result.tables)
+    slide_sheets = [ws for ws in wb.worksheets if ws.title.startswith("S")]
+    assert len(slide_sheets) >= 10
+    for ws in slide_sheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.print_title_rows is not None and ws.freeze_panes is not None, ws.title
+    ws = wb["S28"]
+    labels = {ws.cell(6, c).value: c for c in range(2, ws.max_column + 1) if ws.cell(6, c).value}
+    rows = {ws.cell(r, 1).value: r for r in range(8, 12)}
+    nps, passives = rows["NPS"], rows["Passiva"]
+    assert "B" in ws.cell(nps, labels["Kvinna"] + 1).value
+    assert "D" in ws.cell(nps, labels["65 år eller äldre"] + 1).value
+    assert ws.cell(nps, labels["Man"] + 1).value is None
+    assert all(ws.cell(passives, c + 1).value is None for c in labels.values())
+
+
+def test_workbook_prints_landscape_in_libreoffice_calc(built, tmp_path):
+    """LibreOffice Calc opens the xlsx and prints it on landscape pages, a few per sheet (the old dump took 223)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    result, _ = built
+    profile = (tmp_path / "lo-profile").as_uri()
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(result.tables)],
+        capture_output=True, text=True, timeout=300,
+    )
+    pdf = tmp_path / (result.tables.stem + ".pdf")
+    if "could not be loaded" in done.stdout + done.stderr and not pdf.is_file():
+        pytest.skip("LibreOffice Calc is not installed (apt-get install libreoffice-calc)")
+    assert done.returncode == 0 and pdf.is_file(), done.stderr
+    data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    boxes = [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", data)]
+    with pd.ExcelFile(result.tables) as book:
+        sheets = len(book.sheet_names)
+    assert sheets <= pages <= 3 * sheets
+    assert boxes and all(w > h for w, h in boxes)
+
+
+def test_report_manifest_is_a_complete_audit_record(tmp_path, monkeypatch, project):
+    """The manifest hashes every wave and config file (survey.yaml checked with hashlib), names the commit or code hash,
+    the command line and every package (xlsxwriter, pyreadstat, typer, pyyaml among them); with SOURCE_DATE_EPOCH
+    1700000000 the time is 2023-11-14T22:13:20Z and a forced rerun writes the same manifest byte for byte."""
+    import hashlib
+    import json
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = run_report(CONFIG, WAVES, out_dir=tmp_path, force=True, jobs=1)
+    manifest_bytes = first.manifest.read_bytes()
+    manifest = json.loads(manifest_bytes)
+    assert manifest["run_time"] == "2023-11-14T22:13:20Z"
+    assert {Path(i["file"]).name for i in manifest["inputs"]} == {p.name for p in WAVES.glob("*.csv")}
+    files = {Path(c["file"]).name: c["sha256"] for c in manifest["config"]}
+    frames = {p.name for p in (CONFIG / "codeframes").glob("*.yaml")}
+    assert frames and set(files) == {"survey.yaml", "codebook.yaml", "targets.yaml", "deck.yaml", "strings.yaml"} | frames
+    assert files["survey.yaml"] == hashlib.sha256((CONFIG / "survey.yaml").read_bytes()).hexdigest()
+    assert manifest["template"]["sha256"] == hashlib.sha256((CONFIG / project.deck.template).resolve().read_bytes()).hexdigest()
+    code = manifest["code"]
+    assert len(code["code_sha256"]) == 64 and code["version"]
+    if (REPO / ".git").exists() and shutil.which("git"):
+        assert re.fullmatch(r"[0-9a-f]{40}", code["commit"]) and isinstance(code["dirty"], bool)
+    assert manifest["command"] == sys.argv
+    names = {name.lower() for name in manifest["packages"]}
+    assert {"xlsxwriter", "pyreadstat", "typer", "pyyaml", "pandas", "python-pptx"} <= names
+    assert "timings_seconds" not in manifest  # differs between runs: left out under SOURCE_DATE_EPOCH
+    again = run_report(CONFIG, WAVES, out_dir=tmp_path, force=True, jobs=1)
+    assert again.manifest.read_bytes() == manifest_bytes
+    assert run_report(CONFIG, WAVES, out_dir=tmp_path, jobs=1).up_to_date
+
+
+def test_bad_source_date_epoch_is_one_line(monkeypatch):
+    """SOURCE_DATE_EPOCH=yesterday is a ConfigError naming the variable and the fix."""
+    from pipeline.errors import ConfigError
+    from pipeline.report import run_time
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ConfigError, match=r"SOURCE_DATE_EPOCH='yesterday': not a time; set it to seconds since 1970"):
+        run_time()
 
 
 def test_same_inputs_give_identical_bytes(built, tmp_path):
@@ -176,6 +272,32 @@ def test_english_deck(tmp_path):
     assert "Antal svarande" not in text
 
 
+def test_english_workbook(tmp_path, project):
+    """--lang en: the xlsx's sheet names, headers, guide and weighting sheet are English, from strings.yaml."""
+    from openpyxl import load_workbook
+
+    result = run_report(CONFIG, WAVES, lang="en", out_dir=tmp_path, jobs=2)
+    wb = load_workbook(result.tables)
+    assert wb.sheetnames[-3:] == ["All figures", "Weighting", "About the tables"]
+    assert all(name.startswith("S") for name in wb.sheetnames[:-3])
+    s28 = wb["S28"]
+    assert s28["A2"].value.startswith("Question: ") and s28["A3"].value == "Base: those who have heard of 1177"
+    assert [s28.cell(r, 1).value for r in range(8, 15)] == ["NPS", "Promoters", "Passives", "Detractors",
+                                                             "Unweighted base", "Weighted base", "Effective base"]
+    assert s28["A16"].value.startswith("Letter = significantly higher")
+    header = [c.value for c in wb["All figures"][1]]
+    assert header[:4] == ["slide", "table", "metric", "measure"] and "value" in header
+    guide = [[c.value for c in row] for row in wb["About the tables"].iter_rows()]
+    assert guide[0] == ["column", "meaning"]
+    assert ["value", "Estimate (percent, NPS points or mean), weighted"] in guide
+    weighting = [[c.value for c in row] for row in wb["Weighting"].iter_rows(max_row=3)]
+    assert weighting[0][:3] == ["measure", "variable", "category"] and weighting[1][0] == "Respondents"
+    assert weighting[2][0] == "Kish efficiency (%)"
+    words = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str))
+    # Swedish phrases of strings.yaml (category codes such as "Kvinna" are data, not phrases)
+    assert [w for w in ("Fråga", "Bas:", "Ovägd", "Vägning", "Totalt", "Mätår", "betydelse", "Undergrupp") if w in words] == []
+
+
 def test_deck_renders_in_libreoffice(built, tmp_path):
     """LibreOffice opens the deck and renders every slide; a chart page is not blank."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -227,3 +349,27 @@ def test_no_verbatims_or_respondent_ids_leave_the_data(built):
     assert not verbatims & cells
     assert not [i for i in ids if i in deck_text]
     assert not ids & cells
+
+
+def test_deck_crosstabs_take_the_slides_words_and_warn_instead_of_failing(shipped_designs, monkeypatch):
+    """A slide's crosstab is titled and worded as the slide was rendered; a slide whose crosstab fails only warns."""
+    from pipeline import crosstab
+    from pipeline.content import SlideContent
+    from pipeline.errors import ConfigError
+    from pipeline.report import deck_crosstabs, plan_run
+
+    plan = plan_run(CONFIG, WAVES)
+    slides = [SlideContent(id="S28", layout="chart", title="Rendered title", question="Rendered question")]
+    sheets, warnings = deck_crosstabs(plan, shipped_designs, slides)
+    assert warnings == [] and [x.title for x in sheets["S28"]] == ["Rendered title"]
+    assert sheets["S28"][0].question == "Rendered question"
+    assert [c.label for c in sheets["S28"][0].columns][:3] == ["Totalt 2022", "Man", "Kvinna"]
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise ConfigError("deck.yaml slide S28: something the crosstab cannot do")
+
+    monkeypatch.setattr(crosstab, "slide_crosstabs", broken)
+    sheets, warnings = deck_crosstabs(plan, shipped_designs, slides)
+    assert sheets == {}
+    assert warnings == ["slide S28: no crosstab sheet in the tables (deck.yaml slide S28: something the crosstab cannot do); "
+                        "its figures are in the long sheet"]

@@ -17,7 +17,7 @@ from pipeline.charts import ChartContext, ChartSpec
 from pipeline.metrics.common import COLUMNS
 
 NBSP = "\u00a0"  # before %
-NNBSP = "\u202f"  # thousands separator
+NNBSP = "\u00a0"  # thousands separator: CLDR's Swedish grouping symbol (a no-break space, formerly U+202F)
 MINUS = "\u2212"
 
 STRINGS = {

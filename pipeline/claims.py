@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.numbers import fmt_number, fmt_percent, round_half_away
+from pipeline.numbers import fmt_number, fmt_percent, number_symbols, percent_sign, round_half_away
 
 
 class ClaimError(PipelineError):
@@ -281,7 +281,7 @@ class Claims:
         if sense == "any" and any((amount(r) > 0) != up for r in winners):
             up = True  # tie between a rise and a fall of the same size: named as the rise, the fall is named with it
         value = fmt_number(amount(winners[0]), decimals, self.lang, True)
-        value = value + ("\u00a0%" if self.lang == "sv" else "%") if unit == "percent" else value + " " + self._s("points")
+        value = value + percent_sign(self.lang) if unit == "percent" else value + " " + self._s("points")
         text = self._s("largest_up" if up else "largest_down", names=self.names(winners), change=value)
         self.log.append(Claim("largest_change", text, tested, f"α = {fmt_number(self.alpha, 2, self.lang)}"))
         return text
@@ -334,9 +334,11 @@ def numbers_in(text: str, lang: str) -> list[tuple[float, int]]:
             continue  # a range (18–29, 7–10)
         if not (frac or sign or pct or pts) and not (nps and not _YEAR.fullmatch(whole)):
             continue  # a plain integer is a figure only in a sentence about NPS (a score without a unit)
-        digits = re.sub(r"[\u202f\u00a0 ]", "", whole) if lang == "sv" else whole.replace(",", "")
-        if lang == "en" and frac and frac.startswith(","):
-            continue
+        decimal, group = number_symbols(lang)
+        spaces = "\u202f\u00a0 " if group.isspace() else ""  # any space groups where the locale groups with one
+        digits = "".join(ch for ch in whole if ch != group and ch not in spaces)
+        if frac and frac[0] == group:
+            continue  # "1,5" in English is no decimal
         value = float(digits + (("." + frac[1:]) if frac else ""))
         if sign in ("-", "−"):
             value = -value
@@ -385,7 +387,8 @@ def _from_notes(text: str, lang: str) -> set[tuple[float, int]]:
     out: set[tuple[float, int]] = set()
     for m in re.finditer(r"[+\-−]?\d+(?:[.,]\d+)?", text):
         token = m.group(0).replace("−", "-").lstrip("+")
-        token = token.replace(",", ".") if lang == "sv" else token.replace(",", "")
+        decimal, group = number_symbols(lang)
+        token = token.replace(group, "").replace(decimal, ".")
         try:
             v = float(token)
         except ValueError:

@@ -98,7 +98,7 @@ def report(
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
     wave: Annotated[Optional[int], typer.Option(help="Report wave (year); default: the newest wave file.")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Deck language: sv (default) or en.")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Deck language, one of report.languages in survey.yaml; as shipped sv (default) or en.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default: report.output_dir in survey.yaml).")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if the outputs are up to date.")] = False,
     jobs: Annotated[Optional[int], typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
@@ -110,8 +110,6 @@ def report(
     population targets, with linearized standard errors and significance against
     the previous wave. Outputs replace the previous ones only if the whole run succeeds.
     """
-    if lang is not None and lang not in ("sv", "en"):
-        raise typer.BadParameter("use sv or en", param_hint="--lang")
     with _Progress() as progress:
         result = run.run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress, strict=strict or None)
     if result.up_to_date:
@@ -135,7 +133,7 @@ def tables(
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
     wave: Annotated[Optional[int], typer.Option(help="Report wave (default: newest).")] = None,
-    lang: Annotated[str, typer.Option(help="Language of labels: sv or en.")] = "sv",
+    lang: Annotated[Optional[str], typer.Option(help="Language of labels, one of report.languages (as shipped sv or en; default report.lang).")] = None,
 ) -> None:
     """Write every figure of the deck's slides as a table, with bases, SEs, flags and significance."""
     result = run.run_tables(out, config, data, wave, lang)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 
 from babel import Locale as BabelLocale
 from babel import UnknownLocaleError
@@ -40,7 +40,7 @@ def round_half_away(value: float, decimals: int = 0) -> Decimal:
         return exact
 
 
-@lru_cache(maxsize=None)
+@cache
 def babel_locale(lang: str) -> BabelLocale:
     """The Babel locale of a language code ("sv", "en", "fi", "sv_FI" …), or a ConfigError naming it."""
     try:
@@ -49,11 +49,11 @@ def babel_locale(lang: str) -> BabelLocale:
         raise ConfigError(f"language {lang!r} is not a locale Babel knows; use a language code such as sv, en or fi") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(lang: str, kind: str, decimals: int) -> NumberPattern:
     """The locale's decimal or percent pattern with exactly ``decimals`` fraction digits."""
     locale = babel_locale(lang)
-    pattern = copy.copy((locale.percent_formats if kind == "percent" else locale.decimal_formats)[None])
+    pattern: NumberPattern = copy.copy((locale.percent_formats if kind == "percent" else locale.decimal_formats)[None])
     pattern.frac_prec = (decimals, decimals)
     return pattern
 
@@ -74,7 +74,8 @@ def _format(value: float | int | None, decimals: int, lang: str, signed: bool, k
     magnitude = abs(rounded)  # a rounded zero has no sign: no "-0"
     if kind == "percent":
         magnitude = magnitude.scaleb(-2)  # the pattern multiplies by 100; exact in Decimal
-    return sign + _pattern(lang, kind, decimals).apply(magnitude, locale)
+    text: str = _pattern(lang, kind, decimals).apply(magnitude, locale)
+    return sign + text
 
 
 def fmt_number(value: float | int | None, decimals: int = 0, lang: str = "sv", signed: bool = False) -> str:
@@ -95,3 +96,23 @@ def fmt_count(value: float | int | None, lang: str = "sv") -> str:
 def percent_sign(lang: str) -> str:
     """What the locale's percent pattern puts after a number: "\u00a0%" in Swedish, "%" in English."""
     return fmt_percent(0, 0, lang)[len(fmt_number(0, 0, lang)):]
+
+
+def number_symbols(lang: str) -> tuple[str, str]:
+    """The locale's decimal symbol and grouping symbol: (",", "\u00a0") in Swedish, (".", ",") in English."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    locale = babel_locale(lang)
+    return get_decimal_symbol(locale), get_group_symbol(locale)
+
+
+def language_tag(lang: str) -> str:
+    """The BCP 47 tag of a language with its most likely territory, from CLDR: "sv" → "sv-SE", "en" → "en-US"."""
+    from babel.core import get_global
+
+    locale = babel_locale(lang)
+    territory = locale.territory
+    if not territory:
+        likely = str(get_global("likely_subtags").get(locale.language, ""))
+        territory = next((part for part in likely.split("_")[1:] if part.isupper() and len(part) == 2), "")
+    return f"{locale.language}-{territory}" if territory else locale.language

@@ -857,12 +857,13 @@ def text_language_gaps(value: Any, languages: tuple[str, ...] | list[str], where
         items: list[tuple[str, Any]] = [(name, getattr(value, name)) for name in type(value).model_fields]
     elif isinstance(value, dict):
         items = [(str(k), v) for k, v in value.items()]
-    elif isinstance(value, (list, tuple)):
-        items = [(str(i), v) for i, v in enumerate(value)]
+    elif isinstance(value, (list, tuple)):  # an entry named by its id, key or name where it has one: slides[S13]
+        items = [(f"[{next((getattr(v, a) for a in ('id', 'key', 'name') if isinstance(getattr(v, a, None), str)), i)}]", v)
+                 for i, v in enumerate(value)]
     else:
         return out
     for key, child in items:
-        out += text_language_gaps(child, wanted, f"{where}.{key}" if where else key)
+        out += text_language_gaps(child, wanted, f"{where}{key}" if key.startswith("[") else f"{where}.{key}" if where else key)
     return out
 
 

@@ -65,6 +65,19 @@ def test_a_language_some_texts_lack_is_refused_at_config_load(tmp_path: Path):
     assert "\n" not in message
 
 
+def test_validate_lists_every_file_whose_texts_lack_a_language(tmp_path: Path):
+    """`validate` names each file with texts lacking fi, once, with a text of it named by slide id or entry name."""
+    work = copy_project(tmp_path)
+    edit(work / "config" / "survey.yaml", "  lang: sv\n", "  lang: sv\n  languages: [sv, en, fi]\n")
+    result = run_cli("validate", "--config", work / "config", "--data", WAVES)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "texts without every language" in line]
+    assert len(lines) == 4 + len(list((work / "config" / "codeframes").glob("*.yaml")))  # survey, codebook, deck, strings
+    assert any("deck.yaml: " in line and "slides[S01].title (no fi)" in line for line in lines)
+    assert any("codebook.yaml: " in line and "demographics.sex[Man].label (no fi)" in line for line in lines)
+    assert any("strings.yaml: " in line for line in lines)
+
+
 def test_a_default_language_not_listed_is_refused(tmp_path: Path):
     """report.lang must be one of report.languages."""
     work = copy_project(tmp_path)

@@ -31,6 +31,7 @@ Rules (documented in the README, "Claims"):
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import math
 import re
@@ -313,13 +314,19 @@ class Claims:
 
 # ---------------------------------------------------------------------- preflight
 
-_NUMBER = re.compile(r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})+(?!\d)|\d+)([.,]\d+)?(?:([\u00a0 ]?%)|( procentenheter| points))?")
+_NUMBER = r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})+(?!\d)|\d+)([.,]\d+)?(?:([\u00a0 ]?%)|( {points}))?"
+
+
+@functools.cache
+def _number_pattern(points: str) -> re.Pattern[str]:
+    """The figure pattern with the language's word for percentage points (``points`` in the strings file) as a unit."""
+    return re.compile(_NUMBER.replace("{points}", re.escape(points) if points else "(?!)"))
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
 
 
-def numbers_in(text: str, lang: str) -> list[tuple[float, int]]:
+def numbers_in(text: str, lang: str, points: str = "") -> list[tuple[float, int]]:
     """The figures of a sentence that state a value: (value, decimals) of numbers with a decimal, a sign, a % or 'points'.
 
     Plain integers without a unit (years, ages "18–29", "7–10", 1177) are not figures, except NPS scores in a
@@ -327,7 +334,7 @@ def numbers_in(text: str, lang: str) -> list[tuple[float, int]]:
     """
     out = []
     nps = "NPS" in text
-    for m in _NUMBER.finditer(text):
+    for m in _number_pattern(points).finditer(text):
         sign, whole, frac, pct, pts = m.groups()
         start, end = m.span()
         if (start > 0 and text[start - 1] in "–-") or (end < len(text) and text[end:end + 1] in "–-" and not pct):
@@ -412,7 +419,7 @@ class Sentence:
 
 
 def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[str], footnote: str, lang: str,
-              claim_words: list[str], sig_legend: str) -> list[Problem]:
+              claim_words: list[str], sig_legend: str, points: str = "") -> list[Problem]:
     """Check a slide's sentences before writing: claims hold, figures equal the chart's, no claim word typed in, ▲▼ explained."""
     problems: list[Problem] = []
     allowed = chart_numbers(specs) | set().union(*[_from_notes(t, lang) for t in notes_tables]) if specs else set()
@@ -426,7 +433,7 @@ def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[st
             if hit:
                 problems.append(Problem(s.part, s.text, f"claim word {hit.group(0)!r} is typed in, not computed (use a claim function)"))
         if specs and s.part in ("commentary", "body"):
-            for value, decimals in numbers_in(s.text, lang):
+            for value, decimals in numbers_in(s.text, lang, points):
                 if (round(abs(value), 6), decimals) not in allowed:
                     problems.append(Problem(s.part, s.text, f"figure {fmt_number(value, 1, lang).rstrip('0').rstrip(',.')} is not on the chart"))
                     break

@@ -337,7 +337,7 @@ class SlideBuilder:
         words = [w for w in self.strings.get("claim_words", "").split("|") if w]
         legend_head = self.strings.get("significance", "").split("(")[0].split("{")[0].strip()
         found = preflight(self.sentences, [c.spec for c in content.charts], [c.notes for c in content.charts], content.footnote,
-                          self.lang, words, legend_head)
+                          self.lang, words, legend_head, self.strings.get("points", ""))
         bad = {(p.part, p.sentence): p.reason for p in found}
         replace: dict[str, Any] = {}
         for part in ("title", "subtitle"):

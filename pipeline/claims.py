@@ -31,6 +31,7 @@ Rules (documented in the README, "Claims"):
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import math
 import re
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.numbers import fmt_number, fmt_percent, round_half_away
+from pipeline.numbers import fmt_number, fmt_percent, number_symbols, percent_sign, round_half_away
 
 
 class ClaimError(PipelineError):
@@ -281,7 +282,7 @@ class Claims:
         if sense == "any" and any((amount(r) > 0) != up for r in winners):
             up = True  # tie between a rise and a fall of the same size: named as the rise, the fall is named with it
         value = fmt_number(amount(winners[0]), decimals, self.lang, True)
-        value = value + ("\u00a0%" if self.lang == "sv" else "%") if unit == "percent" else value + " " + self._s("points")
+        value = value + percent_sign(self.lang) if unit == "percent" else value + " " + self._s("points")
         text = self._s("largest_up" if up else "largest_down", names=self.names(winners), change=value)
         self.log.append(Claim("largest_change", text, tested, f"α = {fmt_number(self.alpha, 2, self.lang)}"))
         return text
@@ -313,13 +314,19 @@ class Claims:
 
 # ---------------------------------------------------------------------- preflight
 
-_NUMBER = re.compile(r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})+(?!\d)|\d+)([.,]\d+)?(?:([\u00a0 ]?%)|( procentenheter| points))?")
+_NUMBER = r"(?<![\w,.])([+\-−]?)(\d{1,3}(?:[\u202f\u00a0 ,]\d{3})+(?!\d)|\d+)([.,]\d+)?(?:([\u00a0 ]?%)|( {points}))?"
+
+
+@functools.cache
+def _number_pattern(points: str) -> re.Pattern[str]:
+    """The figure pattern with the language's word for percentage points (``points`` in the strings file) as a unit."""
+    return re.compile(_NUMBER.replace("{points}", re.escape(points) if points else "(?!)"))
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
 
 
-def numbers_in(text: str, lang: str) -> list[tuple[float, int]]:
+def numbers_in(text: str, lang: str, points: str = "") -> list[tuple[float, int]]:
     """The figures of a sentence that state a value: (value, decimals) of numbers with a decimal, a sign, a % or 'points'.
 
     Plain integers without a unit (years, ages "18–29", "7–10", 1177) are not figures, except NPS scores in a
@@ -327,16 +334,18 @@ def numbers_in(text: str, lang: str) -> list[tuple[float, int]]:
     """
     out = []
     nps = "NPS" in text
-    for m in _NUMBER.finditer(text):
+    for m in _number_pattern(points).finditer(text):
         sign, whole, frac, pct, pts = m.groups()
         start, end = m.span()
         if (start > 0 and text[start - 1] in "–-") or (end < len(text) and text[end:end + 1] in "–-" and not pct):
             continue  # a range (18–29, 7–10)
         if not (frac or sign or pct or pts) and not (nps and not _YEAR.fullmatch(whole)):
             continue  # a plain integer is a figure only in a sentence about NPS (a score without a unit)
-        digits = re.sub(r"[\u202f\u00a0 ]", "", whole) if lang == "sv" else whole.replace(",", "")
-        if lang == "en" and frac and frac.startswith(","):
-            continue
+        decimal, group = number_symbols(lang)
+        spaces = "\u202f\u00a0 " if group.isspace() else ""  # any space groups where the locale groups with one
+        digits = "".join(ch for ch in whole if ch != group and ch not in spaces)
+        if frac and frac[0] == group:
+            continue  # "1,5" in English is no decimal
         value = float(digits + (("." + frac[1:]) if frac else ""))
         if sign in ("-", "−"):
             value = -value
@@ -385,7 +394,8 @@ def _from_notes(text: str, lang: str) -> set[tuple[float, int]]:
     out: set[tuple[float, int]] = set()
     for m in re.finditer(r"[+\-−]?\d+(?:[.,]\d+)?", text):
         token = m.group(0).replace("−", "-").lstrip("+")
-        token = token.replace(",", ".") if lang == "sv" else token.replace(",", "")
+        decimal, group = number_symbols(lang)
+        token = token.replace(group, "").replace(decimal, ".")
         try:
             v = float(token)
         except ValueError:
@@ -409,7 +419,7 @@ class Sentence:
 
 
 def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[str], footnote: str, lang: str,
-              claim_words: list[str], sig_legend: str) -> list[Problem]:
+              claim_words: list[str], sig_legend: str, points: str = "") -> list[Problem]:
     """Check a slide's sentences before writing: claims hold, figures equal the chart's, no claim word typed in, ▲▼ explained."""
     problems: list[Problem] = []
     allowed = chart_numbers(specs) | set().union(*[_from_notes(t, lang) for t in notes_tables]) if specs else set()
@@ -423,7 +433,7 @@ def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[st
             if hit:
                 problems.append(Problem(s.part, s.text, f"claim word {hit.group(0)!r} is typed in, not computed (use a claim function)"))
         if specs and s.part in ("commentary", "body"):
-            for value, decimals in numbers_in(s.text, lang):
+            for value, decimals in numbers_in(s.text, lang, points):
                 if (round(abs(value), 6), decimals) not in allowed:
                     problems.append(Problem(s.part, s.text, f"figure {fmt_number(value, 1, lang).rstrip('0').rstrip(',.')} is not on the chart"))
                     break

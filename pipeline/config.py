@@ -28,8 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.errors import ConfigError, did_you_mean
 from pipeline.yamlio import read_yaml
 
-LANGS = ("sv", "en")
-Lang = Literal["sv", "en"]
+LANGS = ("sv", "en")  # the default of report.languages in survey.yaml
 
 
 def wave_in(waves: list[int | str], wave: int) -> bool:
@@ -55,15 +54,41 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class I18n(Frozen):
-    """A text in Swedish and English."""
+class I18n(BaseModel):
+    """A text in each language it is written in: ``{sv: …, en: …}``, keyed by language code.
 
-    sv: str
-    en: str
+    Any language codes are accepted; which ones every text must have is
+    ``report.languages`` in survey.yaml, checked when the config is loaded.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    @model_validator(mode="after")
+    def _texts(self) -> "I18n":
+        texts = self.__pydantic_extra__ or {}
+        if not texts:
+            raise ValueError("a text needs at least one language, e.g. {sv: …, en: …}")
+        for code, text in texts.items():
+            if not isinstance(text, str):
+                raise ValueError(f"the {code!r} text must be a string (got {type(text).__name__} {text!r}); quote it")
+        return self
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The language codes this text is written in, in file order."""
+        return tuple(self.__pydantic_extra__ or {})
 
     def get(self, lang: str) -> str:
-        """Return the text in ``lang`` ("sv" or "en")."""
-        return self.sv if lang == "sv" else self.en
+        """Return the text in ``lang``; a ConfigError if the text has none in that language."""
+        texts: dict[str, str] = self.__pydantic_extra__ or {}
+        try:
+            return texts[lang]
+        except KeyError:
+            first = next(iter(texts.values()), "")
+            raise ConfigError(
+                f"the text {first[:40]!r} has no {lang!r} version (it has {', '.join(texts)}); add {lang}: … to it "
+                f"and {lang} to report.languages in survey.yaml"
+            ) from None
 
 
 # --------------------------------------------------------------------------- codebook
@@ -474,10 +499,37 @@ class SurveyInfo(Frozen):
 
 class ReportDefaults(Frozen):
     wave: int | Literal["latest"] = "latest"
-    lang: Lang = "sv"
+    lang: str = Field("sv", description="the default report language, one of ``languages`` (its outputs' names have no language suffix)")
     output_dir: str = "output"
     name: str = "1177-{wave}"
     strict: bool = False  # a sentence whose claim fails the preflight check is an error (as `report --strict`)
+    languages: list[str] = Field(
+        default_factory=lambda: list(LANGS),
+        description="the languages a deck can be made in: every text (survey.yaml, codebook, code frames, deck.yaml, "
+                    "strings) must have each; a code Babel knows (sv, en, fi …)")
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: list[str]) -> list[str]:
+        from pipeline.numbers import babel_locale
+
+        if not v:
+            raise ValueError("list at least one language, e.g. [sv, en]")
+        dupes = sorted({c for c in v if v.count(c) > 1})
+        if dupes:
+            raise ValueError(f"languages repeat: {dupes}")
+        for code in v:
+            try:
+                babel_locale(code)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+    @model_validator(mode="after")
+    def _lang_listed(self) -> "ReportDefaults":
+        if self.lang not in self.languages:
+            raise ValueError(f"lang {self.lang!r} is not one of languages {self.languages}; add it there or pick one of them")
+        return self
 
 
 class Files(Frozen):
@@ -596,11 +648,17 @@ class Project(Frozen):
         p = Path(relative)
         return p if p.is_absolute() else (self.root / p).resolve()
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages a deck can be made in (``report.languages`` of survey.yaml)."""
+        return tuple(self.survey.report.languages)
+
     def text(self, key: str, lang: str) -> str:
         try:
-            return self.strings[key].get(lang)
+            found = self.strings[key]
         except KeyError:
-            raise ConfigError(f"{self.deck.strings}: no string {key!r}") from None
+            raise ConfigError(f"{self.deck.strings}: no string {key!r}{did_you_mean(key, list(self.strings))}") from None
+        return found.get(lang)
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -771,17 +829,57 @@ def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
                 raise ConfigError(f"{path}: years.{year}.region: unknown regions {unknown}; the codebook has {regions}")
 
 
-def _check_kinds(deck: DeckConfig, path: Path, problems: list[str] | None) -> None:
+def _check_kinds(deck: DeckConfig, path: Path, problems: list[str] | None, languages: list[str]) -> None:
     """Every metric and chart kind of the deck is known and its options fit the kind's model
     (raise on the first problem, or append them all to ``problems``)."""
     from pipeline.kinds import deck_problems
 
-    found = deck_problems(deck, path)
+    found = deck_problems(deck, path, tuple(languages))
     if problems is not None:
         problems.extend(found)
     elif found:
         more = f" ({len(found)} problems in this file; `survey-deck validate` lists them all)" if len(found) > 1 else ""
         raise ConfigError(found[0] + more)
+
+
+def text_language_gaps(value: Any, languages: tuple[str, ...] | list[str], where: str = "") -> list[str]:
+    """The key paths of every text in ``value`` (a config object, recursively) lacking one of ``languages``.
+
+    A text is an :class:`I18n`, or in free option mappings a dict whose keys are all language codes.
+    Each entry reads ``key.path (no fi)``.
+    """
+    out: list[str] = []
+    wanted = tuple(languages)
+    if isinstance(value, I18n) or (isinstance(value, dict) and value and set(value) <= set(wanted)):
+        have = value.languages if isinstance(value, I18n) else tuple(value)
+        missing = [code for code in wanted if code not in have]
+        if missing:
+            out.append(f"{where or '(top)'} (no {', '.join(missing)})")
+        return out
+    if isinstance(value, BaseModel):
+        items: list[tuple[str, Any]] = [(name, getattr(value, name)) for name in type(value).model_fields]
+    elif isinstance(value, dict):
+        items = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, (list, tuple)):  # an entry named by its id, key or name where it has one: slides[S13]
+        items = [(f"[{next((getattr(v, a) for a in ('id', 'key', 'name') if isinstance(getattr(v, a, None), str)), i)}]", v)
+                 for i, v in enumerate(value)]
+    else:
+        return out
+    for key, child in items:
+        out += text_language_gaps(child, wanted, f"{where}{key}" if key.startswith("[") else f"{where}.{key}" if where else key)
+    return out
+
+
+def _check_languages(parts: list[tuple[Path, Any]], languages: tuple[str, ...] | list[str]) -> list[str]:
+    """One line per config file some of whose texts lack a language of ``report.languages``."""
+    out = []
+    for path, value in parts:
+        gaps = text_language_gaps(value, languages)
+        if gaps:
+            shown = "; ".join(gaps[:3]) + (f"; … ({len(gaps)} texts in all)" if len(gaps) > 3 else "")
+            out.append(f"{path}: texts without every language of report.languages {list(languages)} in survey.yaml: {shown}; "
+                       "add the missing language to each text or remove it from report.languages")
+    return out
 
 
 def _check_cross_refs(codebook: Codebook, frames: dict[str, CodeFrame], path: Path) -> None:
@@ -912,6 +1010,7 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
             problems.append(str(exc))
             targets = None
     frames: dict[str, CodeFrame] = {}
+    frame_parts: list[tuple[Path, Any]] = []
     frame_dir = config_dir / files.codeframes
     frame_paths = sorted(frame_dir.glob("*.yaml")) if frame_dir.is_dir() else []
     for fp in frame_paths:
@@ -923,12 +1022,13 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
         else:
             problems.extend(codeframe_problems(frame, fp))  # kept, so questions using it are not reported again
         frames[frame.key] = frame
+        frame_parts.append((fp, frame))
     if codebook is not None:
         attempt(_check_cross_refs, codebook, frames, codebook_path)
     deck_path = config_dir / files.deck
     deck = load(DeckConfig, deck_path)
     if deck is not None:
-        _check_kinds(deck, deck_path, problems)
+        _check_kinds(deck, deck_path, problems, survey.report.languages if survey is not None else list(LANGS))
     strings_rel = deck.strings if deck is not None else DeckConfig.model_fields["strings"].default
     strings_path = (config_dir / strings_rel).resolve()
     strings: dict[str, I18n] = {}
@@ -943,6 +1043,13 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
         if problems is None:
             raise ConfigError(error)
         problems.append(error)
+    languages = survey.report.languages if survey is not None else list(LANGS)
+    gaps = _check_languages([(survey_path, survey), (codebook_path, codebook), *frame_parts,
+                             (deck_path, deck), (strings_path, strings)], languages)
+    if problems is not None:
+        problems.extend(gaps)
+    elif gaps:
+        raise ConfigError(gaps[0])
     if problems is None:
         all_files = [survey_path, codebook_path, targets_path, deck_path, strings_path, *frame_paths]
         return Project(

@@ -107,7 +107,7 @@ def default_text(info: FieldInfo) -> str:
     if value is PydanticUndefined:
         return "*required*"
     if isinstance(value, config.I18n):
-        return f"`{{sv: {value.sv}, en: {value.en}}}`"
+        return "`{" + ", ".join(f"{code}: {value.get(code)}" for code in value.languages) + "}`"
     if isinstance(value, BaseModel):
         return "(see its keys)"
     if value == "":
@@ -195,7 +195,9 @@ def file_sections() -> list[str]:
     out += [
         "### Strings file (`deck.yaml` → `strings`)", "",
         "A mapping of phrase keys to texts {sv, en} (fixed phrases the charts and footnotes use).", "",
-        "#### I18n", "", "A text in both languages: `{sv: …, en: …}`.", "", *field_table(config.I18n), "",
+        "#### I18n", "", "A text in each language, keyed by language code: `{sv: …, en: …}`. Every text must have every "
+        "language of `report.languages` in survey.yaml (checked when the config is loaded); a language is any code "
+        "Babel knows, its numbers formatted by its CLDR patterns.", "",
     ]
     return out
 

@@ -32,6 +32,7 @@ from pptx.util import Emu, Pt
 
 from pipeline.content import ChartAreas, SlideContent
 from pipeline.errors import TemplateError
+from pipeline.numbers import language_tag
 from pipeline.outputs import zip_entry
 
 FIXED_TIME = datetime(2023, 1, 1)
@@ -259,7 +260,7 @@ class DeckWriter:
         props.title = title
         props.author = "survey-deck"
         props.last_modified_by = "survey-deck"
-        props.language = "sv-SE" if lang == "sv" else "en-GB"
+        props.language = language_tag(lang)  # CLDR's likely territory: sv-SE, en-US, fi-FI
         props.created = FIXED_TIME
         props.modified = FIXED_TIME
         props.last_printed = FIXED_TIME

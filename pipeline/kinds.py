@@ -165,14 +165,15 @@ def registry(family: str) -> Registry[Any]:
     return found
 
 
-def localized(value: Any, lang: str) -> Any:
-    """``value`` with every {sv: …, en: …} mapping replaced by its text in ``lang``, recursively."""
+def localized(value: Any, lang: str, langs: tuple[str, ...] = ("sv", "en")) -> Any:
+    """``value`` with every text mapping ({sv: …, en: …}: all keys among ``langs``) replaced by its text in
+    ``lang``, recursively ("" where the text lacks ``lang``: the config load names every such text)."""
     if isinstance(value, dict):
-        if set(value) == {"sv", "en"}:
-            return value[lang]
-        return {k: localized(v, lang) for k, v in value.items()}
+        if value and set(value) <= set(langs):
+            return value.get(lang, "")
+        return {k: localized(v, lang, langs) for k, v in value.items()}
     if isinstance(value, list):
-        return [localized(v, lang) for v in value]
+        return [localized(v, lang, langs) for v in value]
     return value
 
 
@@ -216,7 +217,7 @@ def deck_problems(deck: Any, path: Path | str, langs: tuple[str, ...] = ("sv", "
             options = None
             for lang in langs:
                 try:
-                    options = ckind.options.model_validate(localized(chart.options, lang))
+                    options = ckind.options.model_validate(localized(chart.options, lang, langs))
                 except ValidationError as exc:
                     seen += [line for line in option_problems(exc, ckind.options, where) if line not in seen]
             out.extend(seen)

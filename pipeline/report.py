@@ -187,7 +187,8 @@ MAX_NAME_BYTES = 200
 
 
 def output_name(project: Project, wave: int, lang: str) -> str:
-    """The outputs' base name: ``report.name`` of survey.yaml formatted with the wave (``-en`` added for English).
+    """The outputs' base name: ``report.name`` of survey.yaml formatted with the wave (``-en`` added for a language
+    other than ``report.lang``).
 
     A name that cannot be formatted, leaves the output folder or is too long for a file name is a
     ConfigError or OutputError naming ``report.name`` and the fix.
@@ -202,7 +203,7 @@ def output_name(project: Project, wave: int, lang: str) -> str:
         raise ConfigError(f"{where}: unknown placeholder {{{exc.args[0]}}}; the name may use {{wave}} only, e.g. '1177-{{wave}}'") from None
     except (IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{where}: cannot be formatted ({exc}); write {{wave}} for the wave and double other braces ({{{{ and }}}})") from None
-    name += "" if lang == "sv" else f"-{lang}"
+    name += "" if lang == project.survey.report.lang else f"-{lang}"  # the default language's outputs carry no suffix
     size = len(name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
         raise ConfigError(f"{where}: the output name is {size} bytes long; file names are limited, so shorten report.name to {MAX_NAME_BYTES} bytes or fewer")
@@ -233,6 +234,9 @@ def plan_run(
         from pipeline.config import load_project
 
         project = load_project(config_dir)
+    if lang is not None and lang not in project.languages:
+        raise ConfigError(f"--lang {lang!r}: the config's texts are in {', '.join(project.languages)} (report.languages in survey.yaml); "
+                          "use one of them, or add the language there and to every text")
     from pipeline.wavefiles import discover_waves
 
     waves_dir = Path(data_dir) if data_dir else project.waves_dir
@@ -279,7 +283,10 @@ def present(
     from pipeline.slides import build_presentation
 
     pres = build_presentation(plan.project, designs, plan.wave, plan.lang, areas, on_slide=on_slide, strict=strict)
-    diagnostics = compute(MetricContext(plan.project, designs, plan.wave, plan.lang), MetricRequest(kind="weighting", waves="all"))
+    from pipeline.locale import Locale
+
+    request = MetricRequest(kind="weighting", waves="all")
+    diagnostics = Locale.of(plan.project, plan.lang).label_rows(compute(MetricContext(plan.project, designs, plan.wave), request), plan.project, request)
     return pres, diagnostics
 
 
@@ -727,7 +734,7 @@ def split_banner(by: str | None) -> list[str]:
     return entries
 
 
-def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: int | None = None, lang: str = "sv",
+def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: int | None = None, lang: str | None = None,
                question: str | None = None, by: str | None = None) -> TablesResult:
     """Write the deck's tables (without ``question``) or the ad-hoc crosstab of ``question`` by ``by``.
 
@@ -761,7 +768,10 @@ def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: 
 
         with OutputSet(out.parent, "--out FILE") as outputs:
             if fmt == "xlsx":
-                diagnostics = compute(ctx, MetricRequest(kind="weighting", waves=[plan.wave]))
+                from pipeline.locale import Locale
+
+                request = MetricRequest(kind="weighting", waves=[plan.wave])
+                diagnostics = Locale.of(plan.project, plan.lang).label_rows(compute(ctx, request), plan.project, request)
                 low = plan.project.survey.statistics.low_base
                 outputs.write(out.name, lambda tmp: write_crosstabs_xlsx(
                     tmp, {question: [xtab]}, crosstab_phrases(plan.project.text, plan.lang), diagnostics=diagnostics,

@@ -25,9 +25,9 @@ from pipeline.config import I18n, Project, Question, SlideSpec
 from pipeline.content import ChartAreas, ChartContent, SlideContent
 from pipeline.design import SurveyDesign
 from pipeline.errors import ConfigError
+from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
 from pipeline.metrics.coded import frame_changes
-from pipeline.numbers import fmt_count
 from pipeline.claims import ClaimError, Sentence, alpha_of, marks, preflight
 from pipeline.text import TableView, TextRenderer
 
@@ -50,7 +50,7 @@ TEMPLATE_NAMES: dict[str, str] = {
     "note": "the codebook note of the slide's main question",
     "q": "the wording of every question asked in the report wave, by id (`q.recommend`)",
     "m": "the slide's metrics by name, each a table with `get`, `row`, `rows`, `top`, `bottom` (`m.main.get(category=\"1\")`)",
-    "lang": "the report language (`sv` or `en`)",
+    "lang": "the report language code, one of `report.languages` (`sv`, `en` …)",
 }
 
 
@@ -68,16 +68,16 @@ class Presentation:
     preflight: dict[str, Any] = field(default_factory=dict)  # sentences / claims checked, problems found, fallbacks used
 
 
-def resolve(value: Any, lang: str) -> Any:
-    """Replace {sv: …, en: …} dicts (and I18n objects) by the text in ``lang``, recursively."""
+def resolve(value: Any, lang: str, langs: tuple[str, ...] = ("sv", "en")) -> Any:
+    """Replace text mappings ({sv: …, en: …}: all keys among ``langs``) and I18n objects by the text in ``lang``, recursively."""
     if isinstance(value, I18n):
         return value.get(lang)
     if isinstance(value, dict):
-        if set(value) == {"sv", "en"}:
-            return value[lang]
-        return {k: resolve(v, lang) for k, v in value.items()}
+        if value and set(value) <= set(langs):
+            return I18n.model_validate(value).get(lang)
+        return {k: resolve(v, lang, langs) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve(v, lang) for v in value]
+        return [resolve(v, lang, langs) for v in value]
     return value
 
 
@@ -105,8 +105,9 @@ class SlideBuilder:
         self.wave = wave
         self.lang = lang
         self.areas = areas
-        self.ctx = MetricContext(project, designs, wave, lang)
-        self.strings = {k: v.get(lang) for k, v in project.strings.items()}
+        self.ctx = MetricContext(project, designs, wave)
+        self.locale = Locale.of(project, lang)
+        self.strings = dict(self.locale.strings)
         self.renderer = TextRenderer(lang, self.strings, alpha_of(project.survey.statistics))
         self.sentences: list[Sentence] = []  # what the slide being built says, with its claims
         self.loaded = [w for w in sorted(designs) if w <= wave]
@@ -197,17 +198,17 @@ class SlideBuilder:
             total = main[main["group_var"] == "total"]
             by_series = chart_specs[0] if chart_specs and chart_specs[0].series_bases else None
             if by_series is not None:
-                base_text = " ".join(f"{s.name} ({fmt_count(max(s.bases), self.lang)})" for s in by_series.series if s.bases and max(s.bases))
+                base_text = " ".join(f"{s.name} ({self.locale.count(max(s.bases))})" for s in by_series.series if s.bases and max(s.bases))
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             elif not total.empty:
                 bases = total.groupby("wave")["n"].max().sort_index(ascending=False)
-                base_text = " ".join(f"{int(w)} ({fmt_count(n, self.lang)})" for w, n in bases.items() if int(w) <= self.wave)
+                base_text = " ".join(f"{int(w)} ({self.locale.count(n)})" for w, n in bases.items() if int(w) <= self.wave)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             now = main[main["wave"] == self.wave]
             marked = any(marks(c) for c in chart_specs) if chart_specs else (now["sig"].astype(str) != "").any()
             if marked:  # every ▲▼ the chart shows (on any wave) is explained
                 prev = context["prev"]
-                level = fmt_count((1 - self.project.survey.statistics.alpha) * 100, self.lang)
+                level = self.locale.count((1 - self.project.survey.statistics.alpha) * 100)
                 parts.append(self.renderer.render(self.strings["significance"], {"previous": prev, "level": level}, "strings significance"))
             if chart_specs:
                 flags = {f for c in chart_specs for s in c.series for f in s.flags}
@@ -282,7 +283,7 @@ class SlideBuilder:
         tables: dict[str, pd.DataFrame] = {}
         for name, request in spec.metrics.items():
             try:
-                tables[name] = compute(self.ctx, request)
+                tables[name] = self.locale.label_rows(compute(self.ctx, request), self.project, request)
             except ConfigError as exc:
                 raise ConfigError(f"deck.yaml slide {spec.id}, metric {name!r}: {exc}") from None
         context = self._context(spec, tables, question)
@@ -294,7 +295,7 @@ class SlideBuilder:
         width, height = self._area(spec)
         cctx = ChartContext(self.lang, self.wave, self.strings, width, height)
         for i, chart in enumerate(spec.charts):
-            options = resolve(chart.options, self.lang)
+            options = resolve(chart.options, self.lang, self.project.languages)
             if "description" not in options:
                 options["description"] = self._render(spec.title, context, where + " title")
             try:
@@ -309,7 +310,7 @@ class SlideBuilder:
         title = self._say(spec.title, context, where + " title", "title")
         notes_parts += [self._say(n, context, where + " notes", "notes") for n in spec.notes]
         if question is not None:
-            notes_parts.append(("Fråga: " if self.lang == "sv" else "Question: ") + question.wording(self.wave, self.lang))
+            notes_parts.append(f"{self.locale.text('notes_question')}: {question.wording(self.wave, self.lang)}")
         content = SlideContent(
             id=spec.id,
             layout=spec.layout,
@@ -336,7 +337,7 @@ class SlideBuilder:
         words = [w for w in self.strings.get("claim_words", "").split("|") if w]
         legend_head = self.strings.get("significance", "").split("(")[0].split("{")[0].strip()
         found = preflight(self.sentences, [c.spec for c in content.charts], [c.notes for c in content.charts], content.footnote,
-                          self.lang, words, legend_head)
+                          self.lang, words, legend_head, self.strings.get("points", ""))
         bad = {(p.part, p.sentence): p.reason for p in found}
         replace: dict[str, Any] = {}
         for part in ("title", "subtitle"):

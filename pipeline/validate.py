@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pipeline.config import LANGS, check_project
+from pipeline.config import check_project
 from pipeline.errors import PipelineError
 from pipeline.report import Plan, load_waves, output_name, pick_wave, weight_waves
 
@@ -59,7 +59,7 @@ def validate_all(config_dir: Path, data_dir: Path | None = None, wave: int | Non
         return _unique(problems), ", ".join(checked)
     report_wave = _collect(problems, pick_wave, files, wave if wave is not None else project.survey.report.wave, waves_dir)
     if report_wave is not None:
-        for lang in LANGS:  # a name too long or unformattable in one language: said once
+        for lang in project.languages:  # a name too long or unformattable in one language: said once
             if _collect(problems, output_name, project, report_wave, lang) is None:
                 break
     plan = Plan(project, waves_dir, files, report_wave if report_wave is not None else max(files), project.survey.report.lang)
@@ -68,7 +68,7 @@ def validate_all(config_dir: Path, data_dir: Path | None = None, wave: int | Non
     needed = set(plan.used)
     if config_usable and report_wave is not None and areas is not None and needed <= set(designs):
         _dry_run_slides(project, {y: designs[y] for y in sorted(needed)}, report_wave, areas, static_bad, problems)
-        checked.append(f"{len(project.deck.slides)} slides in {', '.join(LANGS)}")
+        checked.append(f"{len(project.deck.slides)} slides in {', '.join(project.languages)}")
     return _unique(problems), ", ".join(checked)
 
 
@@ -174,9 +174,9 @@ def _dry_run_slides(
     from pipeline.metrics import MetricContext, compute
     from pipeline.slides import SlideBuilder
 
-    for lang in LANGS:
+    for lang in project.languages:
         builder = SlideBuilder(project, designs, wave, lang, areas)
         for spec in project.deck.slides:
             if spec.id not in skip:
                 _collect(problems, builder.build, spec)
-        _collect(problems, compute, MetricContext(project, designs, wave, lang), MetricRequest(kind="weighting", waves="all"))
+        _collect(problems, compute, MetricContext(project, designs, wave), MetricRequest(kind="weighting", waves="all"))

@@ -644,7 +644,6 @@ USAGE = {
     "unknown-option": (WEIGHTS + ["--bogus"], ["No such option: --bogus", "weights --help"]),
     "missing-option": (["weights", "--out", "w.csv"], ["Missing option '--wave'", "weights --help"]),
     "not-an-int": (["weights", "--wave", "twenty", "--out", "w.csv"], ["Invalid value for '--wave'", "weights --help"]),
-    "bad-lang": (["report", "--lang", "de"], ["Invalid value for --lang: use sv or en", "report --help"]),
     "unknown-command": (["frobnicate"], ["No such command 'frobnicate'", "--help"]),
 }
 for _key, (_args, _) in USAGE.items():

@@ -233,3 +233,10 @@ def test_a_mark_beside_a_mean_needs_the_legend_too():
     assert (marks(plain), marks(with_mean)) == (False, True)
     found = preflight([], [with_mean], [], "Antal svarande", "sv", [], "▲▼ =")
     assert [p.part for p in found] == ["footnote"]
+
+
+def test_the_points_unit_is_the_languages_word():
+    """An unsigned whole number is a figure when followed by the language's word for points (strings `points`)."""
+    assert numbers_in("en ökning med 3 procentenheter", "sv", "procentenheter") == [(3.0, 0)]
+    assert numbers_in("a rise of 3 points", "en", "points") == [(3.0, 0)]
+    assert numbers_in("a rise of 3 points", "en") == []  # no unit word given: a plain integer is no figure

@@ -234,7 +234,7 @@ def test_missing_fieldwork_and_supplier_warn_and_leave_no_blank(project, shipped
     assert sum(w.startswith("survey.yaml: ") for w in pres.warnings) == 2
     assert any("survey.fieldwork.2022" in w for w in pres.warnings)
     s01, s11 = slide(pres, "S01").body[0], slide(pres, "S11").body[-1]
-    assert s01 == "Inera AB · 2\u202f001 svarande"
+    assert s01 == "Inera AB · 2\u00a0001 svarande"
     assert s11 == "Kontaktperson: Andreas Leifsson, Inera."
 
 

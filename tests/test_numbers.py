@@ -1,4 +1,4 @@
-"""Number formatting: Swedish (decimal comma, NBSP before %, narrow NBSP thousands, true minus) and English."""
+"""Number formatting: Swedish (decimal comma, NBSP before %, NBSP thousands (CLDR), true minus) and English."""
 
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ def test_the_special_characters_are_the_typographic_ones():
         (99.24, 1, "99,2", "99.2"),
         (0.0, 1, "0,0", "0.0"),
         (7, 2, "7,00", "7.00"),
-        (2001, 0, "2\u202f001", "2,001"),
-        (2001.5, 1, "2\u202f001,5", "2,001.5"),
-        (1234567, 0, "1\u202f234\u202f567", "1,234,567"),
-        (12345.678, 2, "12\u202f345,68", "12,345.68"),
+        (2001, 0, "2\u00a0001", "2,001"),
+        (2001.5, 1, "2\u00a0001,5", "2,001.5"),
+        (1234567, 0, "1\u00a0234\u00a0567", "1,234,567"),
+        (12345.678, 2, "12\u00a0345,68", "12,345.68"),
         (999, 0, "999", "999"),
         (-3, 0, "\u22123", "-3"),
-        (-1234.5, 1, "\u22121\u202f234,5", "-1,234.5"),
+        (-1234.5, 1, "\u22121\u00a0234,5", "-1,234.5"),
     ],
 )
 def test_fmt_number_sv_and_en(value, decimals, sv, en):
@@ -50,7 +50,7 @@ def test_fmt_number_sv_and_en(value, decimals, sv, en):
         (-2.5, 0, "\u22123"),
         (-0.5, 0, "\u22121"),
         (99.95, 1, "100,0"),
-        (999.5, 0, "1\u202f000"),  # the carry reaches the thousands
+        (999.5, 0, "1\u00a0000"),  # the carry reaches the thousands
         # not halves
         (2.4999, 0, "2"),
         (2.5001, 0, "3"),
@@ -98,10 +98,7 @@ def test_signed_percent():
     assert fmt_percent(-4, 0, "en", signed=True) == "-4%"
 
 
-@pytest.mark.parametrize(
-    "value, sv, en",
-    [(2001, "2\u202f001", "2,001"), (12, "12", "12"), (1000000, "1\u202f000\u202f000", "1,000,000"), (2000.5, "2\u202f001", "2,001")],
-)
+@pytest.mark.parametrize("value, sv, en", [(2001, "2\u00a0001", "2,001"), (12, "12", "12"), (1000000, "1\u00a0000\u00a0000", "1,000,000"), (2000.5, "2\u00a0001", "2,001")])
 def test_fmt_count(value, sv, en):
     assert fmt_count(value, "sv") == sv
     assert fmt_count(value, "en") == en
@@ -117,5 +114,36 @@ def test_missing_is_an_en_dash(missing):
 
 def test_numpy_scalars_format_like_python_numbers():
     assert fmt_number(np.float64(12.5), 0) == "13"
-    assert fmt_count(np.int64(2001)) == "2\u202f001"
+    assert fmt_count(np.int64(2001)) == "2\u00a0001"
     assert fmt_percent(np.float32(55.0), 0, "en") == "55%"
+
+
+@pytest.mark.parametrize(
+    "lang, number, percent, negative",
+    [
+        # CLDR: Finnish groups with a no-break space, a decimal comma, "12,5 %" and the true minus sign;
+        # German groups with a full stop and keeps the hyphen-minus.
+        ("fi", "1\u00a0234,5", "12,5\u00a0%", "\u22123"),
+        ("de", "1.234,5", "12,5\u00a0%", "-3"),
+    ],
+)
+def test_a_third_language_needs_only_its_code(lang, number, percent, negative):
+    """Any locale Babel knows formats by its CLDR patterns, with no code of ours per language."""
+    assert fmt_number(1234.5, 1, lang) == number
+    assert fmt_percent(12.45, 1, lang) == percent  # 12.45 rounds half away from zero to 12.5
+    assert fmt_number(-3, 0, lang) == negative
+
+
+def test_an_unknown_language_is_a_config_error():
+    """A language code Babel does not know is a ConfigError naming it, not a crash."""
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'xx'"):
+        fmt_number(1, 0, "xx")
+
+
+def test_percent_sign_follows_the_locale():
+    """The per cent suffix is the locale's: a no-break space and % in Swedish, a bare % in English."""
+    from pipeline.numbers import percent_sign
+
+    assert (percent_sign("sv"), percent_sign("en")) == ("\u00a0%", "%")

@@ -15,6 +15,7 @@ import yaml
 
 from helpers import FIXTURES
 from pipeline.config import MetricRequest
+from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
 
 Z95 = 1.959964
@@ -93,7 +94,8 @@ def test_s31_weekday_mean(ctx, published):
 ])
 def test_grouped_bar_slides_match_published_rows(ctx, published, slide, kind, question):
     """Every published row of the grouped-bar slides, matched by label, is within its CI or 1 point of rounding."""
-    t = compute(ctx, MetricRequest(kind=kind, question=question, waves=3))
+    request = MetricRequest(kind=kind, question=question, waves=3)
+    t = Locale.of(ctx.project, "sv").label_rows(compute(ctx, request), ctx.project, request)  # the deck's words for the rows
     t = t[t["group"] == "total"]
     labels = dict(zip(t["label"], t["category"]))
     matched = 0

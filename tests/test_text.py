@@ -110,7 +110,7 @@ def test_templates_cannot_change_the_context(sv, template):
 def test_swedish_filters(sv):
     out = sv.render("{{ a | pct(1) }} {{ b | pct }} {{ n | count }} {{ c | signed }} {{ d | pct_signed }} {{ e | num(2) }}",
                     {"a": 99.24, "b": 12.5, "n": 2001, "c": -3, "d": 4, "e": 0.125}, WHERE)
-    assert out == "99,2\u00a0% 13\u00a0% 2\u202f001 \u22123 +4\u00a0% 0,13"
+    assert out == "99,2\u00a0% 13\u00a0% 2\u00a0001 \u22123 +4\u00a0% 0,13"
 
 
 def test_english_filters(en):
@@ -126,7 +126,7 @@ def test_no_break_spaces_survive_whitespace_collapsing(sv):
     """Ordinary runs of spaces, tabs and newlines collapse to one space; NBSP and narrow NBSP stay as they are."""
     out = sv.render("  Andelen\n\n  är   {{ x | pct(1) }}\tav\u00a0{{ n | count }}\u202fsvar,  \u00a0 totalt.  ",
                     {"x": 55.04, "n": 1234}, WHERE)
-    assert out == "Andelen är 55,0\u00a0% av\u00a01\u202f234\u202fsvar, \u00a0 totalt."
+    assert out == "Andelen är 55,0\u00a0% av\u00a01\u00a0234\u202fsvar, \u00a0 totalt."
     assert "\u00a0%" in out
 
 

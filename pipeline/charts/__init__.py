@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -37,6 +37,7 @@ CHARTS: Registry[ChartKind[Any]] = Registry(
         "subgroup_bars")),
 )
 KINDS = CHARTS  # the chart kind names (``in``, iteration)
+CHART_WORDS = ("chart_base", "driver_alt_item")  # the strings-file phrases a spec carries for its notes and alt text
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,11 @@ class ChartSpec(Generic[D]):
     series_bases: bool = False
     detail: D | None = None
     font: str = ""  # the chart text's font family (the template's theme font); empty = the style default
+    words: tuple[tuple[str, str], ...] = ()  # the fixed phrases the chart's notes and alt text use (CHART_WORDS), in its language
+
+    def word(self, key: str) -> str:
+        """The fixed phrase ``key`` (of :data:`CHART_WORDS`) in the chart's language; the key itself if not given."""
+        return dict(self.words).get(key, key)
 
     def fmt(self, value: float, decimals: int | None = None, signed: bool = False) -> str:
         """A value in the chart's unit and number format (``12 %``, ``8,4``)."""
@@ -147,7 +153,8 @@ def module(name: str) -> ModuleType:
 def build(name: str, rows: pd.DataFrame, options: Mapping[str, Any] | Options, ctx: ChartContext) -> ChartSpec[Any]:
     """The spec of a ``name`` chart of ``rows`` with ``options`` (checked against the kind's model)."""
     chart = CHARTS.get(name)
-    return chart.build(rows, chart.parse(options), ctx)
+    spec = chart.build(rows, chart.parse(options), ctx)
+    return replace(spec, words=tuple((key, ctx.strings[key]) for key in CHART_WORDS if key in ctx.strings))
 
 
 def render(spec: ChartSpec[Any], path: Path) -> None:
@@ -215,5 +222,5 @@ def notes_table(spec: ChartSpec[Any]) -> str:
     else:
         bases = [f"{name}: {text}" for name, text in spans]
     if bases:
-        lines.append(("Bas (n): " if lang == "sv" else "Base (n): ") + "; ".join(bases))
+        lines.append(f"{spec.word('chart_base')}: " + "; ".join(bases))
     return "\n".join(lines)

@@ -242,8 +242,8 @@ def alt_text(spec: ChartSpec[DriverQuadrantDetail]) -> str:
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     pairs = sorted(zip(spec.categories, spec.series[0].values, spec.series[1].values), key=lambda t: -t[2])
     d = 1 if detail.y_unit == "percent" else 2
-    shown = "; ".join(f"{c}: instämmer {fmt_percent(x, 0, spec.lang)}, vikt {fmt_number(y, d, spec.lang)}" if spec.lang == "sv"
-                      else f"{c}: agree {fmt_percent(x, 0, spec.lang)}, importance {fmt_number(y, d, spec.lang)}" for c, x, y in pairs)
+    phrase = spec.word("driver_alt_item")
+    shown = "; ".join(phrase.format(item=c, agree=fmt_percent(x, 0, spec.lang), weight=fmt_number(y, d, spec.lang)) for c, x, y in pairs)
     return lead + shown + "."
 
 

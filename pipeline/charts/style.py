@@ -115,16 +115,13 @@ def fit_label_size(pitch: float, span: float, axes_height: float, largest: float
 def tick_formatter(lang: str, percent: bool = True, decimals: int = 0) -> Callable[[float, float], str]:
     """Axis tick labels in the house number format, with as many decimals as the tick needs
     (so 2.5 shows as "2,5 %", never as a rounded "2 %" next to a "2 %")."""
-    from pipeline.numbers import fmt_number
+    from pipeline.numbers import fmt_number, fmt_percent
 
     def fmt(value: float, _pos: float | None = None) -> str:
         d = decimals
         while d < 3 and abs(value * 10**d - round(value * 10**d)) > 1e-6:
             d += 1
-        text = fmt_number(value, d, lang)
-        if not percent:
-            return text
-        return text + ("\u00a0%" if lang == "sv" else "%")
+        return fmt_percent(value, d, lang) if percent else fmt_number(value, d, lang)
 
     return fmt
 

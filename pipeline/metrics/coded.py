@@ -59,8 +59,6 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
     nets = list(options.nets)
     show_uncoded = options.uncoded
     show_dk = options.dont_know
-    dk_label = ctx.project.codebook.dont_know_label.get(ctx.lang)
-    uncoded_label = {"sv": "Ej kodbart svar", "en": "Uncoded answer"}[ctx.lang]
 
     def prepare(design: SurveyDesign) -> Any:  # the same for every group
         coded = ctx.coded(question, design)
@@ -91,20 +89,19 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
         coded, ok, answers, net_matrix = prepared(design)
         frame = coded.frame
         keys = coded.keys
-        labels = [c.label.get(ctx.lang) for c in frame.categories]
         domain = Domain(design, ok & group_mask)
         out: list[Cell] = []
         k = len(keys)
         if mode == "first":
             sums = CodeSums(design, answers, k + 2, domain)  # one pass: the shares and every net's share
-            out = cells(sums.shares(), keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "first", "percent")
+            out = cells(sums.shares(), keys + [UNCODED_KEY, DONT_KNOW_KEY], None, "first", "percent")
         else:
             est = estimate_means(design, answers, domain)
-            out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], labels + [uncoded_label, dk_label], "any", "percent")
+            out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], None, "any", "percent")
         if nets:
             known = {n.key: n for n in frame.nets}
             est = sums.means(net_matrix) if mode == "first" else estimate_means(design, net_matrix, domain)
-            out += cells(est, nets, [known[n].label.get(ctx.lang) for n in nets], mode, "percent")
+            out += cells(est, nets, None, mode, "percent")
         keep = set(keys) | set(nets)
         if wanted is not None:
             keep = {str(w) for w in wanted} | set(nets)

@@ -28,11 +28,11 @@ UNIT_SCALE = {"percent": 100.0, "points": 100.0, "scale": 1.0, "coefficient": 1.
 
 @dataclass(frozen=True)
 class Group:
-    """A subgroup (or the total) of respondents, defined on demographics or a single-choice answer."""
+    """A subgroup (or the total) of respondents, defined on demographics or a single-choice answer (its label is
+    the presentation's: :meth:`pipeline.locale.Locale.label_rows`)."""
 
     var: str
     key: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Cell:
     """One estimate of one wave and group, before change and significance are attached."""
 
     category: str
-    label: str
+    label: str | None  # None: a word the presentation fills in the report language; a str: language-neutral ("7-10", "R²")
     measure: str
     value: float
     se: float
@@ -52,12 +52,17 @@ class Cell:
 
 @dataclass
 class MetricContext:
-    """What every metric kind needs: the project, the weighted waves, the report wave and language."""
+    """What every metric kind needs: the project, the weighted waves and the report wave.
+
+    Metrics emit keys and values, no words: ``label``, ``group_label`` and ``item_label`` are left None for
+    the presentation step (:meth:`pipeline.locale.Locale.label_rows`) to fill in the report language.
+    ``lang`` and :meth:`text` serve only ``pipeline.crosstab`` until it takes a Locale; no metric kind reads them.
+    """
 
     project: Project
     designs: dict[int, SurveyDesign]
     wave: int
-    lang: str = "sv"
+    lang: str = "sv"  # crosstab only (see above)
     _masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _coded: dict[tuple[str, int], CodedAnswers] = field(default_factory=dict, repr=False)
 
@@ -74,6 +79,7 @@ class MetricContext:
         return self.project.codebook.question(request.question)
 
     def text(self, key: str) -> str:
+        """A fixed phrase in ``lang`` (crosstab only; metric kinds emit keys, not words)."""
         return self.project.text(key, self.lang)
 
     def asked_waves(self, question: Question) -> list[int]:
@@ -131,20 +137,20 @@ class MetricContext:
 
     def groups(self, request: MetricRequest, total: bool = True) -> list[Group]:
         """The total (unless ``total`` is False) and each requested subgroup."""
-        out = [Group("total", "total", self.text("total"))] if total else []
+        out = [Group("total", "total")] if total else []
         demo = self.project.codebook.demographics
         for var in request.by:
             if var in ("sex", "age_group", "region"):
-                out += [Group(var, name, demo.label(var, name, self.lang)) for name in demo.categories(var)]
+                out += [Group(var, name) for name in demo.categories(var)]
             elif var == "sex_age":
                 for s in demo.categories("sex"):
                     for a in demo.categories("age_group"):
-                        out.append(Group("sex_age", f"{s} {a}", f"{demo.label('sex', s, self.lang)} {demo.label('age_group', a, self.lang)}"))
+                        out.append(Group("sex_age", f"{s} {a}"))
             else:
                 q = self.project.codebook.question(var)
                 if q.type != "single":
                     raise ConfigError(f"subgroups by {var!r} need a single-choice question (it is {q.type})")
-                out += [Group(var, str(c.code), c.text(self.lang)) for c in q.categories]
+                out += [Group(var, str(c.code)) for c in q.categories]
         return out
 
     def group_mask(self, design: SurveyDesign, group: Group) -> np.ndarray:
@@ -214,12 +220,17 @@ def columns_matrix(columns: list[np.ndarray]) -> np.ndarray:
 # ------------------------------------------------------------------ cells from estimates
 
 
-def cells(est: Estimates, keys: Iterable[str], labels: Iterable[str], measure: str, unit: str) -> list[Cell]:
-    """Turn an :class:`Estimates` of K quantities into K cells in ``unit``."""
+def cells(est: Estimates, keys: Iterable[str], labels: Iterable[str] | None, measure: str, unit: str) -> list[Cell]:
+    """Turn an :class:`Estimates` of K quantities into K cells in ``unit``.
+
+    ``labels`` only for language-neutral labels ("7-10", "NPS"); None leaves the words to the presentation.
+    """
     scale = UNIT_SCALE[unit]
+    keys = [str(k) for k in keys]
+    names: list[str | None] = [str(lab) for lab in labels] if labels is not None else [None] * len(keys)
     return [
-        Cell(str(k), str(lab), measure, float(v) * scale, float(s) * scale, est.n, est.weighted_n, est.effective_n, unit)
-        for k, lab, v, s in zip(keys, labels, est.value, est.se)
+        Cell(k, lab, measure, float(v) * scale, float(s) * scale, est.n, est.weighted_n, est.effective_n, unit)
+        for k, lab, v, s in zip(keys, names, est.value, est.se)
     ]
 
 
@@ -252,9 +263,7 @@ def build_rows(
         design = ctx.designs[wave]
         for group in groups:
             results[(wave, group.key)] = measure(design, ctx.group_mask(design, group))
-    item_label = ""
-    if question is not None:
-        item_label = question.item(item).label(ctx.lang) if item else question.text.get(ctx.lang)
+    item_label = None if question is not None else ""  # the question's or item's text: the presentation's
     rows = []
     for wave in waves:
         prev = previous(wave)
@@ -265,7 +274,7 @@ def build_rows(
                 value, se = (c.value, c.se) if flag != "suppressed" else (math.nan, math.nan)
                 row: dict[str, Any] = {
                     "metric": request.kind, "measure": c.measure, "question": question.id if question else "",
-                    "item": item, "item_label": item_label, "wave": wave, "group_var": group.var, "group": group.key, "group_label": group.label,
+                    "item": item, "item_label": item_label, "wave": wave, "group_var": group.var, "group": group.key, "group_label": None,
                     "category": c.category, "label": c.label, "value": value, "se": se,
                     "ci_low": value - z * se if c.unit != "coefficient" else math.nan,
                     "ci_high": value + z * se if c.unit != "coefficient" else math.nan,

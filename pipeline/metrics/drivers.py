@@ -134,7 +134,6 @@ def drivers_table(ctx: MetricContext, request: MetricRequest, options: DriversOp
     agree = options.agree or (question.scale.max - 1, question.scale.max)
     importance = options.importance
     items = request.items or [i.id for i in question.items]
-    labels = [question.item(i).label(ctx.lang) for i in items]
     dk = ctx.project.codebook.dont_know_code
 
     def prepare(design: SurveyDesign) -> Any:  # the same for every group
@@ -176,11 +175,11 @@ def drivers_table(ctx: MetricContext, request: MetricRequest, options: DriversOp
         n_pairs = int(y_ok.sum())
         w_pairs = float(w[y_ok].sum())
         out: list[Cell] = []
-        for j, (item, label) in enumerate(zip(items, labels)):
-            out.append(Cell(item, label, "agree", perf[j], agree_est.se[j] * 100, agree_est.n, agree_est.weighted_n, agree_est.effective_n, "percent"))
-            out.append(Cell(item, label, "correlation", r_xy[j], np.nan, n_pairs, w_pairs, np.nan, "coefficient"))
-            out.append(Cell(item, label, "relative_weight", share[j], np.nan, n_pairs, w_pairs, np.nan, "percent"))
-            out.append(Cell(item, ctx.text(f"quadrant_{int(quadrant[j])}"), "quadrant", float(quadrant[j]), np.nan, n_pairs, np.nan, np.nan, "coefficient"))
+        for j, item in enumerate(items):
+            out.append(Cell(item, None, "agree", perf[j], agree_est.se[j] * 100, agree_est.n, agree_est.weighted_n, agree_est.effective_n, "percent"))
+            out.append(Cell(item, None, "correlation", r_xy[j], np.nan, n_pairs, w_pairs, np.nan, "coefficient"))
+            out.append(Cell(item, None, "relative_weight", share[j], np.nan, n_pairs, w_pairs, np.nan, "percent"))
+            out.append(Cell(item, None, "quadrant", float(quadrant[j]), np.nan, n_pairs, np.nan, np.nan, "coefficient"))
         out.append(Cell("r2", "R²", "r2", r2, np.nan, n_pairs, w_pairs, np.nan, "coefficient"))
         return out
 

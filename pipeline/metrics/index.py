@@ -24,7 +24,7 @@ class IndexOptions(Options):
     """Options of the ``index`` metric."""
 
     codes: list[int] = Field(min_length=1, description="the answer codes that count (e.g. [1] for 'knows the service')")
-    label: I18n | None = Field(None, description="the index's label {sv, en}; default the question text")
+    label: I18n | None = Field(None, description="the index's label {sv: …, en: …}; default the question text")
 
 
 def index_table(ctx: MetricContext, request: MetricRequest, options: IndexOptions) -> pd.DataFrame:
@@ -45,7 +45,6 @@ def index_table(ctx: MetricContext, request: MetricRequest, options: IndexOption
         raise ConfigError(f"kind 'index' needs a grid question; {question.id!r} is {question.type}")
     codes = options.codes
     items = items_of(question, request)
-    label = (options.label or question.text).get(ctx.lang)
 
     def prepare(design: SurveyDesign) -> Any:  # the same for every group
         counted = np.zeros(design.n, dtype=np.int64)
@@ -62,7 +61,7 @@ def index_table(ctx: MetricContext, request: MetricRequest, options: IndexOption
 
     def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         share, base = prepared(design)
-        return cells(estimate_means(design, share, base & group_mask), ["index"], [label], "index", "percent")
+        return cells(estimate_means(design, share, base & group_mask), ["index"], None, "index", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
 

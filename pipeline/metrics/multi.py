@@ -34,7 +34,6 @@ def multi_table(ctx: MetricContext, request: MetricRequest, options: MultiOption
     if question.type != "multi":
         raise ConfigError(f"kind 'multi' needs a multi-response question; {question.id!r} is {question.type}")
     items = items_of(question, request)
-    labels = [question.item(i).label(ctx.lang) for i in items]
     every = [i.id for i in question.items]
 
     def prepare(design: SurveyDesign) -> Any:  # the same for every group
@@ -49,7 +48,7 @@ def multi_table(ctx: MetricContext, request: MetricRequest, options: MultiOption
     def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         matrix, base = prepared(design)
         est = estimate_means(design, matrix, base & group_mask)
-        return cells(est, items, labels, "share", "percent")
+        return cells(est, items, None, "share", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
 

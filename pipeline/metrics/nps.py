@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from pipeline.metrics.common import Cell, MetricContext
 
 
-BAND_KEYS = ["detractors", "passives", "promoters"]
+BAND_KEYS = ["detractors", "passives", "promoters"]  # their words: ``nps_<key>`` in the strings file
+# crosstab only, until it takes a Locale (pipeline.locale): the band words of the shipped strings file
 BAND_LABELS = {
     "sv": ["Kritiker", "Passiva", "Ambassadörer"],
     "en": ["Detractors", "Passives", "Promoters"],
@@ -78,7 +79,7 @@ def nps_table(ctx: MetricContext, request: MetricRequest, options: NpsOptions) -
         score = nps_score(codes, bands)
         scored = ~np.isnan(score)  # the other codes are not in the domain
         band = np.where(scored, np.nan_to_num(score) + 1, -1).astype(np.int64)
-        out = cells(sums.shares(band, 3), BAND_KEYS, BAND_LABELS[ctx.lang], "share", "percent")
+        out = cells(sums.shares(band, 3), BAND_KEYS, None, "share", "percent")
         out += cells(sums.means(np.nan_to_num(score), scored), ["nps"], ["NPS"], "nps", "points")
         if distribution:
             point = np.where(scored, codes - points[0], -1)

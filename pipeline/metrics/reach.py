@@ -38,7 +38,6 @@ def reach_table(ctx: MetricContext, request: MetricRequest, options: ReachOption
     if question.type != "single":
         raise ConfigError(f"kind 'reach' needs an ordered single-choice question; {question.id!r} is {question.type}")
     codes = [c.code for c in question.categories]
-    labels = [c.text(ctx.lang) for c in question.categories]
     dk = ctx.project.codebook.dont_know_code
 
     def prepare(design: SurveyDesign) -> Any:  # the same for every group
@@ -52,7 +51,7 @@ def reach_table(ctx: MetricContext, request: MetricRequest, options: ReachOption
         values, ok, answers = prepared(design)
         sums = CodeSums(design, values, len(answers), ok & group_mask, low=answers[0])
         reached = np.stack([answers >= c for c in codes], axis=1).astype(float)  # per answer code and category
-        return cells(sums.means(reached), [str(c) for c in codes], labels, "reach", "percent")
+        return cells(sums.means(reached), [str(c) for c in codes], None, "reach", "percent")
 
     return build_rows(ctx, request, question, "", ctx.waves_for(question, request), ctx.groups(request), measure)
 

@@ -79,10 +79,8 @@ def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOption
     dk = ctx.project.codebook.dont_know_code
     keep_dk = question.dont_know == "keep"
     band_keys = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in bands]
-    band_labels = [band_label(lo, hi, scale, ctx.lang) for lo, hi in bands]
     if keep_dk:
         band_keys.append(str(dk))
-        band_labels.append(ctx.project.codebook.dont_know_label.get(ctx.lang))
     lookup = np.full(max(scale.max, dk) + 2, -1, dtype=np.int64)
     for b, (lo, hi) in enumerate(bands):
         lookup[lo : hi + 1] = b
@@ -104,9 +102,9 @@ def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOption
             out: list[Cell] = []
             if "distribution" in measures:
                 band = np.where(base & (codes >= 0), lookup[np.clip(codes, 0, len(lookup) - 1)], -1)
-                out += cells(sums.shares(band, len(band_keys)), band_keys, band_labels, "share", "percent")
+                out += cells(sums.shares(band, len(band_keys)), band_keys, None, "share", "percent")
             if "mean" in measures:
-                out += cells(sums.means(codes.astype(float), rated), ["mean"], [ctx.text("mean")], "mean", "scale")
+                out += cells(sums.means(codes.astype(float), rated), ["mean"], None, "mean", "scale")
             done = {}  # top box and agreement are often the same codes: estimated once
             for name, (lo, hi) in (("top_box", top), ("agree", agree)):
                 if name in measures:

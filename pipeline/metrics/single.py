@@ -28,14 +28,12 @@ class ShareOptions(Options):
     categories: list[int | str] | None = Field(None, description="answer codes to report; default all")
 
 
-def category_codes(ctx: MetricContext, question: Question, dont_know: str) -> tuple[list[int], list[str], list[str]]:
-    """Return (codes, keys, labels) of a categorical question, with "Vet ej" last when kept."""
+def category_codes(ctx: MetricContext, question: Question, dont_know: str) -> tuple[list[int], list[str]]:
+    """Return (codes, keys) of a categorical question, with "Vet ej" last when kept."""
     codes = [c.code for c in question.categories]
-    labels = [c.text(ctx.lang) for c in question.categories]
     if dont_know == "keep":
         codes.append(ctx.project.codebook.dont_know_code)
-        labels.append(ctx.project.codebook.dont_know_label.get(ctx.lang))
-    return codes, [str(c) for c in codes], labels
+    return codes, [str(c) for c in codes]
 
 
 def items_of(question: Question, request: MetricRequest) -> list[str]:
@@ -60,7 +58,7 @@ def share_table(ctx: MetricContext, request: MetricRequest, options: ShareOption
     if question.type not in ("single", "grid") or not question.categories:
         raise ConfigError(f"kind 'share' needs a single-choice question or a grid with categories; {question.id!r} is {question.type}")
     policy = options.dont_know or (question.dont_know if question.dont_know != "none" else "exclude")
-    codes, keys, labels = category_codes(ctx, question, policy)
+    codes, keys = category_codes(ctx, question, policy)
     wanted = None if options.categories is None else {str(w) for w in options.categories}
     dk = ctx.project.codebook.dont_know_code
     lookup = np.full(max(codes + [dk]) + 2, -1, dtype=np.int64)
@@ -79,7 +77,7 @@ def share_table(ctx: MetricContext, request: MetricRequest, options: ShareOption
         def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = PerDesign(prepare)) -> list[Cell]:
             idx, valid = prepared(design)
             est = estimate_shares(design, idx, len(codes), valid & group_mask)
-            out = cells(est, keys, labels, "share", "percent")
+            out = cells(est, keys, None, "share", "percent")
             if wanted is not None:
                 out = [c for c in out if c.category in wanted]
             return out

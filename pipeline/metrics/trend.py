@@ -80,7 +80,7 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
     g_avg = annual(series[last], series[first], last - first)
     base = {c: "" for c in COLUMNS}
     base.update({"metric": "trend", "question": request.question or "", "group_var": "total", "group": "total",
-                 "group_label": ctx.text("total"), "category": str(category), "se": math.nan, "ci_low": math.nan,
+                 "group_label": None, "category": str(category), "se": math.nan, "ci_low": math.nan,
                  "ci_high": math.nan, "n": 0, "n_weighted": math.nan, "n_effective": math.nan, "base_flag": "ok",
                  "prev_wave": None, "change": math.nan, "change_rel": math.nan, "p_value": math.nan, "sig": ""})
     extra = [

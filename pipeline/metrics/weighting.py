@@ -40,7 +40,7 @@ def weighting_table(ctx: MetricContext, request: MetricRequest, options: Weighti
         d = ctx.designs[wave].diagnostics
         base: dict[str, Any] = {c: math.nan for c in COLUMNS}
         base.update({"metric": "weighting", "question": "", "item": "", "item_label": "", "wave": wave,
-                     "group_var": "total", "group": "total", "group_label": ctx.text("total"), "n": d.n,
+                     "group_var": "total", "group": "total", "group_label": None, "n": d.n,
                      "n_weighted": d.sum_weights, "n_effective": d.n_effective, "base_flag": "ok", "prev_wave": None, "sig": ""})
         stats = {
             "n": (d.n, "scale"), "efficiency": (d.efficiency * 100, "percent"), "n_effective": (d.n_effective, "scale"),

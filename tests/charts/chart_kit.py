@@ -17,7 +17,7 @@ from pipeline.charts import ChartContext, ChartSpec
 from pipeline.metrics.common import COLUMNS
 
 NBSP = "\u00a0"  # before %
-NNBSP = "\u202f"  # thousands separator
+NNBSP = "\u00a0"  # thousands separator: CLDR's Swedish grouping symbol (a no-break space, formerly U+202F)
 MINUS = "\u2212"
 
 STRINGS = {
@@ -30,12 +30,16 @@ STRINGS = {
     "quadrant_2": "Förbättringsområde",
     "quadrant_3": "Sekundär styrka",
     "quadrant_4": "Lägre prioritet",
+    "chart_base": "Bas (n)",
+    "driver_alt_item": "{item}: instämmer {agree}, vikt {weight}",
 }
+
+ENGLISH = {"chart_base": "Base (n)", "driver_alt_item": "{item}: agree {agree}, importance {weight}"}  # the phrases English tests read
 
 
 def context(lang: str = "sv", wave: int = 2022, width: float = 8.9, height: float = 4.9) -> ChartContext:
     """A chart context like the one pipeline.slides builds (language, report wave, fixed phrases, area)."""
-    return ChartContext(lang, wave, dict(STRINGS), width, height)
+    return ChartContext(lang, wave, {**STRINGS, **(ENGLISH if lang == "en" else {})}, width, height)
 
 
 def row(**fields) -> dict:

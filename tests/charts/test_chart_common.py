@@ -53,7 +53,7 @@ def test_notes_table_lines_marks_and_bases():
     spec = ChartSpec("grouped_bars", ("A", "B", "C", "D"), (
         Series("2022", (55.04, 12.34, math.nan, 20.0), ("▲", "", "", "▼"), ("ok", "low", "missing", "suppressed"), (1992, 85, 0, 20)),
         Series("2021", (50.0, 10.0, 3.33, 19.0), (), ("ok", "ok", "ok", "ok"), (2001, 90, 2001, 40)),
-    ))
+    ), words=(("chart_base", "Bas (n)"),))
     lines = charts.notes_table(spec).splitlines()
     assert lines == [
         " | 2022 | 2021",
@@ -63,7 +63,8 @@ def test_notes_table_lines_marks_and_bases():
         "D | – | 19,0",  # suppressed: no value, no mark
         f"Bas (n): 2022: 20–1{NNBSP}992; 2021: 40–2{NNBSP}001",  # 0 = missing cell, not a base
     ]
-    en = charts.notes_table(ChartSpec("grouped_bars", ("A",), (Series("2022", (55.04,), (), (), (1992,)),), lang="en"))
+    en = charts.notes_table(ChartSpec("grouped_bars", ("A",), (Series("2022", (55.04,), (), (), (1992,)),), lang="en",
+                                        words=(("chart_base", "Base (n)"),)))
     assert en.splitlines() == [" | 2022", "A | 55.0", "Base (n): 1,992"]
 
 

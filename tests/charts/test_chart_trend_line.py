@@ -136,7 +136,7 @@ def test_alt_text_and_notes():
 
 def test_hand_built_spec_with_missing_wave():
     spec = ChartSpec("trend_line", ("2020", "2021", "2022"), (Series("NPS", (40.0, math.nan, 46.0), ("", "", "▲"),
-                     ("ok", "missing", "ok"), (1999, 0, 1990)),), unit="points")
+                     ("ok", "missing", "ok"), (1999, 0, 1990)),), unit="points", words=(("chart_base", "Bas (n)"),))
     fig = drawn(spec)
     assert labels(fig) == ["40", "46 ▲"]
     assert charts.notes_table(spec).splitlines()[-1] == f"Bas (n): 1{NNBSP}990–1{NNBSP}999"

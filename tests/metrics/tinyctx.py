@@ -18,6 +18,7 @@ import pandas as pd
 
 from helpers import design_from_frame
 from pipeline.config import Codebook, LowBase, MetricRequest, Statistics, Targets, Weighting
+from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
 
 AGE_YEARS = {"18-29": 25, "30-44": 40, "45-64": 50, "65+": 70}
@@ -85,8 +86,10 @@ def build_ctx(project, questions, frames: dict[int, pd.DataFrame], tmp_path, *, 
 
 
 def run(ctx: MetricContext, kind: str, question: str | None = None, **kw) -> pd.DataFrame:
-    """compute() one metric request (through the registry, so columns are checked too)."""
-    return compute(ctx, MetricRequest(kind=kind, question=question, **kw))
+    """compute() one metric request (through the registry, so columns are checked too), its rows labelled in
+    ``ctx.lang`` as the slides stage labels them (metrics emit keys; the Locale gives the words)."""
+    request = MetricRequest(kind=kind, question=question, **kw)
+    return Locale.of(ctx.project, ctx.lang).label_rows(compute(ctx, request), ctx.project, request)
 
 
 def pick(table: pd.DataFrame, **filters) -> pd.Series:

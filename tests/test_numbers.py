@@ -98,7 +98,10 @@ def test_signed_percent():
     assert fmt_percent(-4, 0, "en", signed=True) == "-4%"
 
 
-@pytest.mark.parametrize("value, sv, en", [(2001, "2\u00a0001", "2,001"), (12, "12", "12"), (1000000, "1\u00a0000\u00a0000", "1,000,000"), (2000.5, "2\u00a0001", "2,001")])
+@pytest.mark.parametrize(
+    "value, sv, en",
+    [(2001, "2\u00a0001", "2,001"), (12, "12", "12"), (1000000, "1\u00a0000\u00a0000", "1,000,000"), (2000.5, "2\u00a0001", "2,001")],
+)
 def test_fmt_count(value, sv, en):
     assert fmt_count(value, "sv") == sv
     assert fmt_count(value, "en") == en

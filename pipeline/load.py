@@ -386,7 +386,7 @@ def _category_column(
     """Map codes, names or aliases to category positions; return (positions, bad mask). -1 = blank."""
     lookup: dict[str, int] = {}
     for pos, cat in enumerate(categories):
-        keys = [str(cat.code), cat.name, cat.label.sv, cat.label.en, *getattr(cat, "aliases", [])]
+        keys = [str(cat.code), cat.name, *(cat.label.get(lang) for lang in cat.label.languages), *getattr(cat, "aliases", [])]
         for key in keys:
             lookup[key.strip().lower()] = pos
     if labels:
@@ -443,7 +443,7 @@ def _user_missing_codes(
     values = _as_codes(series, _blank(series))[0].copy()
     dk = codebook.dont_know_code
     dk_ok = question.dont_know != "none" and question.type != "multi"
-    dk_labels = {codebook.dont_know_label.sv.strip().lower(), codebook.dont_know_label.en.strip().lower()}
+    dk_labels = {codebook.dont_know_label.get(lang).strip().lower() for lang in codebook.dont_know_label.languages}
     labels = {float(k): str(v) for k, v in raw.value_labels.get(column, {}).items() if isinstance(k, (int, float))}
     for code in sorted(set(values[declared & ~np.isnan(values)].tolist())):
         label = labels.get(code)

@@ -278,8 +278,8 @@ def test_english_workbook(tmp_path, project):
 
     result = run_report(CONFIG, WAVES, lang="en", out_dir=tmp_path, jobs=2)
     wb = load_workbook(result.tables)
-    assert wb.sheetnames[-3:] == ["All figures", "Weighting", "About the tables"]
-    assert all(name.startswith("S") for name in wb.sheetnames[:-3])
+    assert wb.sheetnames[-4:] == ["All figures", "Weighting", "Claims", "About the tables"]
+    assert all(name.startswith("S") for name in wb.sheetnames[:-4])
     s28 = wb["S28"]
     assert s28["A2"].value.startswith("Question: ") and s28["A3"].value == "Base: those who have heard of 1177"
     assert [s28.cell(r, 1).value for r in range(8, 15)] == ["NPS", "Promoters", "Passives", "Detractors",

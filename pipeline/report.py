@@ -356,8 +356,12 @@ def run_report(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    charts: str | None = None,
 ) -> ReportResult:
-    """Build the deck and its side outputs; see the module docstring."""
+    """Build the deck and its side outputs; see the module docstring.
+
+    ``charts`` is ``picture`` or ``native`` (native PowerPoint charts, no images drawn); default ``charts`` in deck.yaml.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -371,6 +375,7 @@ def run_report(
 
     plan = plan_run(config_dir, data_dir, wave, lang)
     project, report_wave, lang = plan.project, plan.wave, plan.lang
+    form = chart_form(charts, project)
     out = Path(out_dir) if out_dir else project.path(project.survey.report.output_dir)
     ensure_writable(out)
     name = output_name(project, report_wave, lang)
@@ -388,6 +393,7 @@ def run_report(
             "code": code,
             "lang": lang,
             "wave": report_wave,
+            "charts": form,
         },
         sort_keys=True,
     )
@@ -411,7 +417,7 @@ def run_report(
     from pipeline.outputs import OutputSet, folder_lock, os_error_message
 
     areas = deck_stage.chart_areas(template, project.deck.layouts)  # a bad template fails before any work
-    expected = sum(len(s.charts) for s in project.deck.slides)
+    expected = sum(len(s.charts) for s in project.deck.slides) if form == "picture" else 0
     lock = ExitStack()
     lock.enter_context(folder_lock(out))  # one run per output folder; removes what killed runs left
     renderer: ChartRenderer | None = None
@@ -430,7 +436,7 @@ def run_report(
             built += 1
             if progress:
                 progress("metrics", built, len(project.deck.slides))
-            for c in content.charts:
+            for c in content.charts if form == "picture" else ():
                 renderer.submit(c.key, c.spec)
 
         pres, diagnostics = present(plan, designs, areas, on_slide)
@@ -440,7 +446,7 @@ def run_report(
         write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
         lap("tables")
         # … and so are the slides' texts and notes; the images are placed once drawn
-        writer = deck_stage.DeckWriter(template, project.deck.layouts)
+        writer = deck_stage.DeckWriter(template, project.deck.layouts, form)
         for content in pres.slides:
             writer.add(content)
         lap("slides")
@@ -454,7 +460,7 @@ def run_report(
         writer.write(images, deck_tmp, title, lang)
         lap("deck")
         charts_tmp = outputs.directory(paths["charts"].name)
-        for s in pres.slides:
+        for s in pres.slides if form == "picture" else ():  # native charts have no images
             for i, c in enumerate(s.charts, start=1):
                 suffix = "" if len(s.charts) == 1 else f"-{i}"
                 shutil.copyfile(images[c.key], charts_tmp / f"{s.id}{suffix}.png")
@@ -472,7 +478,7 @@ def run_report(
             "packages": package_versions(),
             "weighting": {str(y): _diag_dict(d.diagnostics) for y, d in designs.items()},
             "warnings": warnings,
-            "charts": {"total": len(specs), "rendered": rendered, "reused": len(specs) - rendered},
+            "charts": {"total": len(specs), "rendered": rendered, "reused": len(specs) - rendered, "form": form},
             "timings_seconds": timings,
         }
         manifest_tmp = outputs.file(paths["manifest"].name)
@@ -498,6 +504,75 @@ def run_report(
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,
                         rendered=rendered, reused=len(specs) - rendered)
+
+
+CHART_FORMS = ("picture", "native")
+
+
+def chart_form(charts: str | None, project: Project) -> str:
+    """``picture`` or ``native``: ``charts`` (the --charts option) if given, else ``charts`` of deck.yaml."""
+    form = charts if charts is not None else project.deck.charts
+    if form not in CHART_FORMS:
+        from pipeline.errors import did_you_mean
+
+        raise ConfigError(f"--charts {form!r} is not a chart form{did_you_mean(form, CHART_FORMS)}; use picture or native")
+    return form
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What ``refresh`` wrote: the new deck, each slide's outcome (slide, status, reason) and the texts kept."""
+
+    deck: Path
+    slides: list[tuple[str, str, str]]
+    not_updated: list[str]
+    warnings: list[str]
+
+
+def run_refresh(
+    edited: Path, config_dir: Path, data_dir: Path | None = None, wave: int | None = None, lang: str | None = None,
+    out: Path | None = None, jobs: int | None = None,
+) -> RefreshResult:
+    """Refresh a deck a person edited with this wave's numbers and texts, keeping their edits (``pipeline.deck_refresh``).
+
+    The new deck goes to ``out`` (default ``<edited>-<wave>.pptx`` beside it), written only if the whole run succeeds.
+    """
+    from pipeline import deck_refresh
+    from pipeline.outputs import OutputSet, check_output_file
+
+    edited = Path(edited)
+    if not edited.is_file():
+        raise DataError(f"{edited}: no such deck; give the path of the edited .pptx to refresh")
+    plan = plan_run(config_dir, data_dir, "latest" if wave is None else wave, lang)
+    target = Path(out) if out is not None else edited.with_name(f"{edited.stem}-{plan.wave}.pptx")
+    check_output_file(target, (".pptx",), "--out FILE")
+    pictures = deck_refresh.picture_charts(edited)
+    designs = weight_waves(plan, load_waves(plan))
+    from pipeline import deck as deck_stage
+
+    template = plan.project.path(plan.project.deck.template)
+    pres, _ = present(plan, designs, deck_stage.chart_areas(template, plan.project.deck.layouts))
+    images: dict[str, Path] = {}
+    work = ExitStack()
+    if pictures:
+        import tempfile
+
+        cache = Path(work.enter_context(tempfile.TemporaryDirectory(prefix="survey-deck-refresh-")))
+        renderer = ChartRenderer(cache, jobs or os.cpu_count() or 1, code_hash(), expected=sum(len(s.charts) for s in pres.slides))
+        try:
+            for s in pres.slides:
+                for c in s.charts:
+                    renderer.submit(c.key, c.spec)
+            images, _ = renderer.finish()
+        except BaseException:
+            renderer.abandon()
+            raise
+    title = f"{plan.project.survey.survey.name.get(plan.lang)} {plan.wave}"
+    found: list[deck_refresh.RefreshResult] = []
+    with work, OutputSet(target.parent, "--out FILE") as outputs:
+        outputs.write(target.name, lambda tmp: found.append(deck_refresh.refresh(edited, pres.slides, images, tmp, title, plan.lang)))
+    done = found[0]
+    return RefreshResult(target, [(o.slide, o.status, o.reason) for o in done.slides], done.not_updated, pres.warnings)
 
 
 def _diag_dict(d: WeightDiagnostics) -> dict[str, Any]:

@@ -1,0 +1,790 @@
+"""Deck stage: chart specs as native PowerPoint charts (``charts: native`` / ``report --charts native``).
+
+Each chart kind's spec becomes a chart part written through python-pptx's chart
+API (clustered or stacked bars, lines, XY scatter), whose embedded workbook
+holds the spec's values at full precision, so PowerPoint's "Edit Data" shows
+them. What a chart part cannot draw is added as shapes grouped with the chart:
+the answer-count and mean columns of stacked bars, the NPS beside each wave,
+the driver chart's mean lines, quadrant names and movement lines. ▲/▼ and the
+low-base ``*`` are custom data labels in the deck's rounding (``spec.label``).
+
+Everything drawn comes from the spec: colours (``Series.color``,
+``Series.point_colors``), the font (``ChartSpec.font``) and the kind's
+``detail``. Where a spec leaves a colour empty the house defaults below are used
+(the same constants as ``pipeline/charts/style.py``; they go once every spec
+carries its colours). Each chart is first turned into a :class:`Plan` (what to
+draw, no pptx), which both :func:`add_chart` (a new chart) and
+:func:`update_chart` (``survey-deck refresh``: new data in an edited chart,
+keeping the person's formatting) apply.
+
+Like ``deck``, this module imports nothing of the statistics.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE_TYPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Pt
+
+from pipeline.charts.data import low_base_mark, row_flag, suppressed
+from pipeline.numbers import fmt_count, fmt_number
+from pipeline.outputs import zip_entry
+
+if TYPE_CHECKING:
+    from pipeline.charts import ChartSpec, Series
+
+Box = tuple[int, int, int, int]
+
+# House defaults while a spec leaves a colour empty (mirrors pipeline/charts/style.py).
+NAVY, BLUE, LIGHT, PALE, GREY, LIGHT_GREY = "#0E3B66", "#2E77BB", "#8DB8E2", "#D6E6F5", "#6B7280", "#C9CDD3"
+CORAL, GREEN, TEXT, DONT_KNOW = "#E4572E", "#2E8B57", "#1F2937", "#D1D5DB"
+WAVES = [NAVY, BLUE, LIGHT, PALE, "#A9B4C2", "#E5E7EB"]
+GROUPS = [NAVY, CORAL, BLUE, GREEN, "#B58900", LIGHT, GREY, "#7A4EAB"]
+RAMPS = {
+    1: [NAVY], 2: [LIGHT, NAVY], 3: ["#B9CCE0", BLUE, NAVY], 4: ["#F0A58F", PALE, BLUE, NAVY],
+    5: ["#EE8F73", "#F6C9BA", PALE, BLUE, NAVY], 6: ["#EE8F73", "#F6C9BA", PALE, LIGHT, BLUE, NAVY],
+}
+NPS_RAMP = ["#0E3B66", "#2E77BB", "#8DB8E2", "#B9CCE0", "#F3C3B5", "#EFA38E", "#E98467", "#E4572E", "#C7431E", "#A8361A", "#8A2B14"]
+FONT = "DejaVu Sans"
+MARK_COLORS = {"▲": GREEN, "▼": CORAL}
+
+
+def bands(n: int) -> list[str]:
+    """``n`` band colours, low ratings light to high ratings navy (style.bands for n ≤ 6, a blue ramp beyond)."""
+    if n in RAMPS:
+        return RAMPS[n]
+    return [_mix("#C6DBEF", NAVY, i / max(n - 1, 1)) for i in range(n)]
+
+
+def _mix(a: str, b: str, t: float) -> str:
+    ra, rb = _rgb(a), _rgb(b)
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(ra, rb))
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    h = color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def text_color_on(color: str) -> str:
+    """White or dark text, whichever reads better on ``color`` (style.text_color_on)."""
+    r, g, b = (v / 255 for v in _rgb(color))
+    return "#FFFFFF" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.55 else TEXT
+
+
+# --------------------------------------------------------------------------- the plan of a chart
+
+
+@dataclass
+class Label:
+    """A custom data label: the number in the deck's rounding, then a ▲/▼ in its colour."""
+
+    text: str
+    mark: str = ""
+    color: str = TEXT
+
+
+@dataclass
+class Extra:
+    """A shape drawn with the chart, in fractions of the chart frame (x, y from its top left)."""
+
+    kind: str  # "text" or "line"
+    x: float
+    y: float
+    w: float
+    h: float
+    text: str = ""
+    size: float = 8.0
+    color: str = TEXT
+    bold: bool = False
+    align: str = "center"
+    dash: bool = False
+    width: float = 1.0
+
+
+@dataclass
+class Part:
+    """One chart part: type, data, colours, labels, axes and legend."""
+
+    chart_type: Any
+    data: Any
+    colors: list[str]
+    point_colors: list[tuple[str, ...]] = field(default_factory=list)
+    labels: dict[tuple[int, int], Label] = field(default_factory=dict)
+    label_size: float = 8.0
+    label_position: Any = None
+    value_axis: tuple[float, float] | None = None
+    value_format: str = "General"
+    value_visible: bool = True
+    gridlines: bool = True
+    reverse_categories: bool = False
+    legend: Any = None  # XL_LEGEND_POSITION or None
+    gap_width: int = 60
+    overlap: int = 0
+    markers: list[tuple[Any, int]] = field(default_factory=list)  # (style, size) per series
+    line_width: float = 2.2
+    plot: tuple[float, float, float, float] | None = None  # inner plot area, fractions of this part's frame
+    axis_titles: tuple[str, str] = ("", "")
+    category_size: float = 8.5
+    x_axis: tuple[float, float] | None = None  # XY charts: the x axis's ends
+    x_format: str = "General"
+    y_format: str = "General"
+    # where the part sits in the chart's box (fractions): a second part (NPS distribution) sits above
+    frame: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    role: str = ""  # "" for the chart itself, else a name suffix ("dist")
+
+
+@dataclass
+class Plan:
+    """A whole native chart: its parts and the shapes grouped with them (positions in fractions of the box)."""
+
+    parts: list[Part]
+    extras: list[Extra] = field(default_factory=list)
+
+
+def _values(s: Series, hidden: list[bool] | None = None) -> list[float | None]:
+    return [None if suppressed(v, s.flag_at(i)) or (hidden is not None and hidden[i]) else float(v) for i, v in enumerate(s.values)]
+
+
+def _category_data(categories: tuple[str, ...] | list[str], series: list[tuple[str, list[float | None]]]) -> CategoryChartData:
+    data = CategoryChartData(number_format="General")
+    data.categories = list(categories)
+    for name, values in series:
+        data.add_series(name, values)
+    return data
+
+
+def _percent_format(lang: str) -> str:
+    return '0"\u00a0%"' if lang == "sv" else '0"%"'
+
+
+def _series_colors(spec: ChartSpec[Any], default: list[str]) -> list[str]:
+    return [s.color or default[k % len(default)] for k, s in enumerate(spec.series)]
+
+
+def _point_colors(spec: ChartSpec[Any]) -> list[tuple[str, ...]]:
+    return [s.point_colors for s in spec.series]
+
+
+def _detail(spec: ChartSpec[Any], name: str, default: Any = None) -> Any:
+    return getattr(spec.detail, name, default) if spec.detail is not None else default
+
+
+def _bar_range(values: list[float], unit: str, at_least: float | None, headroom: float = 1.18) -> tuple[float, float]:
+    """The picture's value axis of bars (grouped_bars.value_range) until the spec carries its axis."""
+    vmax = max(values) if values else 1.0
+    vmin = min(values) if values else 0.0
+    high = 100.0 if unit == "percent" and vmax > 30 else vmax * headroom
+    if high <= 0:
+        high = 1.0
+    if at_least is not None:
+        high = max(high, at_least)
+    return min(0.0, vmin * headroom), high
+
+
+def _shown_values(spec: ChartSpec[Any]) -> list[float]:
+    return [v for s in spec.series for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
+
+
+def plan_grouped(spec: ChartSpec[Any]) -> Plan:
+    """grouped_bars and subgroup_bars (grouped): clustered horizontal bars, newest series on top."""
+    palette = GROUPS if _detail(spec, "palette", "waves") == "groups" else WAVES
+    lo, hi = _bar_range(_shown_values(spec), spec.unit, _detail(spec, "x_max"))
+    n_rows, n_series = len(spec.categories), len(spec.series)
+    labelled = n_series if n_rows * n_series <= 30 or n_series == 1 else 1
+    labels = {}
+    for k, s in enumerate(spec.series[:labelled]):
+        for i, v in enumerate(s.values):
+            if suppressed(v, s.flag_at(i)):
+                continue
+            mark = s.sig_at(i) if k == 0 else ""
+            labels[(k, i)] = Label(spec.label(v) + low_base_mark(s.flag_at(i)), mark)
+    part = Part(
+        XL_CHART_TYPE.BAR_CLUSTERED,
+        _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
+        _series_colors(spec, palette), _point_colors(spec), labels,
+        label_size=7.5 if n_rows * n_series > 24 else 8.5, label_position=XL_LABEL_POSITION.OUTSIDE_END,
+        value_axis=(lo, hi * 1.08), value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
+        reverse_categories=True, legend=XL_LEGEND_POSITION.TOP if n_series > 1 else None,
+        gap_width=25 if n_series > 1 else 60, category_size=8.5 if n_rows <= 11 else 7.5,
+    )
+    return Plan([part])
+
+
+def _side_columns(plot: tuple[float, float, float, float], n_rows: int, columns: list[tuple[str, list[str]]],
+                  start: float, width: float, size: float, bold: bool = False, color: str = TEXT) -> list[Extra]:
+    """Text columns right of a horizontal bar chart, one text per bar (rows top to bottom), a title above each."""
+    px, py, pw, ph = plot
+    out = []
+    for c, (title, texts) in enumerate(columns):
+        x = start + c * width
+        if title:
+            out.append(Extra("text", x, max(0.0, py - 0.07), width, 0.06, title, 8.0, GREY))
+        for i, text in enumerate(texts):
+            yc = py + (i + 0.5) * ph / n_rows
+            out.append(Extra("text", x, yc - 0.035, width, 0.07, text, size, color, bold))
+    return out
+
+
+def _stacked_labels(spec: ChartSpec[Any], colors: list[str], label_min: float, hidden: list[bool], extra_for_mark: float) -> dict[tuple[int, int], Label]:
+    labels = {}
+    for b, s in enumerate(spec.series):
+        for i, v in enumerate(s.values):
+            if hidden[i] or suppressed(v, s.flag_at(i)):
+                continue
+            mark = s.sig_at(i)
+            if v >= label_min + (extra_for_mark if mark else 0):
+                labels[(b, i)] = Label(spec.label(v), mark, text_color_on(colors[b]))
+    return labels
+
+
+def plan_stacked(spec: ChartSpec[Any]) -> Plan:
+    """stacked_bars and single_stacked: 100 % stacked horizontal bars, "Vet ej" grey, side columns as shapes."""
+    n_rows, n_bands = len(spec.categories), len(spec.series)
+    dk = bool(_detail(spec, "dont_know_last", False))
+    colors = _series_colors(spec, bands(n_bands - (1 if dk else 0)) + ([DONT_KNOW] if dk else []))
+    flags = [row_flag(spec.series, i) for i in range(n_rows)]
+    hidden = [f == "suppressed" for f in flags]
+    counts, means = _detail(spec, "n"), _detail(spec, "mean")
+    columns: list[tuple[str, list[str]]] = []
+    mean_sig = _detail(spec, "mean_sig", ()) or ()
+    if counts is not None:
+        columns.append((_detail(spec, "answers_label", "Antal svar"),
+                        [fmt_count(v, spec.lang) + low_base_mark(flags[i]) if v else "–" for i, v in enumerate(counts)]))
+    if means is not None:
+        d = _detail(spec, "mean_decimals", 1)
+        columns.append((_detail(spec, "mean_label", "Medel"),
+                        ["–" if suppressed(v, flags[i]) else fmt_number(v, d, spec.lang) + (mean_sig[i] if i < len(mean_sig) else "")
+                         for i, v in enumerate(means)]))
+    side = 0.11 * len(columns)
+    names = list(spec.categories)
+    if counts is None:
+        names = [name + low_base_mark(flags[i]) for i, name in enumerate(names)]
+    plot = (0.28, 0.05, 0.72 - 0.02, 0.80) if n_rows > 1 else (0.16, 0.05, 0.84 - 0.02, 0.62)
+    font = 8 if n_rows <= 9 else 7
+    part = Part(
+        XL_CHART_TYPE.BAR_STACKED,
+        _category_data(names, [(s.name, _values(s, hidden)) for s in spec.series]),
+        colors, _point_colors(spec), _stacked_labels(spec, colors, float(_detail(spec, "label_min", 3.0)), hidden, 4),
+        label_size=font, label_position=XL_LABEL_POSITION.CENTER, value_axis=(0.0, 100.0), value_visible=False, gridlines=False,
+        reverse_categories=True, legend=XL_LEGEND_POSITION.BOTTOM, gap_width=61 if n_rows > 1 else 100, overlap=100,
+        plot=plot, category_size=font + 0.5, frame=(0.0, 0.0, 1.0 - side, 1.0),
+    )
+    extras = []
+    if columns:
+        # the columns' rows line up with the bars: the plot's vertical extent in the box is that of the frame
+        col_w = 0.11
+        extras = _side_columns(plot, n_rows, columns, 1.0 - side, col_w, font + 0.5)
+    return Plan([part], extras)
+
+
+def plan_subgroup(spec: ChartSpec[Any]) -> Plan:
+    """subgroup_bars: grouped like grouped_bars, or stacked with the side measure beside each bar."""
+    if _detail(spec, "mode", "grouped") != "stacked":
+        plan = plan_grouped(spec)
+        lo, hi = _bar_range(_shown_values(spec), "", _detail(spec, "x_max"), headroom=1.2)
+        plan.parts[0].value_axis = (lo, hi * 1.12)
+        plan.parts[0].legend = XL_LEGEND_POSITION.TOP
+        return plan
+    n_rows, n_ser = len(spec.categories), len(spec.series)
+    default = {0: [NAVY], 2: [LIGHT, NAVY], 3: [CORAL, LIGHT_GREY, NAVY]}.get(n_ser) or bands(n_ser)
+    colors = _series_colors(spec, default)
+    hidden = [False] * n_rows
+    names = [c + (low_base_mark("low") if any(s.flag_at(i) == "low" for s in spec.series) else "") for i, c in enumerate(spec.categories)]
+    plot = (0.22, 0.08, 0.66, 0.84)
+    font = 8.5 if n_rows <= 10 else 7.5
+    part = Part(
+        XL_CHART_TYPE.BAR_STACKED,
+        _category_data(names, [(s.name, _values(s)) for s in spec.series]),
+        colors, _point_colors(spec), _stacked_labels(spec, colors, 4.0, hidden, 3),
+        label_size=font, label_position=XL_LABEL_POSITION.CENTER, value_axis=(0.0, 100.0), value_visible=False, gridlines=False,
+        reverse_categories=True, legend=XL_LEGEND_POSITION.TOP, gap_width=61, overlap=100, plot=plot, category_size=font + 0.5,
+        frame=(0.0, 0.0, 0.9, 1.0),
+    )
+    extras: list[Extra] = []
+    side = _detail(spec, "side")
+    if side:
+        label = _detail(spec, "side_label", "")
+        texts = ["" if math.isnan(v) or all(suppressed(s.values[i], s.flag_at(i)) for s in spec.series)
+                 else f"{label} {fmt_number(v, 0, spec.lang)}".strip() for i, v in enumerate(side)]
+        extras = _side_columns((plot[0], plot[1], plot[2], plot[3]), n_rows, [("", texts)], 0.9, 0.1, font + 0.5, True, NAVY)
+    return Plan([part], extras)
+
+
+def _trend_limits(values: list[float], unit: str, y_min: float | None, y_max: float | None) -> tuple[float, float]:
+    """The picture's value axis of trend lines (trend_line.value_limits, no label room) until the spec carries it."""
+    if not values:
+        lo, hi = 0.0, 100.0 if unit == "percent" else 1.0
+    else:
+        v_lo, v_hi = min(values), max(values)
+        lo = math.floor((v_lo - 8) / 10) * 10
+        if v_lo >= 0:
+            lo = max(0.0, lo)
+        hi = math.ceil((v_hi + 5) / 10) * 10 if unit == "percent" else math.ceil(v_hi + 5)
+        if unit == "percent" and v_hi <= 100:
+            hi = min(100.0, hi)
+    if y_min is not None:
+        lo = min(lo, y_min)
+    if y_max is not None:
+        hi = max(hi, y_max)
+    return float(lo), float(hi)
+
+
+def plan_trend(spec: ChartSpec[Any]) -> Plan:
+    """trend_line: a line with markers per group; one line labels every point, several label their last point."""
+    single = len(spec.series) == 1
+    colors = _series_colors(spec, [NAVY] if single else GROUPS)
+    lo, hi = _trend_limits(_shown_values(spec), spec.unit, _detail(spec, "y_min"), _detail(spec, "y_max"))
+    labels = {}
+    for k, s in enumerate(spec.series):
+        shown = [i for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
+        for i in shown if single else shown[-1:]:
+            v = s.values[i]
+            if single:
+                labels[(k, i)] = Label(spec.fmt(v) + low_base_mark(s.flag_at(i)), s.sig_at(i))
+            else:
+                labels[(k, i)] = Label(f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(i))}", s.sig_at(i), colors[k])
+    part = Part(
+        XL_CHART_TYPE.LINE_MARKERS,
+        _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
+        colors, _point_colors(spec), labels, label_size=9 if single else 8.5,
+        label_position=XL_LABEL_POSITION.ABOVE if single else XL_LABEL_POSITION.RIGHT,
+        value_axis=(lo, hi), value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
+        markers=[(XL_MARKER_STYLE.CIRCLE, 6)] * len(spec.series), category_size=9,
+    )
+    return Plan([part])
+
+
+def plan_nps(spec: ChartSpec[Any]) -> Plan:
+    """nps_panel: the score distribution (one stacked bar) above the bands per wave, the NPS beside each wave."""
+    n = len(spec.categories)
+    colors = _series_colors(spec, [CORAL, LIGHT_GREY, NAVY])
+    flags = [row_flag(spec.series, i) for i in range(n)]
+    hidden = [f == "suppressed" for f in flags]
+    dist = _detail(spec, "distribution", ()) or ()
+    top = 0.4 if dist else 0.0
+    plot = (0.1, 0.04, 0.72, 0.78)
+    bands_part = Part(
+        XL_CHART_TYPE.BAR_STACKED,
+        _category_data([w + low_base_mark(flags[i]) for i, w in enumerate(spec.categories)],
+                       [(s.name, _values(s, hidden)) for s in spec.series]),
+        colors, _point_colors(spec), _stacked_labels(spec, colors, 4.0, hidden, 4), label_size=8.5,
+        label_position=XL_LABEL_POSITION.CENTER, value_axis=(0.0, 100.0), value_visible=False, gridlines=False,
+        reverse_categories=True, legend=XL_LEGEND_POSITION.BOTTOM, gap_width=67, overlap=100, plot=plot, category_size=9,
+        frame=(0.0, top, 1.0, 1.0 - top),
+    )
+    parts = []
+    if dist:
+        ramp = [NPS_RAMP[min(i, len(NPS_RAMP) - 1)] for i in range(len(dist))]
+        data = _category_data([str(_detail(spec, "wave", ""))], [(score, [value]) for score, value in dist])
+        labels = {(i, 0): Label(spec.label(value), "", text_color_on(ramp[i])) for i, (_, value) in enumerate(dist) if value >= 2.5}
+        parts.append(Part(
+            XL_CHART_TYPE.BAR_STACKED, data, ramp, [], labels, label_size=8, label_position=XL_LABEL_POSITION.CENTER,
+            value_axis=(0.0, 100.0), value_visible=False, gridlines=False, legend=None, gap_width=80, overlap=100,
+            plot=(0.1, 0.3, 0.72, 0.6), category_size=9, frame=(0.0, 0.0, 1.0, top), role="dist",
+        ))
+    parts.append(bands_part)
+    extras = []
+    if dist:
+        note = _detail(spec, "scale_note", "")
+        if note:
+            extras.append(Extra("text", 0.1, 0.0, 0.8, 0.06, note, 8.0, GREY, align="left"))
+        start = 0.0
+        for score, value in dist:  # the score above its segment, as the picture
+            if value >= 1.8:
+                x = 0.1 + 0.72 * (start + value / 2) / 100
+                extras.append(Extra("text", x - 0.03, top * 0.3 - 0.06, 0.06, 0.05, score, 7.5, GREY))
+            start += value
+    nps, marks = _detail(spec, "nps", ()) or (), _detail(spec, "nps_sig", ()) or ()
+    fy, fh = top, 1.0 - top
+    for i, value in enumerate(nps):
+        if hidden[i] or math.isnan(value):
+            continue
+        mark = marks[i] if i < len(marks) else ""
+        yc = fy + fh * (plot[1] + (i + 0.5) * plot[3] / n)
+        extras.append(Extra("text", 0.83, yc - 0.04, 0.17, 0.08, f"NPS {fmt_number(value, 0, spec.lang)}{(' ' + mark) if mark else ''}",
+                            10.0, NAVY, bold=True, align="left"))
+    return Plan(parts, extras)
+
+
+def plan_driver(spec: ChartSpec[Any]) -> Plan:
+    """driver_quadrant: an XY scatter (this wave, the previous wave), item names as data labels; mean lines,
+    quadrant names and movement lines as shapes."""
+    xs, ys = spec.series[0].values, spec.series[1].values
+    px, py = _detail(spec, "prev_x"), _detail(spec, "prev_y")
+    pts = [(x, y) for x, y in zip(xs, ys) if not (math.isnan(x) or math.isnan(y))]
+    all_x = [p[0] for p in pts] + ([v for v in px if not math.isnan(v)] if px else [])
+    all_y = [p[1] for p in pts] + ([v for v in py if not math.isnan(v)] if py else [])
+    x_lo, x_hi = min(all_x) - 6, max(all_x) + 6
+    y_lo = min(0, min(all_y))
+    y_hi = max(all_y) + 0.15 * max(max(all_y) - y_lo, 1e-9)
+    data = XyChartData(number_format="General")
+    now = data.add_series(_detail(spec, "wave", "") or spec.series[0].name)
+    labels = {}
+    j = 0
+    for cat, x, y in zip(spec.categories, xs, ys):
+        if math.isnan(x) or math.isnan(y):
+            continue
+        now.add_data_point(float(x), float(y))
+        labels[(0, j)] = Label(cat)
+        j += 1
+    colors = [spec.series[0].color or NAVY]
+    markers = [(XL_MARKER_STYLE.CIRCLE, 7)]
+    moves = []
+    if px and py:
+        prev = data.add_series(_detail(spec, "prev_wave", ""))
+        for x0, y0, x1, y1 in zip(px, py, xs, ys):
+            if not (math.isnan(x0) or math.isnan(y0)):
+                prev.add_data_point(float(x0), float(y0))
+                if not (math.isnan(x1) or math.isnan(y1)):
+                    moves.append((x0, y0, x1, y1))
+        colors.append(spec.series[1].color or LIGHT_GREY)
+        markers.append((XL_MARKER_STYLE.CIRCLE, 4))
+    plot = (0.1, 0.1, 0.86, 0.76)
+    y_percent = _detail(spec, "y_unit", "percent") == "percent"
+    part = Part(
+        XL_CHART_TYPE.XY_SCATTER, data, colors, [spec.series[0].point_colors], labels, label_size=8,
+        label_position=XL_LABEL_POSITION.RIGHT, legend=XL_LEGEND_POSITION.TOP, markers=markers, plot=plot,
+        axis_titles=(_detail(spec, "x_label", ""), _detail(spec, "y_label", "")), x_axis=(x_lo, x_hi),
+        value_axis=(y_lo, y_hi), x_format=_percent_format(spec.lang), gridlines=False,
+        y_format=_percent_format(spec.lang) if y_percent else "0.00",
+    )
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return plot[0] + plot[2] * (x - x_lo) / (x_hi - x_lo), plot[1] + plot[3] * (1 - (y - y_lo) / (y_hi - y_lo))
+
+    mx = sum(p[0] for p in pts) / len(pts)
+    my = sum(p[1] for p in pts) / len(pts)
+    extras = []
+    for x0, y0, x1, y1 in moves:
+        (ax, ay), (bx, by) = at(x0, y0), at(x1, y1)
+        extras.append(Extra("line", ax, ay, bx - ax, by - ay, color=DONT_KNOW, width=0.8))
+    (vx, _), (_, hy) = at(mx, y_lo), at(x_lo, my)
+    extras.append(Extra("line", vx, plot[1], 0.0, plot[3], color=LIGHT_GREY))
+    extras.append(Extra("line", plot[0], hy, plot[2], 0.0, color=LIGHT_GREY))
+    corners = {1: (plot[0] + plot[2] - 0.3, plot[1], "right"), 2: (plot[0], plot[1], "left"),
+               3: (plot[0] + plot[2] - 0.3, plot[1] + plot[3] - 0.06, "right"), 4: (plot[0], plot[1] + plot[3] - 0.06, "left")}
+    for number, name in _detail(spec, "quadrants", ()) or ():
+        if name:
+            cx, cy, align = corners[number]
+            extras.append(Extra("text", cx, cy, 0.3, 0.06, name, 8.5, BLUE, bold=True, align=align))
+    return Plan([part], extras)
+
+
+def plan_change(spec: ChartSpec[Any]) -> Plan:
+    """change_bars: clustered columns of the signed change, the total last, ▲/▼ after the number."""
+    colors = _series_colors(spec, [CORAL, NAVY, BLUE, GREEN])
+    finite = _shown_values(spec)
+    lo, hi = min(finite + [0]), max(finite + [0])
+    pad = max((hi - lo) or 1.0, 1e-9) * 0.2
+    labels = {}
+    for k, s in enumerate(spec.series):
+        for i, v in enumerate(s.values):
+            if not suppressed(v, s.flag_at(i)):
+                labels[(k, i)] = Label(spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)), s.sig_at(i))
+    part = Part(
+        XL_CHART_TYPE.COLUMN_CLUSTERED,
+        _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
+        colors, _point_colors(spec), labels, label_size=8, label_position=XL_LABEL_POSITION.OUTSIDE_END,
+        value_axis=(lo - pad, hi + pad), value_format=_percent_format(spec.lang), legend=XL_LEGEND_POSITION.TOP,
+        gap_width=25, category_size=9,
+    )
+    return Plan([part])
+
+
+PLANS = {
+    "grouped_bars": plan_grouped, "stacked_bars": plan_stacked, "single_stacked": plan_stacked, "trend_line": plan_trend,
+    "nps_panel": plan_nps, "driver_quadrant": plan_driver, "change_bars": plan_change, "subgroup_bars": plan_subgroup,
+}
+
+
+def plan(spec: ChartSpec[Any]) -> Plan:
+    """What the native chart of ``spec`` draws (every chart kind has a plan)."""
+    return PLANS[spec.kind](spec)
+
+
+# --------------------------------------------------------------------------- writing a plan with python-pptx
+
+
+def fit_box(box: Box, width_in: float, height_in: float) -> Box:
+    """``box`` shrunk to the chart's aspect ratio, top-left aligned and centred vertically (as the pictures)."""
+    left, top, width, height = box
+    scale = min(width / width_in, height / height_in)
+    w, h = int(width_in * scale), int(height_in * scale)
+    return left, top + (height - h) // 2, w, h
+
+
+def add_chart(shapes: Any, spec: ChartSpec[Any], name: str, alt: str, box: Box) -> Any:
+    """Add ``spec`` as a native chart in ``box`` (EMU) to ``shapes``; a group when shapes go with it. Returns the shape."""
+    p = plan(spec)
+    single = len(p.parts) == 1 and not p.extras and p.parts[0].frame == (0.0, 0.0, 1.0, 1.0)
+    target = shapes if single else shapes.add_group_shape()
+    left, top, width, height = box
+    for part in p.parts:
+        fx, fy, fw, fh = part.frame
+        # python-pptx adds charts to a slide only: the frame is made there and moved into the group
+        frame = shapes.add_chart(part.chart_type, Emu(left + int(fx * width)), Emu(top + int(fy * height)),
+                                 Emu(int(fw * width)), Emu(int(fh * height)), part.data)
+        if not single:
+            target._element.append(frame._element)
+        frame.name = name + (f":{part.role}" if part.role else ("" if single else ":plot"))
+        _reproducible_workbook(frame.chart)
+        _style(frame.chart, part, spec, fresh=True)
+        _set_descr(frame._element.nvGraphicFramePr.cNvPr, alt, name)
+    if single:
+        return frame
+    _add_extras(target.shapes, p.extras, box)
+    target._element.recalculate_extents()
+    target.name = name
+    _set_descr(target._element.nvGrpSpPr.cNvPr, alt, name)
+    return target
+
+
+def update_chart(shape: Any, spec: ChartSpec[Any], alt: str) -> None:
+    """Put ``spec``'s data into an existing native chart (or chart group) made by :func:`add_chart`, keeping its
+    position, size and the person's formatting of series; labels, point colours and grouped shapes are redrawn."""
+    p = plan(spec)
+    frames = {}
+    if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+        for child in shape.shapes:
+            if getattr(child, "has_chart", False):
+                frames[child.name.rsplit(":", 1)[-1]] = child
+        _set_descr(shape._element.nvGrpSpPr.cNvPr, alt, shape.name)
+    else:
+        frames["plot"] = shape
+    for part in p.parts:
+        frame = frames.get(part.role or "plot") or (next(iter(frames.values())) if len(frames) == 1 else None)
+        if frame is None:
+            continue
+        frame.chart.replace_data(part.data)
+        _reproducible_workbook(frame.chart)
+        _style(frame.chart, part, spec, fresh=False)
+        _set_descr(frame._element.nvGraphicFramePr.cNvPr, alt, frame.name)
+    if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+        main = frames.get("plot")
+        if main is None:
+            return
+        main_part = next(part for part in p.parts if not part.role)
+        # the shapes are placed in the group's own coordinates, from the chart's current frame
+        fx, fy, fw, fh = main_part.frame
+        box = (int(main.left - fx / fw * main.width), int(main.top - fy / fh * main.height), int(main.width / fw), int(main.height / fh))
+        grp = shape._element
+        for child in list(shape.shapes):
+            if not getattr(child, "has_chart", False):
+                grp.remove(child._element)
+        xfrm = etree.fromstring(etree.tostring(grp.grpSpPr.find(qn("a:xfrm"))))
+        _add_extras(shape.shapes, p.extras, box)
+        grp.grpSpPr.replace(grp.grpSpPr.find(qn("a:xfrm")), xfrm)  # the person's placement of the group stays
+
+
+def _add_extras(shapes: Any, extras: list[Extra], box: Box) -> None:
+    left, top, width, height = box
+    for e in extras:
+        x, y = left + int(e.x * width), top + int(e.y * height)
+        if e.kind == "line":
+            line = shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(x), Emu(y), Emu(x + int(e.w * width)), Emu(y + int(e.h * height)))
+            line.line.color.rgb = RGBColor.from_string(e.color.lstrip("#"))
+            line.line.width = Pt(e.width)
+            if e.dash:
+                line.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+            continue
+        box_shape = shapes.add_textbox(Emu(x), Emu(y), Emu(max(int(e.w * width), 1)), Emu(max(int(e.h * height), 1)))
+        tf = box_shape.text_frame
+        tf.margin_left = tf.margin_right = tf.margin_top = tf.margin_bottom = 0
+        tf.word_wrap = False
+        tf.vertical_anchor = MSO_ANCHOR.MIDDLE
+        para = tf.paragraphs[0]
+        para.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT}.get(e.align, PP_ALIGN.CENTER)
+        _runs(para, e.text, e.size, e.color, e.bold)
+
+
+def _runs(para: Any, text: str, size: float, color: str, bold: bool = False, mark: str = "") -> None:
+    """The text as runs of ``para``, a trailing ▲/▼ (in ``text`` or ``mark``) in its own colour."""
+    body, tail = text, mark
+    if not tail and text[-1:] in MARK_COLORS:
+        body, tail = text[:-1].rstrip(), text[-1]
+    run = para.add_run()
+    run.text = body
+    _font(run.font, size, color, bold)
+    if tail:
+        run2 = para.add_run()
+        run2.text = ("\u00a0" if body else "") + tail
+        _font(run2.font, size, MARK_COLORS.get(tail, color), bold)
+
+
+def _font(font: Any, size: float, color: str, bold: bool = False) -> None:
+    font.size = Pt(size)
+    font.color.rgb = RGBColor.from_string(color.lstrip("#"))
+    if bold:
+        font.bold = True
+
+
+def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool) -> None:
+    """Apply ``part`` to ``chart``: on a new chart everything; on an edited one (``fresh`` False) only what follows
+    the data (labels, point colours, axis ends), so series colours and placement a person changed stay."""
+    chart.font.name = spec.font or FONT
+    chart.font.size = Pt(part.category_size)
+    chart.font.color.rgb = RGBColor.from_string(TEXT.lstrip("#"))
+    plot = chart.plots[0]
+    if fresh:
+        chart.has_title = False
+        if part.chart_type != XL_CHART_TYPE.XY_SCATTER and part.chart_type != XL_CHART_TYPE.LINE_MARKERS:
+            plot.gap_width = part.gap_width
+            plot.overlap = part.overlap
+        plot.vary_by_categories = False
+        chart.has_legend = part.legend is not None
+        if part.legend is not None:
+            chart.legend.position = part.legend
+            chart.legend.include_in_layout = False
+            chart.legend.font.size = Pt(8.5)
+        for k, series in enumerate(plot.series):
+            color = RGBColor.from_string(part.colors[k % len(part.colors)].lstrip("#"))
+            if part.chart_type in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.XY_SCATTER):
+                if part.chart_type == XL_CHART_TYPE.XY_SCATTER:
+                    series.format.line.fill.background()
+                else:
+                    series.format.line.color.rgb = color
+                    series.format.line.width = Pt(part.line_width)
+                    series.smooth = False
+                style, size = part.markers[k] if k < len(part.markers) else (XL_MARKER_STYLE.CIRCLE, 6)
+                series.marker.style = style
+                series.marker.size = size
+                series.marker.format.fill.solid()
+                series.marker.format.fill.fore_color.rgb = color
+                series.marker.format.line.fill.background()
+            else:
+                series.format.fill.solid()
+                series.format.fill.fore_color.rgb = color
+                if part.overlap == 100:
+                    series.format.line.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+                    series.format.line.width = Pt(0.6)
+        _axes(chart, part)
+        if part.plot is not None:
+            _manual_layout(chart, part.plot)
+    else:
+        _axis_ends(chart, part)
+    for k, series in enumerate(plot.series):
+        colors = part.point_colors[k] if k < len(part.point_colors) else ()
+        for i, color in enumerate(colors):
+            if color:
+                point = series.points[i]
+                if part.chart_type in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.XY_SCATTER):
+                    point.marker.format.fill.solid()
+                    point.marker.format.fill.fore_color.rgb = RGBColor.from_string(color.lstrip("#"))
+                else:
+                    point.format.fill.solid()
+                    point.format.fill.fore_color.rgb = RGBColor.from_string(color.lstrip("#"))
+        _labels(series, k, part)
+
+
+def _labels(series: Any, k: int, part: Part) -> None:
+    """Custom data labels of series ``k`` (the text of each labelled point), none on the others."""
+    ser = series._element
+    old = ser.find(qn("c:dLbls"))
+    if old is not None:
+        ser.remove(old)
+    mine = {i: label for (s, i), label in part.labels.items() if s == k}
+    if not mine:
+        return
+    dlbls = ser.get_or_add_dLbls()
+    for i in sorted(mine):
+        label = mine[i]
+        dl = series.points[i].data_label
+        tf = dl.text_frame
+        para = tf.paragraphs[0]
+        _runs(para, label.text, part.label_size, label.color, mark=label.mark)
+        if part.label_position is not None:
+            dl.position = part.label_position
+    # points without a custom label show nothing
+    for tag in ("c:showLegendKey", "c:showVal", "c:showCatName", "c:showSerName", "c:showPercent", "c:showBubbleSize"):
+        el = dlbls.find(qn(tag))
+        if el is not None:
+            el.set("val", "0")
+
+
+def _axes(chart: Any, part: Part) -> None:
+    if part.chart_type == XL_CHART_TYPE.XY_SCATTER:
+        x_axis, y_axis = chart.category_axis, chart.value_axis
+        for axis, fmt, title in ((x_axis, part.x_format, part.axis_titles[0]), (y_axis, part.y_format, part.axis_titles[1])):
+            axis.has_major_gridlines = False
+            axis.tick_labels.number_format = fmt
+            axis.tick_labels.number_format_is_linked = False
+            axis.tick_labels.font.size = Pt(8)
+            axis.format.line.color.rgb = RGBColor.from_string(LIGHT_GREY.lstrip("#"))
+            if title:
+                axis.has_title = True
+                axis.axis_title.text_frame.text = title
+                for run in axis.axis_title.text_frame.paragraphs[0].runs:
+                    _font(run.font, 8.5, GREY)
+        _axis_ends(chart, part)
+        return
+    cat, val = chart.category_axis, chart.value_axis
+    cat.reverse_order = part.reverse_categories
+    cat.has_major_gridlines = False
+    cat.tick_labels.font.size = Pt(part.category_size)
+    cat.format.line.fill.background() if part.chart_type != XL_CHART_TYPE.COLUMN_CLUSTERED else None
+    cat.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    val.visible = part.value_visible
+    val.has_major_gridlines = part.gridlines
+    if part.gridlines:
+        val.major_gridlines.format.line.color.rgb = RGBColor(0xEE, 0xF0, 0xF3)
+        val.major_gridlines.format.line.width = Pt(0.8)
+    val.format.line.fill.background()
+    val.tick_labels.number_format = part.value_format
+    val.tick_labels.number_format_is_linked = False
+    val.tick_labels.font.size = Pt(8)
+    _axis_ends(chart, part)
+
+
+def _axis_ends(chart: Any, part: Part) -> None:
+    if part.value_axis is not None:
+        chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = part.value_axis
+    if part.x_axis is not None:
+        chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = part.x_axis
+
+
+def _manual_layout(chart: Any, plot: tuple[float, float, float, float]) -> None:
+    """Fix the inner plot area at ``plot`` (fractions of the chart part) so grouped shapes line up with it."""
+    plot_area = chart._chartSpace.chart.plotArea
+    x, y, w, h = plot
+    layout = plot_area.find(qn("c:layout"))
+    if layout is None:
+        layout = etree.SubElement(plot_area, qn("c:layout"))
+        plot_area.remove(layout)
+        plot_area.insert(0, layout)
+    for child in list(layout):
+        layout.remove(child)
+    manual = etree.SubElement(layout, qn("c:manualLayout"))
+    for tag, val in (("c:layoutTarget", "inner"), ("c:xMode", "edge"), ("c:yMode", "edge"),
+                     ("c:x", f"{x:.4f}"), ("c:y", f"{y:.4f}"), ("c:w", f"{w:.4f}"), ("c:h", f"{h:.4f}")):
+        etree.SubElement(manual, qn(tag)).set("val", val)
+
+
+def _set_descr(c_nv_pr: Any, alt: str, title: str) -> None:
+    c_nv_pr.set("descr", alt)
+    c_nv_pr.set("title", title)
+
+
+def _reproducible_workbook(chart: Any) -> None:
+    """Rewrite the chart's embedded workbook with fixed zip times and no save date, so the deck's bytes repeat."""
+    workbook = chart.part.chart_workbook
+    xlsx = workbook.xlsx_part
+    if xlsx is None:
+        return
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(xlsx.blob)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(*zip_entry(info.filename, src.read(info)))
+    workbook.update_from_xlsx_blob(out.getvalue())

@@ -1,0 +1,169 @@
+"""Native PowerPoint charts (``report --charts native``): one chart part per chart, the tables' numbers, real clients."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import shutil
+import subprocess
+import zipfile
+from decimal import ROUND_HALF_UP, Decimal
+from io import BytesIO
+from pathlib import Path
+
+import openpyxl
+import pytest
+from helpers import CONFIG, WAVES
+from lxml import etree
+from pptx import Presentation as open_pptx
+
+from pipeline.report import plan_run, present, run_report
+
+pytestmark = pytest.mark.slow
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def native(tmp_path_factory):
+    """The shipped waves' deck with native charts, and this run's slides and tables (``present``)."""
+    out = tmp_path_factory.mktemp("native")
+    result = run_report(CONFIG, WAVES, out_dir=out, force=True, jobs=1, charts="native")
+    plan = plan_run(CONFIG, WAVES)
+    from pipeline.report import load_waves, weight_waves
+
+    pres, _ = present(plan, weight_waves(plan, load_waves(plan)))
+    return result, pres
+
+
+def _chart_frames(prs):
+    """(slide id, chart graphic frame) of every native chart, groups opened."""
+    out = []
+    for slide in prs.slides:
+        sid = (slide._element.cSld.get("name") or "").split(":")[-1]
+        stack = list(slide.shapes)
+        while stack:
+            shape = stack.pop(0)
+            if shape.shape_type == 6:  # group
+                stack.extend(shape.shapes)
+            elif getattr(shape, "has_chart", False):
+                out.append((sid, shape))
+    return out
+
+
+def _cache_values(chart_xml: bytes) -> list[float]:
+    root = etree.fromstring(chart_xml)
+    vals = []
+    for tag in ("val", "xVal", "yVal"):
+        for ref in root.iter(f"{C}{tag}"):
+            vals += [float(v.text) for v in ref.iter(f"{C}v")]
+    return vals
+
+
+def test_one_chart_part_per_chart_and_no_chart_pictures(native):
+    """Every chart of the deck is a chart part (the NPS panel is two: distribution and bands) and none is a picture."""
+    result, pres = native
+    charts = sum(len(s.charts) for s in pres.slides)
+    kinds = [c.spec.kind for s in pres.slides for c in s.charts]
+    expected_parts = charts + sum(1 for c in (c for s in pres.slides for c in s.charts) if c.spec.kind == "nps_panel" and c.spec.detail.distribution)
+    with zipfile.ZipFile(result.deck) as z:
+        parts = [n for n in z.namelist() if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)]
+        workbooks = [n for n in z.namelist() if n.startswith("ppt/embeddings/") and n.endswith(".xlsx")]
+    assert charts == 28 and len(kinds) == 28
+    assert len(parts) == expected_parts and len(workbooks) == expected_parts
+    prs = open_pptx(str(result.deck))
+    pictures = [sh.name for sl in prs.slides for sh in sl.shapes if sh.shape_type == 13 and ":chart:" in sh.name]
+    assert pictures == []
+    for _, frame in _chart_frames(prs):
+        assert frame._element.nvGraphicFramePr.cNvPr.get("descr"), f"{frame.name} has no alt text"
+
+
+def test_every_value_equals_the_tables(native):
+    """Each number in each chart's XML cache is a value of its slide's tables exactly (repr precision), and each number in
+    its embedded workbook equals one to the 16 significant digits xlsx files hold (the tables' .xlsx too)."""
+    result, pres = native
+    by_slide: dict[str, set[float]] = {}
+    for key, table in pres.tables.items():
+        values = {float(v) for v in table["value"] if not math.isnan(v)}
+        by_slide.setdefault(key.split(":")[0], set()).update(values)
+    prs = open_pptx(str(result.deck))
+    checked = 0
+    for sid, frame in _chart_frames(prs):
+        part = frame.chart.part
+        values = _cache_values(part.blob if hasattr(part, "blob") and part.blob else etree.tostring(part._element))
+        assert values, f"{sid}: chart without numbers"
+        missing = [v for v in values if v not in by_slide[sid]]
+        assert missing == [], f"{sid}: chart numbers not in the tables: {missing[:5]}"
+        wb = openpyxl.load_workbook(BytesIO(part.chart_workbook.xlsx_part.blob), read_only=True)
+        sixteen = {float(f"{v:.16G}") for v in by_slide[sid]}
+        cells = [c for row in wb.active.iter_rows(min_row=2, values_only=True) for c in row if isinstance(c, float | int)]
+        assert len(cells) == len(values)
+        assert [c for c in cells if float(c) not in sixteen] == [], f"{sid}: workbook numbers not in the tables"
+        checked += len(values)
+    assert checked > 500
+
+
+def _half_up(value: float) -> str:
+    return str(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def test_labels_follow_the_decks_rounding(native):
+    """A grouped bar chart's data labels are its values rounded half up to whole per cents, with ▲/▼ as a coloured run."""
+    result, _ = native
+    prs = open_pptx(str(result.deck))
+    frames = [f for sid, f in _chart_frames(prs) if sid == "S13"]
+    chart = frames[0].chart
+    series = chart.plots[0].series[0]
+    root = series._element
+    labels = {int(d.find(f"{C}idx").get("val")): "".join(t.text for t in d.iter(f"{A}t")) for d in root.iter(f"{C}dLbl")}
+    values = list(series.values)
+    assert labels
+    marks = 0
+    for i, text in labels.items():
+        number = text.replace("\u00a0", " ").split(" ")[0].rstrip("*")
+        assert number == _half_up(values[i]), (i, text, values[i])
+        marks += text.endswith(("▲", "▼"))
+    assert marks >= 1  # S13 has significant changes against 2021
+
+
+def test_python_pptx_round_trip(native, tmp_path):
+    """The native deck opens, saves and reopens in python-pptx with the same charts and numbers."""
+    result, _ = native
+    prs = open_pptx(str(result.deck))
+    before = [(sid, [list(p.series[0].values) for p in f.chart.plots]) for sid, f in _chart_frames(prs)]
+    again = tmp_path / "again.pptx"
+    prs.save(str(again))
+    prs2 = open_pptx(str(again))
+    after = [(sid, [list(p.series[0].values) for p in f.chart.plots]) for sid, f in _chart_frames(prs2)]
+    assert after == before and len(before) == 29
+
+
+def test_native_deck_is_reproducible(native, tmp_path):
+    """A second native run from the same inputs writes the same deck bytes."""
+    result, _ = native
+    again = run_report(CONFIG, WAVES, out_dir=tmp_path, force=True, jobs=1, charts="native")
+    assert hashlib.sha256(again.deck.read_bytes()).hexdigest() == hashlib.sha256(result.deck.read_bytes()).hexdigest()
+
+
+def test_libreoffice_converts_the_native_deck(native, tmp_path):
+    """LibreOffice converts the native deck to PDF with one page per slide."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; install libreoffice-impress to run this check")
+    result, pres = native
+    done = subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(result.deck)],
+                          capture_output=True, text=True, timeout=240)
+    pdf = tmp_path / (result.deck.stem + ".pdf")
+    assert done.returncode == 0 and pdf.is_file(), done.stderr
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pages == len(pres.slides)
+
+
+def test_unknown_chart_form_is_a_config_error(tmp_path):
+    """--charts with a typo names the nearest form."""
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="did you mean 'native'"):
+        run_report(CONFIG, WAVES, out_dir=tmp_path, charts="natve")

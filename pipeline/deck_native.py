@@ -38,7 +38,6 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from pipeline.charts.data import low_base_mark, row_flag, suppressed
 from pipeline.numbers import fmt_count, fmt_number
 from pipeline.outputs import zip_entry
 
@@ -59,6 +58,26 @@ RAMPS = {
 NPS_RAMP = ["#0E3B66", "#2E77BB", "#8DB8E2", "#B9CCE0", "#F3C3B5", "#EFA38E", "#E98467", "#E4572E", "#C7431E", "#A8361A", "#8A2B14"]
 FONT = "DejaVu Sans"
 MARK_COLORS = {"▲": GREEN, "▼": CORAL}
+
+
+# The suppression and low-base rules of pipeline/charts/data.py, restated here: importing that module would reach
+# pipeline.charts, whose render() imports matplotlib and numpy, which the deck stage may not (deck-no-statistics).
+
+
+def suppressed(value: float | None, flag: str) -> bool:
+    """Whether a value is not drawn: missing, NaN or its base suppressed (charts.data.suppressed)."""
+    return flag in ("suppressed", "missing") or value is None or math.isnan(value)
+
+
+def row_flag(series: tuple[Series, ...] | list[Series], i: int) -> str:
+    """The worst base flag of row ``i`` across ``series`` (charts.data.row_flag)."""
+    flags = {s.flag_at(i) for s in series}
+    return next((flag for flag in ("suppressed", "low") if flag in flags), "ok")
+
+
+def low_base_mark(flag: str) -> str:
+    """``*`` after a value whose base is low (charts.data.low_base_mark)."""
+    return "*" if flag == "low" else ""
 
 
 def bands(n: int) -> list[str]:

@@ -30,8 +30,8 @@ report-en: $(STAMP) ## Build the English deck output/1177-<wave>-en.pptx
 # ruff and mypy (strict) check these paths; they widen to `pipeline tests` (ruff) and `pipeline`
 # (mypy: `files` in pyproject.toml) once the repo-wide fixes are in. --follow-imports=silent keeps
 # mypy to the listed files while it still reads the types of the modules they import.
-RUFF_PATHS := pipeline/deck.py pipeline/content.py tests/test_deck.py tests/test_layers.py
-MYPY_ARGS  := --follow-imports=silent pipeline/deck.py pipeline/content.py
+RUFF_PATHS := pipeline/deck.py pipeline/deck_native.py pipeline/deck_refresh.py pipeline/deck_ids.py pipeline/content.py tests/test_deck.py tests/test_layers.py tests/test_native.py tests/test_refresh.py
+MYPY_ARGS  := --follow-imports=silent pipeline/deck.py pipeline/deck_native.py pipeline/deck_refresh.py pipeline/deck_ids.py pipeline/content.py
 
 test: lint ## Lint, types and layer contracts (make lint), then the whole test suite
 	$(BIN)/python -m pytest

@@ -120,7 +120,10 @@ def report(
     else:
         _echo(f"Wrote {result.slides} slides: {result.deck}")
         _echo(f"Tables: {result.tables}")
-        _echo(f"Charts: {result.charts}/ ({result.rendered} rendered, {result.reused} reused)")
+        if result.form == "native":
+            _echo("Charts: native PowerPoint charts in the deck (no images drawn)")
+        else:
+            _echo(f"Charts: {result.charts}/ ({result.rendered} rendered, {result.reused} reused)")
         _echo(f"Manifest: {result.manifest}")
     for w in result.warnings:
         _echo(f"Warning: {w}")

@@ -232,7 +232,8 @@ class DeckWriter:
         tag_slide(slide, content.id, {f: s for f, s in shapes.items() if s is not None and s.has_text_frame and s.text_frame.text})
         if content.notes:
             notes = slide.notes_slide
-            notes._element.cSld.set("name", "survey-deck:" + text_hash(notes.notes_text_frame.text))
+            frame = notes.notes_text_frame
+            notes._element.cSld.set("name", "survey-deck:" + text_hash(frame.text if frame is not None else ""))
     def _fit_box(self, box: Box | None, image: Path) -> Box:
         """Place the image inside ``box`` keeping its aspect ratio (top-left aligned, centred vertically)."""
         from PIL import Image

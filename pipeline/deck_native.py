@@ -22,13 +22,13 @@ Like ``deck``, this module imports nothing of the statistics.
 
 from __future__ import annotations
 
+import copy
 import math
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from lxml import etree
 from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE, XL_TICK_LABEL_POSITION
@@ -36,6 +36,7 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE_TYPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Pt
 
 from pipeline.numbers import fmt_count, fmt_number
@@ -89,7 +90,7 @@ def bands(n: int) -> list[str]:
 
 def _mix(a: str, b: str, t: float) -> str:
     ra, rb = _rgb(a), _rgb(b)
-    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(ra, rb))
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(ra, rb, strict=True))
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -178,10 +179,10 @@ def _values(s: Series, hidden: list[bool] | None = None) -> list[float | None]:
 
 
 def _category_data(categories: tuple[str, ...] | list[str], series: list[tuple[str, list[float | None]]]) -> CategoryChartData:
-    data = CategoryChartData(number_format="General")
+    data = CategoryChartData(number_format="General")  # type: ignore[no-untyped-call]
     data.categories = list(categories)
     for name, values in series:
-        data.add_series(name, values)
+        data.add_series(name, values)  # type: ignore[no-untyped-call]
     return data
 
 
@@ -257,7 +258,8 @@ def _side_columns(plot: tuple[float, float, float, float], n_rows: int, columns:
     return out
 
 
-def _stacked_labels(spec: ChartSpec[Any], colors: list[str], label_min: float, hidden: list[bool], extra_for_mark: float) -> dict[tuple[int, int], Label]:
+def _stacked_labels(spec: ChartSpec[Any], colors: list[str], label_min: float, hidden: list[bool],
+                    extra_for_mark: float) -> dict[tuple[int, int], Label]:
     labels = {}
     for b, s in enumerate(spec.series):
         for i, v in enumerate(s.values):
@@ -443,17 +445,18 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     quadrant names and movement lines as shapes."""
     xs, ys = spec.series[0].values, spec.series[1].values
     px, py = _detail(spec, "prev_x"), _detail(spec, "prev_y")
-    pts = [(x, y) for x, y in zip(xs, ys) if not (math.isnan(x) or math.isnan(y))]
+    pts = [(x, y) for x, y in zip(xs, ys, strict=True) if not (math.isnan(x) or math.isnan(y))]
     all_x = [p[0] for p in pts] + ([v for v in px if not math.isnan(v)] if px else [])
     all_y = [p[1] for p in pts] + ([v for v in py if not math.isnan(v)] if py else [])
     x_lo, x_hi = min(all_x) - 6, max(all_x) + 6
     y_lo = min(0, min(all_y))
     y_hi = max(all_y) + 0.15 * max(max(all_y) - y_lo, 1e-9)
-    data = XyChartData(number_format="General")
-    now = data.add_series(_detail(spec, "wave", "") or spec.series[0].name)
+    data = XyChartData(number_format="General")  # type: ignore[no-untyped-call]
+    now = data.add_series(  # type: ignore[no-untyped-call]
+        _detail(spec, "wave", "") or spec.series[0].name)
     labels = {}
     j = 0
-    for cat, x, y in zip(spec.categories, xs, ys):
+    for cat, x, y in zip(spec.categories, xs, ys, strict=True):
         if math.isnan(x) or math.isnan(y):
             continue
         now.add_data_point(float(x), float(y))
@@ -463,8 +466,8 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     markers = [(XL_MARKER_STYLE.CIRCLE, 7)]
     moves = []
     if px and py:
-        prev = data.add_series(_detail(spec, "prev_wave", ""))
-        for x0, y0, x1, y1 in zip(px, py, xs, ys):
+        prev = data.add_series(_detail(spec, "prev_wave", ""))  # type: ignore[no-untyped-call]
+        for x0, y0, x1, y1 in zip(px, py, xs, ys, strict=True):
             if not (math.isnan(x0) or math.isnan(y0)):
                 prev.add_data_point(float(x0), float(y0))
                 if not (math.isnan(x1) or math.isnan(y1)):
@@ -603,7 +606,7 @@ def update_chart(shape: Any, spec: ChartSpec[Any], alt: str) -> None:
         for child in list(shape.shapes):
             if not getattr(child, "has_chart", False):
                 grp.remove(child._element)
-        xfrm = etree.fromstring(etree.tostring(grp.grpSpPr.find(qn("a:xfrm"))))
+        xfrm = copy.deepcopy(grp.grpSpPr.find(qn("a:xfrm")))
         _add_extras(shape.shapes, p.extras, box)
         grp.grpSpPr.replace(grp.grpSpPr.find(qn("a:xfrm")), xfrm)  # the person's placement of the group stays
 
@@ -614,7 +617,7 @@ def _add_extras(shapes: Any, extras: list[Extra], box: Box) -> None:
         x, y = left + int(e.x * width), top + int(e.y * height)
         if e.kind == "line":
             line = shapes.add_connector(MSO_CONNECTOR.STRAIGHT, Emu(x), Emu(y), Emu(x + int(e.w * width)), Emu(y + int(e.h * height)))
-            line.line.color.rgb = RGBColor.from_string(e.color.lstrip("#"))
+            line.line.color.rgb = _color(e.color)
             line.line.width = Pt(e.width)
             if e.dash:
                 line.line.dash_style = MSO_LINE_DASH_STYLE.DASH
@@ -643,9 +646,15 @@ def _runs(para: Any, text: str, size: float, color: str, bold: bool = False, mar
         _font(run2.font, size, MARK_COLORS.get(tail, color), bold)
 
 
+def _color(hex_color: str) -> RGBColor:
+    """A python-pptx colour from ``#RRGGBB`` (or ``RRGGBB``)."""
+    color: RGBColor = RGBColor.from_string(hex_color.lstrip("#"))  # type: ignore[no-untyped-call]  # untyped in python-pptx
+    return color
+
+
 def _font(font: Any, size: float, color: str, bold: bool = False) -> None:
     font.size = Pt(size)
-    font.color.rgb = RGBColor.from_string(color.lstrip("#"))
+    font.color.rgb = _color(color)
     if bold:
         font.bold = True
 
@@ -655,7 +664,7 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool) -> None:
     the data (labels, point colours, axis ends), so series colours and placement a person changed stay."""
     chart.font.name = spec.font or FONT
     chart.font.size = Pt(part.category_size)
-    chart.font.color.rgb = RGBColor.from_string(TEXT.lstrip("#"))
+    chart.font.color.rgb = _color(TEXT)
     plot = chart.plots[0]
     if fresh:
         chart.has_title = False
@@ -669,7 +678,7 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool) -> None:
             chart.legend.include_in_layout = False
             chart.legend.font.size = Pt(8.5)
         for k, series in enumerate(plot.series):
-            color = RGBColor.from_string(part.colors[k % len(part.colors)].lstrip("#"))
+            color = _color(part.colors[k % len(part.colors)])
             if part.chart_type in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.XY_SCATTER):
                 if part.chart_type == XL_CHART_TYPE.XY_SCATTER:
                     series.format.line.fill.background()
@@ -687,7 +696,7 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool) -> None:
                 series.format.fill.solid()
                 series.format.fill.fore_color.rgb = color
                 if part.overlap == 100:
-                    series.format.line.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+                    series.format.line.color.rgb = _color("#FFFFFF")
                     series.format.line.width = Pt(0.6)
         _axes(chart, part)
         if part.plot is not None:
@@ -695,16 +704,16 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool) -> None:
     else:
         _axis_ends(chart, part)
     for k, series in enumerate(plot.series):
-        colors = part.point_colors[k] if k < len(part.point_colors) else ()
-        for i, color in enumerate(colors):
-            if color:
+        point_colors = part.point_colors[k] if k < len(part.point_colors) else ()
+        for i, point_color in enumerate(point_colors):
+            if point_color:
                 point = series.points[i]
                 if part.chart_type in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.XY_SCATTER):
                     point.marker.format.fill.solid()
-                    point.marker.format.fill.fore_color.rgb = RGBColor.from_string(color.lstrip("#"))
+                    point.marker.format.fill.fore_color.rgb = _color(point_color)
                 else:
                     point.format.fill.solid()
-                    point.format.fill.fore_color.rgb = RGBColor.from_string(color.lstrip("#"))
+                    point.format.fill.fore_color.rgb = _color(point_color)
         _labels(series, k, part)
 
 
@@ -741,7 +750,7 @@ def _axes(chart: Any, part: Part) -> None:
             axis.tick_labels.number_format = fmt
             axis.tick_labels.number_format_is_linked = False
             axis.tick_labels.font.size = Pt(8)
-            axis.format.line.color.rgb = RGBColor.from_string(LIGHT_GREY.lstrip("#"))
+            axis.format.line.color.rgb = _color(LIGHT_GREY)
             if title:
                 axis.has_title = True
                 axis.axis_title.text_frame.text = title
@@ -758,7 +767,7 @@ def _axes(chart: Any, part: Part) -> None:
     val.visible = part.value_visible
     val.has_major_gridlines = part.gridlines
     if part.gridlines:
-        val.major_gridlines.format.line.color.rgb = RGBColor(0xEE, 0xF0, 0xF3)
+        val.major_gridlines.format.line.color.rgb = _color("#EEF0F3")
         val.major_gridlines.format.line.width = Pt(0.8)
     val.format.line.fill.background()
     val.tick_labels.number_format = part.value_format
@@ -780,15 +789,17 @@ def _manual_layout(chart: Any, plot: tuple[float, float, float, float]) -> None:
     x, y, w, h = plot
     layout = plot_area.find(qn("c:layout"))
     if layout is None:
-        layout = etree.SubElement(plot_area, qn("c:layout"))
-        plot_area.remove(layout)
+        layout = OxmlElement("c:layout")
         plot_area.insert(0, layout)
     for child in list(layout):
         layout.remove(child)
-    manual = etree.SubElement(layout, qn("c:manualLayout"))
+    manual = OxmlElement("c:manualLayout")
+    layout.append(manual)
     for tag, val in (("c:layoutTarget", "inner"), ("c:xMode", "edge"), ("c:yMode", "edge"),
                      ("c:x", f"{x:.4f}"), ("c:y", f"{y:.4f}"), ("c:w", f"{w:.4f}"), ("c:h", f"{h:.4f}")):
-        etree.SubElement(manual, qn(tag)).set("val", val)
+        element = OxmlElement(tag)
+        element.set("val", val)
+        manual.append(element)
 
 
 def _set_descr(c_nv_pr: Any, alt: str, title: str) -> None:

@@ -27,7 +27,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from pipeline.content import SlideContent
 from pipeline.deck import FIXED_TIME, _write_reproducible, open_template
-from pipeline.deck_ids import content_texts, parse_name, paragraph_texts, slide_id, tag_text, text_hash
+from pipeline.deck_ids import content_texts, paragraph_texts, parse_name, slide_id, tag_text, text_hash
 from pipeline.deck_native import update_chart
 
 

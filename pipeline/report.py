@@ -71,6 +71,7 @@ class ReportResult:
     up_to_date: bool = False
     rendered: int = 0
     reused: int = 0
+    form: str = "picture"  # the charts' form: picture or native
 
 
 def code_hash() -> str:
@@ -503,7 +504,7 @@ def run_report(
     lap("commit")
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,
-                        rendered=rendered, reused=len(specs) - rendered)
+                        rendered=rendered, reused=len(specs) - rendered if form == "picture" else 0, form=form)
 
 
 CHART_FORMS = ("picture", "native")

@@ -10,7 +10,6 @@ import subprocess
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -67,7 +66,8 @@ def test_one_chart_part_per_chart_and_no_chart_pictures(native):
     result, pres = native
     charts = sum(len(s.charts) for s in pres.slides)
     kinds = [c.spec.kind for s in pres.slides for c in s.charts]
-    expected_parts = charts + sum(1 for c in (c for s in pres.slides for c in s.charts) if c.spec.kind == "nps_panel" and c.spec.detail.distribution)
+    specs = [c.spec for s in pres.slides for c in s.charts]
+    expected_parts = charts + sum(1 for spec in specs if spec.kind == "nps_panel" and spec.detail.distribution)
     with zipfile.ZipFile(result.deck) as z:
         parts = [n for n in z.namelist() if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)]
         workbooks = [n for n in z.namelist() if n.startswith("ppt/embeddings/") and n.endswith(".xlsx")]
@@ -167,3 +167,35 @@ def test_unknown_chart_form_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="did you mean 'native'"):
         run_report(CONFIG, WAVES, out_dir=tmp_path, charts="natve")
+
+
+def test_charts_key_of_deck_yaml_chooses_native(tmp_path):
+    """``charts: native`` in deck.yaml makes a native deck without --charts; a wrong value is a config error naming the key."""
+    from helpers import copy_project, edit
+
+    from pipeline.config import load_project
+    from pipeline.errors import ConfigError
+
+    work = copy_project(tmp_path)
+    deck_yaml = work / "config" / "deck.yaml"
+    edit(deck_yaml, "strings: ../templates/text/strings.yaml\n", "strings: ../templates/text/strings.yaml\ncharts: native\n")
+    result = run_report(work / "config", WAVES, out_dir=tmp_path / "out", force=True, jobs=1)
+    assert result.form == "native"
+    with zipfile.ZipFile(result.deck) as z:
+        assert sum(1 for n in z.namelist() if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)) == 29
+    edit(deck_yaml, "charts: native\n", "charts: natives\n")
+    with pytest.raises(ConfigError, match="charts"):
+        load_project(work / "config")
+
+
+@pytest.mark.parametrize("value, flag", [(1.0, "ok"), (float("nan"), "ok"), (5.0, "suppressed"), (5.0, "missing"), (5.0, "low")])
+def test_restated_suppression_rules_match_the_charts(value, flag):
+    """The deck stage's copy of the suppression, low-base and row-flag rules says what pipeline.charts.data says."""
+    from pipeline import deck_native
+    from pipeline.charts import Series
+    from pipeline.charts import data as chart_data
+
+    assert deck_native.suppressed(value, flag) == chart_data.suppressed(value, flag)
+    assert deck_native.low_base_mark(flag) == chart_data.low_base_mark(flag)
+    rows = [Series("a", (value,), flags=(flag,)), Series("b", (1.0,), flags=("low",))]
+    assert deck_native.row_flag(rows, 0) == chart_data.row_flag(rows, 0)

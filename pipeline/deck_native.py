@@ -85,7 +85,16 @@ def bands(n: int) -> list[str]:
     """``n`` band colours, low ratings light to high ratings navy (style.bands for n ≤ 6, a blue ramp beyond)."""
     if n in RAMPS:
         return RAMPS[n]
-    return [_mix("#C6DBEF", NAVY, i / max(n - 1, 1)) for i in range(n)]
+    return [_blues(0.25 + 0.7 * i / max(n - 1, 1)) for i in range(n)]
+
+
+# matplotlib's "Blues" colour map at 0, 1/8, …, 1 (what style.bands samples for more than six bands)
+BLUES = ["#F7FBFF", "#DEEBF7", "#C6DBEF", "#9DCAE1", "#6AAED6", "#4191C6", "#2070B4", "#08509B", "#08306B"]
+
+
+def _blues(t: float) -> str:
+    k = min(int(t * 8), 7)
+    return _mix(BLUES[k], BLUES[k + 1], t * 8 - k)
 
 
 def _mix(a: str, b: str, t: float) -> str:
@@ -114,6 +123,8 @@ class Label:
     text: str
     mark: str = ""
     color: str = TEXT
+    colored: bool = False  # the mark in green/coral (grouped bars), else in the label's colour
+    sep: str = "\u00a0"  # between number and mark ("" inside stacked segments, as the picture)
 
 
 @dataclass
@@ -160,6 +171,7 @@ class Part:
     category_size: float = 8.5
     x_axis: tuple[float, float] | None = None  # XY charts: the x axis's ends
     x_format: str = "General"
+    steps: tuple[float, float] | None = None  # XY charts: the x and y axes' tick steps
     y_format: str = "General"
     # where the part sits in the chart's box (fractions): a second part (NPS distribution) sits above
     frame: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
@@ -223,14 +235,14 @@ def plan_grouped(spec: ChartSpec[Any]) -> Plan:
     palette = GROUPS if _detail(spec, "palette", "waves") == "groups" else WAVES
     lo, hi = _bar_range(_shown_values(spec), spec.unit, _detail(spec, "x_max"))
     n_rows, n_series = len(spec.categories), len(spec.series)
-    labelled = n_series if n_rows * n_series <= 30 or n_series == 1 else 1
+    labelled = n_series if n_rows * n_series <= 45 or n_series == 1 else 1
     labels = {}
     for k, s in enumerate(spec.series[:labelled]):
         for i, v in enumerate(s.values):
             if suppressed(v, s.flag_at(i)):
                 continue
             mark = s.sig_at(i) if k == 0 else ""
-            labels[(k, i)] = Label(spec.label(v) + low_base_mark(s.flag_at(i)), mark)
+            labels[(k, i)] = Label(spec.label(v) + low_base_mark(s.flag_at(i)), mark, colored=spec.kind == "grouped_bars")
     part = Part(
         XL_CHART_TYPE.BAR_CLUSTERED,
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
@@ -267,7 +279,7 @@ def _stacked_labels(spec: ChartSpec[Any], colors: list[str], label_min: float, h
                 continue
             mark = s.sig_at(i)
             if v >= label_min + (extra_for_mark if mark else 0):
-                labels[(b, i)] = Label(spec.label(v), mark, text_color_on(colors[b]))
+                labels[(b, i)] = Label(spec.label(v), mark, text_color_on(colors[b]), sep="")
     return labels
 
 
@@ -451,6 +463,10 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     x_lo, x_hi = min(all_x) - 6, max(all_x) + 6
     y_lo = min(0, min(all_y))
     y_hi = max(all_y) + 0.15 * max(max(all_y) - y_lo, 1e-9)
+    # a chart axis ticks from its minimum: the ends are widened to whole steps so the ticks read 30 %, 40 % …
+    x_step, y_step = _step(x_hi - x_lo), _step(y_hi - y_lo)
+    x_lo, x_hi = math.floor(x_lo / x_step) * x_step, math.ceil(x_hi / x_step) * x_step
+    y_lo, y_hi = math.floor(y_lo / y_step) * y_step, math.ceil(y_hi / y_step) * y_step
     data = XyChartData(number_format="General")  # type: ignore[no-untyped-call]
     now = data.add_series(  # type: ignore[no-untyped-call]
         _detail(spec, "wave", "") or spec.series[0].name)
@@ -480,7 +496,7 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
         XL_CHART_TYPE.XY_SCATTER, data, colors, [spec.series[0].point_colors], labels, label_size=8,
         label_position=XL_LABEL_POSITION.RIGHT, legend=XL_LEGEND_POSITION.TOP, markers=markers, plot=plot,
         axis_titles=(_detail(spec, "x_label", ""), _detail(spec, "y_label", "")), x_axis=(x_lo, x_hi),
-        value_axis=(y_lo, y_hi), x_format=_percent_format(spec.lang), gridlines=False,
+        value_axis=(y_lo, y_hi), x_format=_percent_format(spec.lang), gridlines=False, steps=(x_step, y_step),
         y_format=_percent_format(spec.lang) if y_percent else "0.00",
     )
 
@@ -503,6 +519,12 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
             cx, cy, align = corners[number]
             extras.append(Extra("text", cx, cy, 0.3, 0.06, name, 8.5, BLUE, bold=True, align=align))
     return Plan([part], extras)
+
+
+def _step(span: float, ticks: int = 8) -> float:
+    """A tick step of 1, 2 or 5 times a power of ten giving at most ``ticks`` steps over ``span``."""
+    power = 10.0 ** math.floor(math.log10(max(span, 1e-9) / ticks))
+    return float(next(power * m for m in (1, 2, 5, 10) if span / (power * m) <= ticks))
 
 
 def plan_change(spec: ChartSpec[Any]) -> Plan:
@@ -632,18 +654,15 @@ def _add_extras(shapes: Any, extras: list[Extra], box: Box) -> None:
         _runs(para, e.text, e.size, e.color, e.bold)
 
 
-def _runs(para: Any, text: str, size: float, color: str, bold: bool = False, mark: str = "") -> None:
-    """The text as runs of ``para``, a trailing ▲/▼ (in ``text`` or ``mark``) in its own colour."""
-    body, tail = text, mark
-    if not tail and text[-1:] in MARK_COLORS:
-        body, tail = text[:-1].rstrip(), text[-1]
+def _runs(para: Any, text: str, size: float, color: str, bold: bool = False, label: Label | None = None) -> None:
+    """The text as a run of ``para``; a data label's ▲/▼ follows as a run of its own (green/coral where the picture has it)."""
     run = para.add_run()
-    run.text = body
+    run.text = text
     _font(run.font, size, color, bold)
-    if tail:
-        run2 = para.add_run()
-        run2.text = ("\u00a0" if body else "") + tail
-        _font(run2.font, size, MARK_COLORS.get(tail, color), bold)
+    if label is not None and label.mark:
+        tail = para.add_run()
+        tail.text = (label.sep if text else "") + label.mark
+        _font(tail.font, size, MARK_COLORS.get(label.mark, color) if label.colored else color, bold)
 
 
 def _color(hex_color: str) -> RGBColor:
@@ -732,7 +751,7 @@ def _labels(series: Any, k: int, part: Part) -> None:
         dl = series.points[i].data_label
         tf = dl.text_frame
         para = tf.paragraphs[0]
-        _runs(para, label.text, part.label_size, label.color, mark=label.mark)
+        _runs(para, label.text, part.label_size, label.color, label=label)
         if part.label_position is not None:
             dl.position = part.label_position
     # points without a custom label show nothing
@@ -760,6 +779,10 @@ def _axes(chart: Any, part: Part) -> None:
         return
     cat, val = chart.category_axis, chart.value_axis
     cat.reverse_order = part.reverse_categories
+    if part.reverse_categories:  # the value axis crosses at the last category, so it stays below the bars as in the picture
+        crosses = val._element.find(qn("c:crosses"))
+        if crosses is not None:
+            crosses.set("val", "max")
     cat.has_major_gridlines = False
     cat.tick_labels.font.size = Pt(part.category_size)
     cat.format.line.fill.background() if part.chart_type != XL_CHART_TYPE.COLUMN_CLUSTERED else None
@@ -781,6 +804,8 @@ def _axis_ends(chart: Any, part: Part) -> None:
         chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = part.value_axis
     if part.x_axis is not None:
         chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = part.x_axis
+    if part.steps is not None:
+        chart.category_axis.major_unit, chart.value_axis.major_unit = part.steps
 
 
 def _manual_layout(chart: Any, plot: tuple[float, float, float, float]) -> None:

@@ -32,7 +32,7 @@ from pptx.util import Emu, Pt
 
 from pipeline.content import ChartAreas, SlideContent
 from pipeline.deck_ids import TEXT_PLACEHOLDERS, chart_name, tag_slide, text_hash
-from pipeline.deck_native import add_chart, fit_box
+from pipeline.deck_native import add_chart, fit_box, quick_partnames
 from pipeline.errors import TemplateError
 from pipeline.outputs import zip_entry
 
@@ -271,12 +271,14 @@ class DeckWriter:
 
     def write(self, images: dict[str, Path], path: Path, title: str, lang: str) -> None:
         """Place each chart (``images``: chart key → PNG; native charts need none) in its area and save the deck to ``path``."""
-        for slide, name, key, alt, box in self._pictures:
-            if self.charts == "native":
-                self._native(slide, name, key, alt, box)
-                continue
-            image = images[key]
-            self._picture(slide, name, image, alt, self._fit_box(box, image))
+        if self.charts == "native":
+            with quick_partnames(self.prs.part.package):
+                for slide, name, key, alt, box in self._pictures:
+                    self._native(slide, name, key, alt, box)
+        else:
+            for slide, name, key, alt, box in self._pictures:
+                image = images[key]
+                self._picture(slide, name, image, alt, self._fit_box(box, image))
         self._pictures.clear()
         self.save(path, title, lang)
 

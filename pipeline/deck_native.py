@@ -805,8 +805,9 @@ def _labels(series: Any, k: int, part: Part) -> None:
         rich = "".join(
             f'<a:r><a:rPr lang="sv-SE" sz="{size}"><a:solidFill><a:srgbClr val="{color.lstrip("#").upper()}"/></a:solidFill>'
             f"</a:rPr><a:t>{escape(text)}</a:t></a:r>" for text, color in runs if text)
-        pieces.append(f'<c:dLbl><c:idx val="{i}"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
-                      f"<c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p>{rich}</a:p></c:rich></c:tx>"
+        # the schema's order: idx, tx, spPr, dLblPos, show* (PowerPoint repairs a file that differs)
+        pieces.append(f'<c:dLbl><c:idx val="{i}"/><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p>{rich}</a:p></c:rich></c:tx>'
+                      '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
                       + (f'<c:dLblPos val="{pos}"/>' if pos else "") + _SHOW.format(v=1) + "</c:dLbl>")
     xml = f"<c:dLbls {nsdecls('c', 'a')}>" + "".join(pieces) + _SHOW.format(v=0) + "</c:dLbls>"
     placeholder = ser.get_or_add_dLbls()  # inserted at its place in the series' sequence

@@ -198,3 +198,26 @@ def test_restated_suppression_rules_match_the_charts(value, flag):
     assert deck_native.low_base_mark(flag) == chart_data.low_base_mark(flag)
     rows = [Series("a", (value,), flags=(flag,)), Series("b", (1.0,), flags=("low",))]
     assert deck_native.row_flag(rows, 0) == chart_data.row_flag(rows, 0)
+
+
+DLBL_ORDER = ["idx", "delete", "layout", "tx", "numFmt", "spPr", "txPr", "dLblPos", "showLegendKey", "showVal", "showCatName",
+              "showSerName", "showPercent", "showBubbleSize", "separator", "extLst"]  # CT_DLbl in ECMA-376 part 1, dml-chart.xsd
+
+
+def test_data_labels_follow_the_schemas_order(native):
+    """Every custom data label's elements come in the order of the OOXML schema (else PowerPoint repairs the file),
+    and a stacked chart's labels are centred (the only inside position PowerPoint allows there besides inEnd/inBase)."""
+    result, _ = native
+    prs = open_pptx(str(result.deck))
+    labels = 0
+    for _, frame in _chart_frames(prs):
+        root = etree.fromstring(etree.tostring(frame.chart._chartSpace))
+        stacked = bool(root.findall(f".//{C}grouping[@val='stacked']"))
+        for dlbl in root.iter(f"{C}dLbl"):
+            names = [etree.QName(child).localname for child in dlbl]
+            assert names == sorted(names, key=DLBL_ORDER.index), names
+            pos = dlbl.find(f"{C}dLblPos")
+            if stacked and pos is not None:
+                assert pos.get("val") == "ctr"
+            labels += 1
+    assert labels > 400

@@ -644,8 +644,9 @@ def update_chart(shape: Any, spec: ChartSpec[Any], alt: str) -> None:
         frame = frames.get(part.role or "plot") or (next(iter(frames.values())) if len(frames) == 1 else None)
         if frame is None:
             continue
-        frame.chart.replace_data(part.data)
-        _style(frame.chart, part, spec, fresh=False)
+        known = len(frame.chart.plots[0].series)
+        frame.chart.replace_data(part.data)  # series added by the new data copy the last one's look: they get their own
+        _style(frame.chart, part, spec, fresh=False, new_from=known)
         _set_descr(frame._element.nvGraphicFramePr.cNvPr, alt, frame.name)
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
         main = frames.get("plot")
@@ -714,9 +715,10 @@ def _font(font: Any, size: float, color: str, bold: bool = False) -> None:
         font.bold = True
 
 
-def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool) -> None:
+def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool, new_from: int = 0) -> None:
     """Apply ``part`` to ``chart``: on a new chart everything; on an edited one (``fresh`` False) only what follows
-    the data (labels, point colours, axis ends), so series colours and placement a person changed stay."""
+    the data (labels, point colours, axis ends, the look of series from ``new_from`` on, which the new data added),
+    so series colours and placement a person changed stay."""
     chart.font.name = spec.font or FONT
     chart.font.size = Pt(part.category_size)
     chart.font.color.rgb = _color(TEXT)
@@ -732,32 +734,45 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool) -> None:
             chart.legend.position = part.legend
             chart.legend.include_in_layout = False
             chart.legend.font.size = Pt(8.5)
-        for k, series in enumerate(plot.series):
-            color = _color(part.colors[k % len(part.colors)])
-            if part.chart_type in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.XY_SCATTER):
-                if part.chart_type == XL_CHART_TYPE.XY_SCATTER:
-                    series.format.line.fill.background()
-                else:
-                    series.format.line.color.rgb = color
-                    series.format.line.width = Pt(part.line_width)
-                    series.smooth = False
-                style, size = part.markers[k] if k < len(part.markers) else (XL_MARKER_STYLE.CIRCLE, 6)
-                series.marker.style = style
-                series.marker.size = size
-                series.marker.format.fill.solid()
-                series.marker.format.fill.fore_color.rgb = color
-                series.marker.format.line.fill.background()
-            else:
-                series.format.fill.solid()
-                series.format.fill.fore_color.rgb = color
-                if part.overlap == 100:
-                    series.format.line.color.rgb = _color("#FFFFFF")
-                    series.format.line.width = Pt(0.6)
+        _series_look(plot, part, 0)
         _axes(chart, part)
         if part.plot is not None:
             _manual_layout(chart, part.plot)
     else:
         _axis_ends(chart, part)
+        _series_look(plot, part, new_from)
+    _points_and_labels(plot, part)
+
+
+def _series_look(plot: Any, part: Part, start: int) -> None:
+    """Colour, line and markers of the series from number ``start`` on."""
+    for k, series in enumerate(plot.series):
+        if k < start:
+            continue
+        color = _color(part.colors[k % len(part.colors)])
+        if part.chart_type in (XL_CHART_TYPE.LINE_MARKERS, XL_CHART_TYPE.XY_SCATTER):
+            if part.chart_type == XL_CHART_TYPE.XY_SCATTER:
+                series.format.line.fill.background()
+            else:
+                series.format.line.color.rgb = color
+                series.format.line.width = Pt(part.line_width)
+                series.smooth = False
+            style, size = part.markers[k] if k < len(part.markers) else (XL_MARKER_STYLE.CIRCLE, 6)
+            series.marker.style = style
+            series.marker.size = size
+            series.marker.format.fill.solid()
+            series.marker.format.fill.fore_color.rgb = color
+            series.marker.format.line.fill.background()
+        else:
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = color
+            if part.overlap == 100:
+                series.format.line.color.rgb = _color("#FFFFFF")
+                series.format.line.width = Pt(0.6)
+
+
+def _points_and_labels(plot: Any, part: Part) -> None:
+    """Per-point colours and the custom data labels of every series."""
     for k, series in enumerate(plot.series):
         point_colors = part.point_colors[k] if k < len(part.point_colors) else ()
         for i, point_color in enumerate(point_colors):

@@ -120,11 +120,13 @@ def _refresh_slide(slide: Any, content: SlideContent, images: dict[str, Path], k
                 hand.append(where)
                 kept.append(f"{where}: rewritten by hand, kept (not updated)")
             tag_text_keep(shape, content.id, kind, texts[kind], rewritten)
-    notes_kept = _refresh_notes(slide, content)
-    if notes_kept:
+    notes = _refresh_notes(slide, content)
+    if notes == "hand":
         kept.append(f"{content.id} notes: edited by hand, kept (not updated)")
         hand.append(f"{content.id} notes")
-    reason = f"{done_charts} chart(s) and {done_texts} text(s) updated"
+    if not (done_charts or done_texts or hand or notes == "updated"):
+        return SlideOutcome(content.id, "kept", "nothing to update: its computed texts read the same this wave")
+    reason = f"{done_charts} chart(s) and {done_texts} text(s) updated" + (", notes updated" if notes == "updated" else "")
     if hand:
         reason += "; kept as rewritten by hand: " + ", ".join(hand)
     return SlideOutcome(content.id, "updated", reason)
@@ -165,20 +167,23 @@ def tag_text_keep(shape: Any, sid: str, kind: str, lines: tuple[str, ...], rewri
         shape.name = shape.name.rsplit(":", 1)[0] + ":" + ".".join(hashes)
 
 
-def _refresh_notes(slide: Any, content: SlideContent) -> bool:
-    """New speaker notes unless the person edited them (their hash, kept in the notes slide's name, differs); True if kept."""
+def _refresh_notes(slide: Any, content: SlideContent) -> str:
+    """New speaker notes unless the person edited them (their hash, kept in the notes slide's name, differs):
+    ``hand`` (kept), ``updated`` or ``""`` (the same, or no notes)."""
     if not slide.has_notes_slide:
-        return False
+        return ""
     notes = slide.notes_slide
     frame = notes.notes_text_frame
     if frame is None:
-        return False
+        return ""
     stored = notes._element.cSld.get("name") or ""
     if stored and stored != "survey-deck:" + text_hash(frame.text):
-        return True
+        return "hand"
+    if frame.text == content.notes:
+        return ""
     frame.text = content.notes
     notes._element.cSld.set("name", "survey-deck:" + text_hash(frame.text))
-    return False
+    return "updated"
 
 
 def _replace_picture(slide: Any, shape: Any, image: Path, alt: str) -> None:

@@ -79,6 +79,9 @@ def test_refresh_keeps_every_edit_and_puts_the_new_numbers_in(tmp_path, tables_2
     assert (frame.left, frame.top, frame.width, frame.height) == moved
     series = frame.chart.plots[0].series[0]
     assert series.format.fill.fore_color.rgb == RGBColor(0xFF, 0x00, 0x00)
+    # the 2021 deck had two waves; the third series the new data adds gets the third wave colour, not a copy
+    added = frame.chart.plots[0].series[2]
+    assert str(added.format.fill.fore_color.rgb) == (content["S13"].charts[0].spec.series[2].color or "#8DB8E2").lstrip("#").upper()
     values = [v for p in frame.chart.plots for s in p.series for v in s.values if v is not None]
     assert values and all(v in by_slide["S13"] for v in values)
     assert list(series.values) != old_values
@@ -92,6 +95,7 @@ def test_refresh_keeps_every_edit_and_puts_the_new_numbers_in(tmp_path, tables_2
     outcome = {slide: (status, reason) for slide, status, reason in result.slides}
     assert outcome["S14"][0] == "skipped" and outcome["S13"][0] == "updated"
     assert outcome[f"slide {len(new.slides)}"][0] == "kept"
+    assert outcome["S12"] == ("kept", "nothing to update: its computed texts read the same this wave")  # a section slide
     assert _named(n13, "survey-deck:S13:footnote").text_frame.text == content["S13"].footnote
 
 

@@ -262,7 +262,7 @@ def plan_grouped(spec: ChartSpec[Any]) -> Plan:
 
 
 def _side_columns(plot: tuple[float, float, float, float], n_rows: int, columns: list[tuple[str, list[str]]],
-                  start: float, width: float, size: float, bold: bool = False, color: str = TEXT) -> list[Extra]:
+                  start: float, width: float, size: float, bold: bool = False, color: str = TEXT, align: str = "center") -> list[Extra]:
     """Text columns right of a horizontal bar chart, one text per bar (rows top to bottom), a title above each."""
     px, py, pw, ph = plot
     out = []
@@ -272,7 +272,7 @@ def _side_columns(plot: tuple[float, float, float, float], n_rows: int, columns:
             out.append(Extra("text", x, max(0.0, py - 0.07), width, 0.06, title, 8.0, GREY))
         for i, text in enumerate(texts):
             yc = py + (i + 0.5) * ph / n_rows
-            out.append(Extra("text", x, yc - 0.035, width, 0.07, text, size, color, bold))
+            out.append(Extra("text", x, yc - 0.035, width, 0.07, text, size, color, bold, align))
     return out
 
 
@@ -358,7 +358,9 @@ def plan_subgroup(spec: ChartSpec[Any]) -> Plan:
         label = _detail(spec, "side_label", "")
         texts = ["" if math.isnan(v) or all(suppressed(s.values[i], s.flag_at(i)) for s in spec.series)
                  else f"{label} {fmt_number(v, 0, spec.lang)}".strip() for i, v in enumerate(side)]
-        extras = _side_columns((plot[0], plot[1], plot[2], plot[3]), n_rows, [("", texts)], 0.9, 0.1, font + 0.5, True, NAVY)
+        # right after the bars' end, as the picture (its x = 102 of 100)
+        start = part.frame[2] * (plot[0] + plot[2]) + 0.01
+        extras = _side_columns(plot, n_rows, [("", texts)], start, 0.1, font + 0.5, True, NAVY, "left")
     return Plan([part], extras)
 
 
@@ -382,28 +384,59 @@ def _trend_limits(values: list[float], unit: str, y_min: float | None, y_max: fl
 
 
 def plan_trend(spec: ChartSpec[Any]) -> Plan:
-    """trend_line: a line with markers per group; one line labels every point, several label their last point."""
+    """trend_line: a line with markers per group; one line labels every point (data labels), several label their
+    last point with name and value, set apart so they do not overlap (text boxes with a thin leader, as the picture)."""
     single = len(spec.series) == 1
     colors = _series_colors(spec, [NAVY] if single else GROUPS)
     lo, hi = _trend_limits(_shown_values(spec), spec.unit, _detail(spec, "y_min"), _detail(spec, "y_max"))
     labels = {}
+    ends = []
     for k, s in enumerate(spec.series):
         shown = [i for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
-        for i in shown if single else shown[-1:]:
-            v = s.values[i]
-            if single:
-                labels[(k, i)] = Label(spec.fmt(v) + low_base_mark(s.flag_at(i)), s.sig_at(i))
-            else:
-                labels[(k, i)] = Label(f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(i))}", s.sig_at(i), colors[k])
+        if single:
+            for i in shown:
+                labels[(k, i)] = Label(spec.fmt(s.values[i]) + low_base_mark(s.flag_at(i)), s.sig_at(i))
+        elif shown:
+            i = shown[-1]
+            mark = s.sig_at(i)
+            text = f"{s.name} {spec.label(s.values[i])}{low_base_mark(s.flag_at(i))}"
+            ends.append((k, i, s.values[i], text + (" " + mark if mark else "")))
+    plot = None if single else (0.07, 0.04, 0.73, 0.86)
     part = Part(
         XL_CHART_TYPE.LINE_MARKERS,
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
-        colors, _point_colors(spec), labels, label_size=9 if single else 8.5,
-        label_position=XL_LABEL_POSITION.ABOVE if single else XL_LABEL_POSITION.RIGHT,
+        colors, _point_colors(spec), labels, label_size=9, label_position=XL_LABEL_POSITION.ABOVE,
         value_axis=(lo, hi), value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
-        markers=[(XL_MARKER_STYLE.CIRCLE, 6)] * len(spec.series), category_size=9,
+        markers=[(XL_MARKER_STYLE.CIRCLE, 6)] * len(spec.series), category_size=9, plot=plot,
     )
-    return Plan([part])
+    extras: list[Extra] = []
+    if plot is not None and ends:
+        px, py, pw, ph = plot
+        n = len(spec.categories)
+        gap = (8.5 * 1.25 / 72) / max(spec.height * ph, 0.5)  # one label's height, as a share of the plot's height
+        spots = _spread([(v - lo) / (hi - lo) for _, _, v, _ in ends], gap)
+        for (k, i, v, text), f in zip(ends, spots, strict=True):
+            x0, y0 = px + pw * (i + 0.5) / n, py + ph * (1 - (v - lo) / (hi - lo))
+            y1 = py + ph * (1 - f)
+            extras.append(Extra("line", x0 + 0.008, y0, px + pw + 0.012 - x0 - 0.008, y1 - y0, color=DONT_KNOW, width=0.6))
+            extras.append(Extra("text", px + pw + 0.015, y1 - 0.03, 1 - px - pw - 0.015, 0.06, text, 8.5, colors[k], align="left"))
+    return Plan([part], extras)
+
+
+def _spread(positions: list[float], gap: float) -> list[float]:
+    """Label positions (shares of the axis, 0 at the bottom) moved apart to at least ``gap``, order kept, inside 0–1."""
+    order = sorted(range(len(positions)), key=lambda i: (positions[i], i))
+    placed = [positions[i] for i in order]
+    for a in range(1, len(placed)):
+        placed[a] = max(placed[a], placed[a - 1] + gap)
+    if placed and placed[-1] > 1 - gap / 2:
+        placed[-1] = 1 - gap / 2
+        for a in range(len(placed) - 2, -1, -1):
+            placed[a] = min(placed[a], placed[a + 1] - gap)
+    out = [0.0] * len(positions)
+    for rank, i in enumerate(order):
+        out[i] = placed[rank]
+    return out
 
 
 def plan_nps(spec: ChartSpec[Any]) -> Plan:
@@ -682,7 +715,7 @@ def _add_extras(shapes: Any, extras: list[Extra], box: Box) -> list[Any]:
         box_shape = shapes.add_textbox(Emu(x), Emu(y), Emu(max(int(e.w * width), 1)), Emu(max(int(e.h * height), 1)))
         tf = box_shape.text_frame
         tf.margin_left = tf.margin_right = tf.margin_top = tf.margin_bottom = 0
-        tf.word_wrap = False
+        tf.word_wrap = True  # LibreOffice centres unwrapped text on its box whatever the alignment
         tf.vertical_anchor = MSO_ANCHOR.MIDDLE
         para = tf.paragraphs[0]
         para.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT}.get(e.align, PP_ALIGN.CENTER)

@@ -22,7 +22,6 @@ Like ``deck``, this module imports nothing of the statistics.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 import zipfile
@@ -130,6 +129,7 @@ class Label:
     mark: str = ""
     color: str = TEXT
     colored: bool = False  # the mark in green/coral (grouped bars), else in the label's colour
+    position: str = ""  # this label's own c:dLblPos (r, l, t, b), else the part's
     sep: str = "\u00a0"  # between number and mark ("" inside stacked segments, as the picture)
 
 
@@ -553,11 +553,51 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     extras.append(Extra("line", plot[0], hy, plot[2], 0.0, color=LIGHT_GREY))
     corners = {1: (plot[0] + plot[2] - 0.3, plot[1], "right"), 2: (plot[0], plot[1], "left"),
                3: (plot[0] + plot[2] - 0.3, plot[1] + plot[3] - 0.06, "right"), 4: (plot[0], plot[1] + plot[3] - 0.06, "left")}
+    names = []
     for number, name in _detail(spec, "quadrants", ()) or ():
         if name:
             cx, cy, align = corners[number]
             extras.append(Extra("text", cx, cy, 0.3, 0.06, name, 8.5, BLUE, bold=True, align=align))
+            width = len(name) * 0.6 * 8.5 / 72 / spec.width
+            names.append((cx + (0.3 - width if align == "right" else 0), cy, cx + (0.3 if align == "right" else width), cy + 0.06))
+    shown = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys, strict=True) if not (math.isnan(x) or math.isnan(y))]
+    sides = _label_sides([at(x, y) for _, x, y in shown], [cat for cat, _, _ in shown], names, plot, spec.width, spec.height)
+    for j, side in enumerate(sides):
+        labels[(0, j)].position = side
     return Plan([part], extras)
+
+
+def _label_sides(points: list[tuple[float, float]], texts: list[str], taken: list[tuple[float, float, float, float]],
+                 plot: tuple[float, float, float, float], width_in: float, height_in: float) -> list[str]:
+    """A side (r, l, t, b) for each point's 8 pt label where it overlaps no other label, point or quadrant name and
+    stays in the plot, crowded points first; the right side when no side is free. Positions are fractions of the frame,
+    label sizes estimated from the text's length (the picture measures them; PowerPoint places the label on the side)."""
+    h = 8 * 1.25 / 72 / height_in
+    r = 4.5 / 72  # the marker's radius and a little air, in inches
+    rx, ry = r / width_in, r / height_in
+    boxes = list(taken)
+    dots = [(x - rx, y - ry, x + rx, y + ry) for x, y in points]
+
+    def free(box: tuple[float, float, float, float], me: int) -> bool:
+        x0, y0, x1, y1 = box
+        if x0 < plot[0] or x1 > plot[0] + plot[2] or y0 < plot[1] or y1 > plot[1] + plot[3]:
+            return False
+        others = boxes + [d for k, d in enumerate(dots) if k != me]
+        return not any(x0 < b2 and b0 < x1 and y0 < b3 and b1 < y1 for b0, b1, b2, b3 in others)
+
+    def crowding(i: int) -> int:
+        return -sum(1 for j, q in enumerate(points) if j != i and abs(q[0] - points[i][0]) < 0.15 and abs(q[1] - points[i][1]) < 0.1)
+
+    sides = ["r"] * len(points)
+    for i in sorted(range(len(points)), key=lambda i: (crowding(i), i)):
+        x, y = points[i]
+        w = len(texts[i]) * 0.55 * 8 / 72 / width_in
+        options = {"r": (x + rx, y - h / 2, x + rx + w, y + h / 2), "l": (x - rx - w, y - h / 2, x - rx, y + h / 2),
+                   "t": (x - w / 2, y - ry - h, x + w / 2, y - ry), "b": (x - w / 2, y + ry, x + w / 2, y + ry + h)}
+        side = next((name for name, box in options.items() if free(box, i)), "r")
+        sides[i] = side
+        boxes.append(options[side])
+    return sides
 
 
 def _step(span: float, ticks: int = 8) -> float:
@@ -653,8 +693,7 @@ def add_chart(shapes: Any, spec: ChartSpec[Any], name: str, alt: str, box: Box) 
         _set_descr(frame._element.nvGraphicFramePr.cNvPr, alt, name)
     if single:
         return frame
-    for shape in _add_extras(shapes, p.extras, box):  # made on the slide (fast), then moved into the group
-        target._element.append(shape._element)
+    _group_extras(target._element, _add_extras(shapes, p.extras, box))  # made on the slide (fast), moved into the group
     target._element.recalculate_extents()
     target.name = name
     _set_descr(target._element.nvGrpSpPr.cNvPr, alt, name)
@@ -693,9 +732,19 @@ def update_chart(shape: Any, spec: ChartSpec[Any], alt: str) -> None:
         for child in list(shape.shapes):
             if not getattr(child, "has_chart", False):
                 grp.remove(child._element)
-        xfrm = copy.deepcopy(grp.grpSpPr.find(qn("a:xfrm")))
-        _add_extras(shape.shapes, p.extras, box)
-        grp.grpSpPr.replace(grp.grpSpPr.find(qn("a:xfrm")), xfrm)  # the person's placement of the group stays
+        slide_shapes = shape.part.slide.shapes
+        _group_extras(grp, _add_extras(slide_shapes, p.extras, box))  # the group's own coordinates: placement unchanged
+
+
+def _group_extras(group: Any, made: list[Any]) -> None:
+    """Move shapes made on the slide into ``group``: lines behind the charts (the points are drawn over them, as in
+    the picture), texts in front."""
+    first_chart = group.find(qn("p:graphicFrame"))
+    for shape in made:
+        if shape.shape_type == MSO_SHAPE_TYPE.LINE and first_chart is not None:
+            first_chart.addprevious(shape._element)
+        else:
+            group.append(shape._element)
 
 
 def _add_extras(shapes: Any, extras: list[Extra], box: Box) -> list[Any]:
@@ -758,6 +807,7 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool, new_from: 
     plot = chart.plots[0]
     if fresh:
         chart.has_title = False
+        _transparent(chart)
         if part.chart_type != XL_CHART_TYPE.XY_SCATTER and part.chart_type != XL_CHART_TYPE.LINE_MARKERS:
             plot.gap_width = part.gap_width
             plot.overlap = part.overlap
@@ -856,7 +906,7 @@ def _labels(series: Any, k: int, part: Part) -> None:
         # the schema's order: idx, tx, spPr, dLblPos, show* (PowerPoint repairs a file that differs)
         pieces.append(f'<c:dLbl><c:idx val="{i}"/><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p>{rich}</a:p></c:rich></c:tx>'
                       '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
-                      + (f'<c:dLblPos val="{pos}"/>' if pos else "") + _SHOW.format(v=1) + "</c:dLbl>")
+                      + (f'<c:dLblPos val="{label.position or pos}"/>' if label.position or pos else "") + _SHOW.format(v=1) + "</c:dLbl>")
     xml = f"<c:dLbls {nsdecls('c', 'a')}>" + "".join(pieces) + _SHOW.format(v=0) + "</c:dLbls>"
     placeholder = ser.get_or_add_dLbls()  # inserted at its place in the series' sequence
     placeholder.addprevious(parse_xml(xml))
@@ -908,6 +958,18 @@ def _axis_ends(chart: Any, part: Part) -> None:
         chart.category_axis.minimum_scale, chart.category_axis.maximum_scale = part.x_axis
     if part.steps is not None:
         chart.category_axis.major_unit, chart.value_axis.major_unit = part.steps
+
+
+def _transparent(chart: Any) -> None:
+    """No fill behind the chart and its plot, so shapes grouped behind it (mean and movement lines) show through."""
+    space = chart._chartSpace
+    no_fill = f"<c:spPr {nsdecls('c', 'a')}><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
+    if space.find(qn("c:spPr")) is None:
+        space.find(qn("c:chart")).addnext(parse_xml(no_fill))  # the schema's place: right after c:chart
+    plot_area = space.chart.plotArea
+    if plot_area.find(qn("c:spPr")) is None:
+        last_axis = [child for child in plot_area if child.tag in (qn("c:valAx"), qn("c:catAx"), qn("c:dateAx"), qn("c:serAx"))][-1]
+        last_axis.addnext(parse_xml(no_fill))  # after the axes (and before any c:extLst)
 
 
 def _manual_layout(chart: Any, plot: tuple[float, float, float, float]) -> None:

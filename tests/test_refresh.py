@@ -97,6 +97,8 @@ def test_refresh_keeps_every_edit_and_puts_the_new_numbers_in(tmp_path, tables_2
     assert outcome[f"slide {len(new.slides)}"][0] == "kept"
     assert outcome["S12"] == ("kept", "nothing to update: its computed texts read the same this wave")  # a section slide
     assert _named(n13, "survey-deck:S13:footnote").text_frame.text == content["S13"].footnote
+    again = run_refresh(edited, CONFIG, WAVES, 2022, out=tmp_path / "again.pptx", jobs=1)
+    assert again.deck.read_bytes() == result.deck.read_bytes()  # the same edited deck and data give the same bytes
 
 
 def test_refresh_replaces_pictures_at_their_edited_size(tmp_path):

@@ -1,4 +1,5 @@
-"""Deck stage: slide contents and chart images into a PowerPoint file (the only module that imports pptx).
+"""Deck stage: slide contents and chart images into a PowerPoint file (with ``deck_native`` and ``deck_refresh``,
+the only modules that import pptx).
 
 The template (``templates/1177.pptx`` by default, or another organisation's
 through ``deck.yaml``) must have five layouts with the names given in
@@ -14,6 +15,9 @@ API only), so the same content gives the same bytes.
 
 The deck stage reads the slide builder's transfer objects (``pipeline.content``)
 and imports nothing of the statistics: no pandas, numpy, metrics or design.
+With ``charts="native"`` each chart is a native PowerPoint chart written from
+its spec (``pipeline.deck_native``) instead of a picture; every slide, chart
+and computed text carries a stable id (``pipeline.deck_ids``) for ``refresh``.
 """
 
 from __future__ import annotations

@@ -221,3 +221,13 @@ def test_data_labels_follow_the_schemas_order(native):
                 assert pos.get("val") == "ctr"
             labels += 1
     assert labels > 400
+
+
+def test_cli_charts_option_typo_is_one_error_line(tmp_path):
+    """`report --charts natve` is one Error line naming the option and the nearest form, exit 1, nothing written."""
+    from helpers import run_cli
+
+    done = run_cli("report", "--charts", "natve", "--out", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("Error: --charts 'natve'") and "'native'" in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.pptx"))

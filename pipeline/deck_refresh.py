@@ -29,6 +29,7 @@ from pipeline.content import SlideContent
 from pipeline.deck import FIXED_TIME, _write_reproducible, open_template
 from pipeline.deck_ids import content_texts, paragraph_texts, parse_name, slide_id, tag_text, text_hash
 from pipeline.deck_native import update_chart
+from pipeline.errors import DataError
 
 
 @dataclass
@@ -48,9 +49,11 @@ class RefreshResult:
     not_updated: list[str] = field(default_factory=list)
 
 
-def picture_charts(path: Path) -> bool:
-    """Whether the deck at ``path`` has a chart picture made by the pipeline (refresh then needs chart images)."""
+def check_edited(path: Path) -> bool:
+    """Check, before any work, that ``path`` is a deck written by ``report`` (a DataError if no slide has an id);
+    return whether it has chart pictures (refresh then needs chart images)."""
     prs = open_template(path)
+    _require_ids(prs, path)
     for slide in prs.slides:
         for shape in slide.shapes:
             tag = parse_name(shape.name)
@@ -62,6 +65,7 @@ def picture_charts(path: Path) -> bool:
 def refresh(edited: Path, slides: list[SlideContent], images: dict[str, Path], out: Path, title: str, lang: str) -> RefreshResult:
     """Write ``edited`` with the numbers and texts of ``slides`` (this wave's content) to ``out``; see the module docstring."""
     prs = open_template(edited)
+    _require_ids(prs, edited)
     new = {c.id: c for c in slides}
     result = RefreshResult()
     seen = set()
@@ -90,6 +94,13 @@ def refresh(edited: Path, slides: list[SlideContent], images: dict[str, Path], o
     prs.save(saved)
     _write_reproducible(saved, out)
     return result
+
+
+def _require_ids(prs: Any, path: Path) -> None:
+    if not any(slide_id(slide) for slide in prs.slides):
+        raise DataError(
+            f"{path}: no slide carries a survey-deck id, so there is nothing to refresh; refresh works on decks written "
+            "by `survey-deck report` (with this version or later): make one with report and edit that")
 
 
 def _refresh_slide(slide: Any, content: SlideContent, images: dict[str, Path], kept: list[str]) -> SlideOutcome:

@@ -547,7 +547,7 @@ def run_refresh(
     plan = plan_run(config_dir, data_dir, "latest" if wave is None else wave, lang)
     target = Path(out) if out is not None else edited.with_name(f"{edited.stem}-{plan.wave}.pptx")
     check_output_file(target, (".pptx",), "--out FILE")
-    pictures = deck_refresh.picture_charts(edited)
+    pictures = deck_refresh.check_edited(edited)  # a deck without ids fails here, before any work
     designs = weight_waves(plan, load_waves(plan))
     from pipeline import deck as deck_stage
 

@@ -124,3 +124,16 @@ def test_refresh_cli_reports_each_slide(tmp_path):
     assert "S13" in done.stdout and "updated" in done.stdout and "Wrote" in done.stdout
     missing = run_cli("refresh", str(tmp_path / "nope.pptx"))
     assert missing.returncode == 1 and missing.stderr.startswith("Error: ") and missing.stderr.count("\n") == 1
+
+
+def test_refresh_of_a_deck_without_ids_is_one_error(tmp_path):
+    """A deck not written by survey-deck report (no ids) is refused with a DataError naming the file and the fix."""
+    from pptx import Presentation
+
+    from pipeline.errors import DataError
+
+    plain = tmp_path / "plain.pptx"
+    Presentation().save(str(plain))
+    with pytest.raises(DataError, match="no slide carries a survey-deck id"):
+        run_refresh(plain, CONFIG, WAVES, 2022, out=tmp_path / "new.pptx", jobs=1)
+    assert not (tmp_path / "new.pptx").exists()

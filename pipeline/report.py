@@ -423,6 +423,7 @@ def run_report(
     lock.enter_context(folder_lock(out))  # one run per output folder; removes what killed runs left
     renderer: ChartRenderer | None = None
     outputs: OutputSet | None = None
+    tables_job: Background | None = None
     try:
         renderer = ChartRenderer(_cache_folder(out), jobs or os.cpu_count() or 1, code, expected=expected)
         outputs = OutputSet(out)
@@ -444,7 +445,11 @@ def run_report(
         lap("metrics")
         # the tables are written while the charts are still being drawn
         tables_tmp = outputs.file(paths["tables"].name)
-        write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
+        if form == "native" and (jobs or os.cpu_count() or 1) > 1:
+            # no charts to draw: the tables are written on the second core while this one writes the deck
+            tables_job = Background(lambda: write_tables(pres.tables, diagnostics, tables_tmp, "xlsx"))
+        else:
+            write_tables(pres.tables, diagnostics, tables_tmp, "xlsx")
         lap("tables")
         # … and so are the slides' texts and notes; the images are placed once drawn
         writer = deck_stage.DeckWriter(template, project.deck.layouts, form)
@@ -459,6 +464,8 @@ def run_report(
         if progress:
             progress("deck", 0, len(pres.slides))
         writer.write(images, deck_tmp, title, lang)
+        if tables_job is not None:
+            tables_job.wait()
         lap("deck")
         charts_tmp = outputs.directory(paths["charts"].name)
         for s in pres.slides if form == "picture" else ():  # native charts have no images
@@ -492,6 +499,8 @@ def run_report(
         outputs.commit()
         _prune_cache(renderer.cache_dir, set(specs), keep=400)
     except BaseException as exc:
+        if tables_job is not None:
+            tables_job.stop()
         if renderer is not None:
             renderer.abandon()
         if outputs is not None:
@@ -505,6 +514,43 @@ def run_report(
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,
                         rendered=rendered, reused=len(specs) - rendered if form == "picture" else 0, form=form)
+
+
+class Background:
+    """``work()`` run in a forked process (the second core), its error raised again here by :meth:`wait`."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._result, sender = context.Pipe(duplex=False)
+
+        def run() -> None:
+            try:
+                work()
+                sender.send(None)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
+                sender.send(exc)
+
+        self._process = context.Process(target=run, daemon=True)
+        self._process.start()
+        sender.close()
+
+    def wait(self) -> None:
+        """Wait for the work to end; raise its error, or an OutputError if the process died without a word."""
+        try:
+            error = self._result.recv()
+        except EOFError:
+            error = OutputError(f"a background writer ended with exit code {self._process.exitcode}; run again")
+        self._process.join()
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        """End the work (a failed run)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
 
 
 CHART_FORMS = ("picture", "native")

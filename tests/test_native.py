@@ -29,7 +29,7 @@ A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 def native(tmp_path_factory):
     """The shipped waves' deck with native charts, and this run's slides and tables (``present``)."""
     out = tmp_path_factory.mktemp("native")
-    result = run_report(CONFIG, WAVES, out_dir=out, force=True, jobs=1, charts="native")
+    result = run_report(CONFIG, WAVES, out_dir=out, force=True, jobs=2, charts="native")  # tables on the second core
     plan = plan_run(CONFIG, WAVES)
     from pipeline.report import load_waves, weight_waves
 
@@ -140,10 +140,26 @@ def test_python_pptx_round_trip(native, tmp_path):
 
 
 def test_native_deck_is_reproducible(native, tmp_path):
-    """A second native run from the same inputs writes the same deck bytes."""
+    """A second native run from the same inputs writes the same deck bytes, and the tables written in the foreground
+    (one process) are the bytes the first run wrote in the background."""
     result, _ = native
     again = run_report(CONFIG, WAVES, out_dir=tmp_path, force=True, jobs=1, charts="native")
     assert hashlib.sha256(again.deck.read_bytes()).hexdigest() == hashlib.sha256(result.deck.read_bytes()).hexdigest()
+    assert again.tables.read_bytes() == result.tables.read_bytes()
+
+
+def test_background_work_raises_its_error_in_the_parent():
+    """An error in the background writer is raised again by wait(), with its type and message."""
+    from pipeline.errors import OutputError
+    from pipeline.report import Background
+
+    def fail():
+        raise OutputError("disk full while writing t.xlsx")
+
+    job = Background(fail)
+    with pytest.raises(OutputError, match="disk full while writing t.xlsx"):
+        job.wait()
+    Background(lambda: None).wait()
 
 
 def test_libreoffice_converts_the_native_deck(native, tmp_path):

@@ -824,7 +824,8 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool, new_from: 
     else:
         _axis_ends(chart, part)
         _series_look(plot, part, new_from)
-    _points_and_labels(plot, part)
+    # a chart whose type the person changed keeps PowerPoint's label positions (ours may not be allowed for its type)
+    _points_and_labels(plot, part, placed=fresh or chart.chart_type == part.chart_type)
 
 
 def _series_look(plot: Any, part: Part, start: int) -> None:
@@ -854,7 +855,7 @@ def _series_look(plot: Any, part: Part, start: int) -> None:
                 series.format.line.width = Pt(0.6)
 
 
-def _points_and_labels(plot: Any, part: Part) -> None:
+def _points_and_labels(plot: Any, part: Part, placed: bool = True) -> None:
     """Per-point colours and the custom data labels of every series."""
     for k, series in enumerate(plot.series):
         point_colors = part.point_colors[k] if k < len(part.point_colors) else ()
@@ -867,7 +868,7 @@ def _points_and_labels(plot: Any, part: Part) -> None:
                 else:
                     point.format.fill.solid()
                     point.format.fill.fore_color.rgb = _color(point_color)
-        _labels(series, k, part)
+        _labels(series, k, part, placed)
 
 
 LABEL_POSITIONS = {
@@ -878,7 +879,7 @@ _SHOW = ('<c:showLegendKey val="0"/><c:showVal val="{v}"/><c:showCatName val="0"
          '<c:showPercent val="0"/><c:showBubbleSize val="0"/>')
 
 
-def _labels(series: Any, k: int, part: Part) -> None:
+def _labels(series: Any, k: int, part: Part, placed: bool = True) -> None:
     """Custom data labels of series ``k`` (the text of each labelled point as rich text), none on the other points.
 
     The ``c:dLbls`` element is written as one piece of XML (the schema's order of elements), which
@@ -892,7 +893,7 @@ def _labels(series: Any, k: int, part: Part) -> None:
     if not mine:
         return
     size = int(round(part.label_size * 100))
-    pos = LABEL_POSITIONS.get(part.label_position, "") if part.label_position is not None else ""
+    pos = LABEL_POSITIONS.get(part.label_position, "") if part.label_position is not None and placed else ""
     pieces = []
     for i in sorted(mine):
         label = mine[i]
@@ -906,7 +907,8 @@ def _labels(series: Any, k: int, part: Part) -> None:
         # the schema's order: idx, tx, spPr, dLblPos, show* (PowerPoint repairs a file that differs)
         pieces.append(f'<c:dLbl><c:idx val="{i}"/><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p>{rich}</a:p></c:rich></c:tx>'
                       '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
-                      + (f'<c:dLblPos val="{label.position or pos}"/>' if label.position or pos else "") + _SHOW.format(v=1) + "</c:dLbl>")
+                      + (f'<c:dLblPos val="{label.position or pos}"/>' if placed and (label.position or pos) else "")
+                      + _SHOW.format(v=1) + "</c:dLbl>")
     xml = f"<c:dLbls {nsdecls('c', 'a')}>" + "".join(pieces) + _SHOW.format(v=0) + "</c:dLbls>"
     placeholder = ser.get_or_add_dLbls()  # inserted at its place in the series' sequence
     placeholder.addprevious(parse_xml(xml))

@@ -9,6 +9,8 @@ import pytest
 from helpers import CONFIG, WAVES, run_cli
 from pptx import Presentation as open_pptx
 from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches
 
 from pipeline.report import load_waves, plan_run, present, run_refresh, run_report, weight_waves
@@ -62,6 +64,9 @@ def test_refresh_keeps_every_edit_and_puts_the_new_numbers_in(tmp_path, tables_2
     first.runs[0].text = "Vår egen formulering."
     for run in first.runs[1:]:
         run._r.getparent().remove(run._r)
+    restyled = _named(_slide(prs, "S16"), "survey-deck:S16:chart:1").chart  # clustered bars made stacked by hand
+    restyled.plots[0]._element.find(qn("c:grouping")).set("val", "stacked")
+    restyled.plots[0].overlap = 100
     own = prs.slides.add_slide(prs.slide_layouts[0])  # before the deletion: python-pptx names new slides by their count
     own.shapes.add_textbox(Emu(0), Emu(0), Inches(3), Inches(1)).text_frame.text = "Egen bild"
     _delete(prs, _slide(prs, "S14"))
@@ -90,6 +95,9 @@ def test_refresh_keeps_every_edit_and_puts_the_new_numbers_in(tmp_path, tables_2
     assert paragraphs[1:] == list(content["S13"].commentary[1:])
     assert any(line.startswith("S13 commentary paragraph 1") for line in result.not_updated)
     assert _slide(new, "S14") is None
+    s16 = _named(_slide(new, "S16"), "survey-deck:S16:chart:1").chart
+    assert s16.chart_type == XL_CHART_TYPE.BAR_STACKED  # the person's chart type stays, with labels placed by PowerPoint
+    assert s16._chartSpace.xpath(".//c:dLblPos") == [] and s16._chartSpace.xpath(".//c:dLbl")
     assert any("Egen bild" in sh.text_frame.text for sh in new.slides[len(new.slides) - 1].shapes if sh.has_text_frame)
     assert new.slides[1]._element.cSld.get("name") == "survey-deck:S15"
     outcome = {slide: (status, reason) for slide, status, reason in result.slides}

@@ -30,13 +30,14 @@ report-en: $(STAMP) ## Build the English deck output/1177-<wave>-en.pptx
 # ruff and mypy (strict) check these paths; they widen to `pipeline tests` (ruff) and `pipeline`
 # (mypy: `files` in pyproject.toml) once the repo-wide fixes are in. --follow-imports=silent keeps
 # mypy to the listed files while it still reads the types of the modules they import.
-RUFF_PATHS := pipeline/deck.py pipeline/content.py tests/test_deck.py tests/test_layers.py \
+RUFF_PATHS := pipeline/deck.py pipeline/deck_native.py pipeline/deck_refresh.py pipeline/deck_ids.py pipeline/content.py \
+              tests/test_deck.py tests/test_layers.py tests/test_native.py tests/test_refresh.py \
               pipeline/load.py pipeline/weight.py pipeline/design.py pipeline/synth.py pipeline/coding.py pipeline/outputs.py pipeline/sandbox.py \
               pipeline/wavefiles.py pipeline/yamlio.py pipeline/numbers.py pipeline/errors.py pipeline/validate.py pipeline/__init__.py pipeline/__main__.py \
               tests/test_load.py tests/test_weight.py tests/test_design.py tests/test_synth.py tests/test_coding.py tests/test_outputs.py \
               tests/test_output_faults.py tests/test_sandbox.py tests/test_wavefiles.py tests/test_yamlio.py tests/test_numbers.py \
               tests/test_validate.py tests/test_inputs.py tests/test_golden_r.py tests/helpers.py tests/conftest.py
-MYPY_ARGS  := --follow-imports=silent pipeline/deck.py pipeline/content.py \
+MYPY_ARGS  := --follow-imports=silent pipeline/deck.py pipeline/deck_native.py pipeline/deck_refresh.py pipeline/deck_ids.py pipeline/content.py \
               pipeline/load.py pipeline/weight.py pipeline/design.py pipeline/synth.py pipeline/coding.py pipeline/outputs.py pipeline/sandbox.py \
               pipeline/wavefiles.py pipeline/yamlio.py pipeline/numbers.py pipeline/errors.py pipeline/validate.py pipeline/__init__.py pipeline/__main__.py
 

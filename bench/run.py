@@ -21,6 +21,9 @@ Rows (issue 7):
 (f) a second run with unchanged inputs into the same folder (no force): the CLI process
     ``survey-deck report`` (target ≤ 1 s) and the ``run_report`` call alone.
 (g) ``survey-deck --help`` wall time in a fresh process (target ≤ 0.5 s).
+(n) the deck with native PowerPoint charts (``--charts native``) end to end, as (a) (target ≤ 1.5 s), and
+(h) its floor, measured interleaved with (n): ``bench/floor_native.py`` writes as many native charts of the
+    same sizes with plain python-pptx, no statistics; (n)/(h) is shown beside (a)/(e).
 
 Times are the best of ``--repeat`` runs (the machine is shared, so the minimum is the
 least noisy estimate); every run is listed under the table. The script always exits 0:
@@ -61,10 +64,11 @@ from pathlib import Path
 from pipeline.report import run_report
 imported = time.perf_counter() - t0
 config, data, out, force, jobs, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1", int(sys.argv[5]), int(sys.argv[6])
+charts = sys.argv[7] if len(sys.argv) > 7 else None
 results = []
 for _ in range(runs):
     t = time.perf_counter()
-    r = run_report(Path(config), Path(data), out_dir=Path(out), force=force, jobs=jobs)
+    r = run_report(Path(config), Path(data), out_dir=Path(out), force=force, jobs=jobs, charts=charts)
     results.append({"seconds": time.perf_counter() - t, "timings": r.timings, "up_to_date": r.up_to_date,
                     "slides": r.slides, "rendered": r.rendered})
 print("BENCH-JSON " + json.dumps({"import_seconds": imported, "runs": results}))
@@ -103,8 +107,9 @@ def run_child(argv: list[str], cwd: Path = REPO) -> Child:
                      err.read().decode(errors="replace"))
 
 
-def report_child(data: Path, out: Path, force: bool, jobs: int, runs: int = 1) -> Child:
+def report_child(data: Path, out: Path, force: bool, jobs: int, runs: int = 1, charts: str | None = None) -> Child:
     argv = [PYTHON, "-c", REPORT_CHILD, str(REPO / "config"), str(data), str(out), "1" if force else "0", str(jobs), str(runs)]
+    argv += [charts] if charts else []
     child = run_child(argv)
     if child.rc != 0:
         raise RuntimeError(f"report failed (exit {child.rc}):\n{child.stderr[-3000:]}")
@@ -209,6 +214,33 @@ def measure_deck_and_floor(work: Path, specs, jobs: int, repeat: int) -> tuple[R
     ratio = Row("a/e", "deck / floor", a.value / e.value, unit="x", target=1.5, short="deck/floor")
     fastest = stages[deck_walls.index(min(deck_walls))]
     return a, e, ratio, fastest
+
+
+def measure_native_and_floor(work: Path, specs, jobs: int, repeat: int) -> tuple[Row, Row, Row, dict]:
+    """(n) the deck with native charts end to end (target ≤ 1.5 s) and (h) its floor: as many native charts of the same
+    sizes written by a plain python-pptx script (bench/floor_native.py); interleaved like (a) and (e)."""
+    sizes = ",".join(f"{s.width:g}x{s.height:g}" for s in specs)
+    deck_walls, floor_walls, inner, stages = [], [], [], []
+    for i in range(repeat):
+        out = work / f"native-{i}"
+        child = report_child(REPO / "data" / "waves", out, force=True, jobs=jobs, charts="native")
+        result = child.json()
+        deck_walls.append(child.wall)
+        inner.append(result["runs"][0]["seconds"])
+        stages.append(result["runs"][0]["timings"])
+        shutil.rmtree(out, ignore_errors=True)
+        floor_out = work / f"floor-native-{i}"
+        fl = run_child([PYTHON, str(BENCH / "floor_native.py"), str(floor_out), "--sizes", sizes])
+        if fl.rc != 0:
+            raise RuntimeError(f"native floor failed: {fl.stderr[-2000:]}")
+        floor_walls.append(fl.wall)
+        shutil.rmtree(floor_out, ignore_errors=True)
+    n = Row("n", f"native-chart deck end to end ({len(specs)} charts, --charts native, force, fresh process)", best(deck_walls),
+            target=1.5, runs=deck_walls, note=f"run_report() alone {best(inner):.2f} s", short="native deck")
+    h = Row("h", f"floor: {len(specs)} native charts by plain python-pptx, no statistics", best(floor_walls), runs=floor_walls)
+    ratio = Row("n/h", "native deck / native floor", n.value / h.value, unit="x", short="native/floor")
+    fastest = stages[deck_walls.index(min(deck_walls))]
+    return n, h, ratio, fastest
 
 
 def measure_rerun(work: Path, jobs: int, repeat: int) -> tuple[Row, Row]:
@@ -365,7 +397,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description="survey-deck benchmarks: deck vs floor, 1,000,000 respondents (time, memory), raking vs R, "
                     "charts per kind, rerun and --help. Prints one table; always exits 0.",
-        epilog="Targets: deck/floor ≤ 1.5×, 1M report ≤ 15 s and ≤ 2 GiB, unchanged rerun ≤ 1 s, --help ≤ 0.5 s.",
+        epilog="Targets: deck/floor ≤ 1.5×, native deck ≤ 1.5 s, 1M report ≤ 15 s and ≤ 2 GiB, unchanged rerun ≤ 1 s, --help ≤ 0.5 s.",
     )
     parser.add_argument("--quick", action="store_true", help="one repeat, no 1M-respondent runs, no R")
     parser.add_argument("--skip-1m", action="store_true", help="skip the 1,000,000-respondent report and raking (b, c)")
@@ -396,6 +428,10 @@ def main() -> int:
         a, e, ratio, stages_a = measure_deck_and_floor(work, specs, args.jobs, repeat)
         rows[:0] = [a, e, ratio]
         details.append("(a) stages of the fastest run (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages_a.items()))
+        say(f"bench: native-chart deck vs native floor ({repeat}× each, interleaved) …")
+        n, h, native_ratio, stages_n = measure_native_and_floor(work, specs, args.jobs, repeat)
+        rows[3:3] = [n, h, native_ratio]
+        details.append("(n) stages of the fastest run (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages_n.items()))
         say("bench: second run with unchanged inputs …")
         rows.extend(measure_rerun(work, args.jobs, repeat))
         say("bench: chart kinds …")
@@ -418,7 +454,7 @@ def main() -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
 
-    order = {"a": 0, "e": 1, "a/e": 2, "b": 3, "c": 4, "d": 5, "f": 6, "f'": 7, "g": 8}
+    order = {"a": 0, "e": 1, "a/e": 2, "n": 2.1, "h": 2.2, "n/h": 2.3, "b": 3, "c": 4, "d": 5, "f": 6, "f'": 7, "g": 8}
     rows.sort(key=lambda r: order.get(r.key, 99))
     print()
     print_table(rows, f"survey-deck bench — {platform.python_implementation()} {platform.python_version()}, "

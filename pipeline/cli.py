@@ -103,6 +103,8 @@ def report(
     force: Annotated[bool, typer.Option(help="Rebuild even if the outputs are up to date.")] = False,
     jobs: Annotated[Optional[int], typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="A sentence whose claim the data do not support is an error (default: neutral form and a warning; also report.strict in survey.yaml).")] = False,
+    charts: Annotated[Optional[str], typer.Option(
+        help="Charts as 'picture' (300 dpi images) or 'native' (PowerPoint charts with editable data); default: charts in deck.yaml.")] = None,
 ) -> None:
     """Build the deck (.pptx), its crosstab workbook (.xlsx), chart images and an audit manifest.
 
@@ -114,13 +116,17 @@ def report(
     the previous ones only if the whole run succeeds.
     """
     with _Progress() as progress:
-        result = run.run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress, strict=strict or None)
+        result = run.run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress, strict=strict or None,
+                                charts=charts)
     if result.up_to_date:
         _echo(f"Up to date (inputs unchanged): {result.deck}")
     else:
         _echo(f"Wrote {result.slides} slides: {result.deck}")
         _echo(f"Tables: {result.tables}")
-        _echo(f"Charts: {result.charts}/ ({result.rendered} rendered, {result.reused} reused)")
+        if result.form == "native":
+            _echo("Charts: native PowerPoint charts in the deck (no images drawn)")
+        else:
+            _echo(f"Charts: {result.charts}/ ({result.rendered} rendered, {result.reused} reused)")
         _echo(f"Manifest: {result.manifest}")
     for w in result.warnings:
         _echo(f"Warning: {w}")
@@ -128,6 +134,32 @@ def report(
         _echo("Timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
     if _state["quiet"]:
         typer.echo(str(result.deck))
+
+
+@app.command()
+def refresh(
+    deck: Annotated[Path, typer.Argument(help="A deck made by survey-deck report and edited by hand (.pptx).")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    data: DataOpt = None,
+    wave: Annotated[Optional[int], typer.Option(help="Wave (year) whose numbers go in; default: the newest wave file.")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Deck language, one of report.languages (default report.lang).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="The refreshed deck (default: DECK-<wave>.pptx beside DECK).")] = None,
+    jobs: Annotated[Optional[int], typer.Option(help="Processes for chart pictures (default: all cores).")] = None,
+) -> None:
+    """Put this wave's numbers into a deck someone has edited, keeping their edits.
+
+    Chart data and computed texts are updated in place; moved, resized or recoloured charts, reordered,
+    added or deleted slides and texts rewritten by hand are kept. Slides are matched by the ids the
+    report stored in the deck. Each slide is listed as updated, kept or skipped, with the reason.
+    """
+    result = run.run_refresh(deck, config, data, wave, lang, out, jobs)
+    for slide, status, reason in result.slides:
+        _echo(f"{slide:<10} {status:<8} {reason}")
+    for line in result.not_updated:
+        _echo(f"Not updated: {line}")
+    for w in result.warnings:
+        _echo(f"Warning: {w}")
+    _echo(f"Wrote {result.deck}")
 
 
 @app.command()

@@ -608,6 +608,8 @@ class DeckConfig(Frozen):
     template: str
     layouts: dict[str, str]
     strings: str = "../templates/text/strings.yaml"
+    charts: Literal["picture", "native"] = Field(
+        "picture", description="how charts go into the deck: 300 dpi pictures, or native PowerPoint charts whose data can be edited")
     slides: list[SlideSpec]
 
     @model_validator(mode="after")

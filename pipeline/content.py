@@ -4,8 +4,8 @@
 pptx. They hold only strings, tuples and the chart's frozen spec, so this
 module imports nothing of the statistics (no pandas, numpy, metrics or
 design), and neither does ``deck`` through it. The chart spec is named for
-typing only: the deck stage places a chart's rendered image by its ``key``
-and never looks at the spec.
+typing only: the deck stage places a chart's rendered image by its ``key``,
+or (native charts, ``pipeline.deck_native``) reads the spec's fields.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Deck stage: slide contents and chart images into a PowerPoint file (the only module that imports pptx).
+"""Deck stage: slide contents and chart images into a PowerPoint file (with ``deck_native`` and ``deck_refresh``,
+the only modules that import pptx).
 
 The template (``templates/1177.pptx`` by default, or another organisation's
 through ``deck.yaml``) must have five layouts with the names given in
@@ -14,6 +15,9 @@ API only), so the same content gives the same bytes.
 
 The deck stage reads the slide builder's transfer objects (``pipeline.content``)
 and imports nothing of the statistics: no pandas, numpy, metrics or design.
+With ``charts="native"`` each chart is a native PowerPoint chart written from
+its spec (``pipeline.deck_native``) instead of a picture; every slide, chart
+and computed text carries a stable id (``pipeline.deck_ids``) for ``refresh``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from pptx.slide import Slide, SlideLayout
 from pptx.util import Emu, Pt
 
 from pipeline.content import ChartAreas, SlideContent
+from pipeline.deck_ids import TEXT_PLACEHOLDERS, chart_name, tag_slide, text_hash
+from pipeline.deck_native import add_chart, fit_box, quick_partnames
 from pipeline.errors import TemplateError
 from pipeline.numbers import language_tag
 from pipeline.outputs import zip_entry
@@ -150,8 +156,10 @@ class DeckWriter:
     still be drawing; ``write`` then places the chart images and saves the file.
     """
 
-    def __init__(self, template: Path, layout_names: dict[str, str]) -> None:
+    def __init__(self, template: Path, layout_names: dict[str, str], charts: str = "picture") -> None:
         self.template = template
+        self.charts = charts  # "picture" (300 dpi images) or "native" (PowerPoint charts, pipeline.deck_native)
+        self._specs: dict[str, Any] = {}  # chart key → spec, for native charts
         self.prs = open_template(template)
         self.layouts = _layouts(self.prs, layout_names, template)
         self.ids = {role: _placeholder_ids(layout) for role, layout in self.layouts.items()}
@@ -207,17 +215,30 @@ class DeckWriter:
                     box = (box[0], box[1], comment_box[0] + comment_box[2] - box[0], box[3])
                     self._drop(slide, role, "Commentary")
                 chart = content.charts[0]
-                self._pictures.append((slide, "Chart", chart.key, chart.alt, box))
+                self._specs[chart.key] = chart.spec
+                self._pictures.append((slide, chart_name(content.id, 1), chart.key, chart.alt, box))
                 self._drop(slide, role, "Chart")
             else:
                 for i, chart in enumerate(content.charts, start=1):
-                    self._pictures.append((slide, f"Chart {i}", chart.key, chart.alt, _layout_box(layout, f"Chart {i}")))
+                    self._specs[chart.key] = chart.spec
+                    self._pictures.append((slide, chart_name(content.id, i), chart.key, chart.alt, _layout_box(layout, f"Chart {i}")))
                     self._drop(slide, role, f"Chart {i}")
             self._fill(slide, role, "Footnote", content.footnote, _fit(content.footnote, [(420, 7.5), (300, 8.0)], None))
         if content.notes:
             slide.notes_slide.notes_text_frame.text = content.notes
         self._drop_empty(slide)
+        self._tag(slide, content)
 
+    def _tag(self, slide: Slide, content: SlideContent) -> None:
+        """Store the slide's stable id and the id and text hashes of each computed text (``survey-deck refresh``)."""
+        role = content.layout
+        shapes = {field: self._ph(slide, role, name) for name, field in TEXT_PLACEHOLDERS.items()}
+        shapes["title"] = slide.shapes.title
+        tag_slide(slide, content.id, {f: s for f, s in shapes.items() if s is not None and s.has_text_frame and s.text_frame.text})
+        if content.notes:
+            notes = slide.notes_slide
+            frame = notes.notes_text_frame
+            notes._element.cSld.set("name", "survey-deck:" + text_hash(frame.text if frame is not None else ""))
     def _fit_box(self, box: Box | None, image: Path) -> Box:
         """Place the image inside ``box`` keeping its aspect ratio (top-left aligned, centred vertically)."""
         from PIL import Image
@@ -230,6 +251,13 @@ class DeckWriter:
         scale = min(width / w_px, height / h_px)
         w, h = int(w_px * scale), int(h_px * scale)
         return left, top + (height - h) // 2, w, h
+
+    def _native(self, slide: Slide, name: str, key: str, alt: str, box: Box | None) -> None:
+        """Add the chart of ``key`` as a native PowerPoint chart, fitted into ``box`` as its picture would be."""
+        spec = self._specs[key]
+        if box is None:
+            box = (int(0.45 * EMU_PER_INCH), int(1.75 * EMU_PER_INCH), int(12.4 * EMU_PER_INCH), int(4.9 * EMU_PER_INCH))
+        add_chart(slide.shapes, spec, name, alt, fit_box(box, spec.width, spec.height))
 
     def _fill(self, slide: Slide, role: str, name: str, text: str, size: float | None = None) -> None:
         ph = self._ph(slide, role, name)
@@ -247,10 +275,15 @@ class DeckWriter:
                 _remove_shape(ph)
 
     def write(self, images: dict[str, Path], path: Path, title: str, lang: str) -> None:
-        """Place each chart's image (``images``: chart key → PNG) in its area and save the deck to ``path``."""
-        for slide, name, key, alt, box in self._pictures:
-            image = images[key]
-            self._picture(slide, name, image, alt, self._fit_box(box, image))
+        """Place each chart (``images``: chart key → PNG; native charts need none) in its area and save the deck to ``path``."""
+        if self.charts == "native":
+            with quick_partnames(self.prs.part.package):
+                for slide, name, key, alt, box in self._pictures:
+                    self._native(slide, name, key, alt, box)
+        else:
+            for slide, name, key, alt, box in self._pictures:
+                image = images[key]
+                self._picture(slide, name, image, alt, self._fit_box(box, image))
         self._pictures.clear()
         self.save(path, title, lang)
 

@@ -77,6 +77,7 @@ class ReportResult:
     up_to_date: bool = False
     rendered: int = 0
     reused: int = 0
+    form: str = "picture"  # the charts' form: picture or native
 
 
 def code_hash() -> str:
@@ -488,8 +489,12 @@ def run_report(
     jobs: int | None = None,
     progress: Progress | None = None,
     strict: bool | None = None,
+    charts: str | None = None,
 ) -> ReportResult:
-    """Build the deck and its side outputs; see the module docstring."""
+    """Build the deck and its side outputs; see the module docstring.
+
+    ``charts`` is ``picture`` or ``native`` (native PowerPoint charts, no images drawn); default ``charts`` in deck.yaml.
+    """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -504,6 +509,7 @@ def run_report(
     plan = plan_run(config_dir, data_dir, wave, lang)
     project, report_wave, lang = plan.project, plan.wave, plan.lang
     strict = project.survey.report.strict if strict is None else strict  # a failed claim: error, not a fallback
+    form = chart_form(charts, project)
     out = Path(out_dir) if out_dir else project.path(project.survey.report.output_dir)
     ensure_writable(out)
     name = output_name(project, report_wave, lang)
@@ -522,6 +528,7 @@ def run_report(
             "lang": lang,
             "wave": report_wave,
             "strict": strict,
+            "charts": form,
         },
         sort_keys=True,
     )
@@ -550,11 +557,12 @@ def run_report(
     from pipeline.outputs import OutputSet, folder_lock, os_error_message
 
     areas = deck_stage.chart_areas(template, project.deck.layouts)  # a bad template fails before any work
-    expected = sum(len(s.charts) for s in project.deck.slides)
+    expected = sum(len(s.charts) for s in project.deck.slides) if form == "picture" else 0
     lock = ExitStack()
     lock.enter_context(folder_lock(out))  # one run per output folder; removes what killed runs left
     renderer: ChartRenderer | None = None
     outputs: OutputSet | None = None
+    tables_job: Background | None = None
     try:
         renderer = ChartRenderer(_cache_folder(out), jobs or os.cpu_count() or 1, code, expected=expected)
         outputs = OutputSet(out)
@@ -569,7 +577,7 @@ def run_report(
             built += 1
             if progress:
                 progress("metrics", built, len(project.deck.slides))
-            for c in content.charts:
+            for c in content.charts if form == "picture" else ():
                 renderer.submit(c.key, c.spec)
 
         pres, diagnostics = present(plan, designs, areas, on_slide, strict=strict)
@@ -578,10 +586,14 @@ def run_report(
         crosstabs, crosstab_warnings = deck_crosstabs(plan, designs, pres.slides)
         lap("crosstabs")
         tables_tmp = outputs.file(paths["tables"].name)
-        write_deck_tables(plan, tables_tmp, "xlsx", pres, diagnostics, crosstabs)
+        if form == "native" and (jobs or os.cpu_count() or 1) > 1:
+            # no charts to draw: the tables are written on the second core while this one writes the deck
+            tables_job = Background(lambda: write_deck_tables(plan, tables_tmp, "xlsx", pres, diagnostics, crosstabs))
+        else:
+            write_deck_tables(plan, tables_tmp, "xlsx", pres, diagnostics, crosstabs)
         lap("tables")
         # … and so are the slides' texts and notes; the images are placed once drawn
-        writer = deck_stage.DeckWriter(template, project.deck.layouts)
+        writer = deck_stage.DeckWriter(template, project.deck.layouts, form)
         for content in pres.slides:
             writer.add(content)
         lap("slides")
@@ -593,9 +605,11 @@ def run_report(
         if progress:
             progress("deck", 0, len(pres.slides))
         writer.write(images, deck_tmp, title, lang)
+        if tables_job is not None:
+            tables_job.wait()
         lap("deck")
         charts_tmp = outputs.directory(paths["charts"].name)
-        for s in pres.slides:
+        for s in pres.slides if form == "picture" else ():  # native charts have no images
             for i, c in enumerate(s.charts, start=1):
                 suffix = "" if len(s.charts) == 1 else f"-{i}"
                 shutil.copyfile(images[c.key], charts_tmp / f"{s.id}{suffix}.png")
@@ -620,6 +634,7 @@ def run_report(
             "warnings": warnings,
             "skipped_slides": [{"slide": s, "reason": r} for s, r in pres.skipped],
             "preflight": pres.preflight,
+            "chart_form": form,
         }
         if not reproducible:  # what differs between two runs of the same inputs: left out under SOURCE_DATE_EPOCH
             manifest["charts"] = {"total": len(specs), "rendered": rendered, "reused": len(specs) - rendered}
@@ -634,6 +649,8 @@ def run_report(
         outputs.commit()
         _prune_cache(renderer.cache_dir, set(specs), keep=400)
     except BaseException as exc:
+        if tables_job is not None:
+            tables_job.stop()
         if renderer is not None:
             renderer.abandon()
         if outputs is not None:
@@ -646,7 +663,113 @@ def run_report(
     lap("commit")
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,
-                        rendered=rendered, reused=len(specs) - rendered)
+                        rendered=rendered, reused=len(specs) - rendered if form == "picture" else 0, form=form)
+
+
+class Background:
+    """``work()`` run in a forked process (the second core), its error raised again here by :meth:`wait`."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._result, sender = context.Pipe(duplex=False)
+
+        def run() -> None:
+            try:
+                work()
+                sender.send(None)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
+                sender.send(exc)
+
+        self._process = context.Process(target=run, daemon=True)
+        self._process.start()
+        sender.close()
+
+    def wait(self) -> None:
+        """Wait for the work to end; raise its error, or an OutputError if the process died without a word."""
+        try:
+            error = self._result.recv()
+        except EOFError:
+            error = OutputError(f"a background writer ended with exit code {self._process.exitcode}; run again")
+        self._process.join()
+        if error is not None:
+            raise error
+
+    def stop(self) -> None:
+        """End the work (a failed run)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+
+CHART_FORMS = ("picture", "native")
+
+
+def chart_form(charts: str | None, project: Project) -> str:
+    """``picture`` or ``native``: ``charts`` (the --charts option) if given, else ``charts`` of deck.yaml."""
+    form = charts if charts is not None else project.deck.charts
+    if form not in CHART_FORMS:
+        from pipeline.errors import did_you_mean
+
+        raise ConfigError(f"--charts {form!r} is not a chart form{did_you_mean(form, CHART_FORMS)}; use picture or native")
+    return form
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What ``refresh`` wrote: the new deck, each slide's outcome (slide, status, reason) and the texts kept."""
+
+    deck: Path
+    slides: list[tuple[str, str, str]]
+    not_updated: list[str]
+    warnings: list[str]
+
+
+def run_refresh(
+    edited: Path, config_dir: Path, data_dir: Path | None = None, wave: int | None = None, lang: str | None = None,
+    out: Path | None = None, jobs: int | None = None,
+) -> RefreshResult:
+    """Refresh a deck a person edited with this wave's numbers and texts, keeping their edits (``pipeline.deck_refresh``).
+
+    The new deck goes to ``out`` (default ``<edited>-<wave>.pptx`` beside it), written only if the whole run succeeds.
+    """
+    from pipeline import deck_refresh
+    from pipeline.outputs import OutputSet, check_output_file
+
+    edited = Path(edited)
+    if not edited.is_file():
+        raise DataError(f"{edited}: no such deck; give the path of the edited .pptx to refresh")
+    plan = plan_run(config_dir, data_dir, "latest" if wave is None else wave, lang)
+    target = Path(out) if out is not None else edited.with_name(f"{edited.stem}-{plan.wave}.pptx")
+    check_output_file(target, (".pptx",), "--out FILE")
+    pictures = deck_refresh.check_edited(edited)  # a deck without ids fails here, before any work
+    designs = weight_waves(plan, load_waves(plan))
+    from pipeline import deck as deck_stage
+
+    template = plan.project.path(plan.project.deck.template)
+    pres, _ = present(plan, designs, deck_stage.chart_areas(template, plan.project.deck.layouts))
+    images: dict[str, Path] = {}
+    work = ExitStack()
+    if pictures:
+        import tempfile
+
+        cache = Path(work.enter_context(tempfile.TemporaryDirectory(prefix="survey-deck-refresh-")))
+        renderer = ChartRenderer(cache, jobs or os.cpu_count() or 1, code_hash(), expected=sum(len(s.charts) for s in pres.slides))
+        try:
+            for s in pres.slides:
+                for c in s.charts:
+                    renderer.submit(c.key, c.spec)
+            images, _ = renderer.finish()
+        except BaseException:
+            renderer.abandon()
+            raise
+    title = f"{plan.project.survey.survey.name.get(plan.lang)} {plan.wave}"
+    found: list[deck_refresh.RefreshResult] = []
+    with work, OutputSet(target.parent, "--out FILE") as outputs:
+        outputs.write(target.name, lambda tmp: found.append(deck_refresh.refresh(edited, pres.slides, images, tmp, title, plan.lang)))
+    done = found[0]
+    return RefreshResult(target, [(o.slide, o.status, o.reason) for o in done.slides], done.not_updated, pres.warnings)
 
 
 def _diag_dict(d: WeightDiagnostics) -> dict[str, Any]:

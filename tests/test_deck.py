@@ -54,8 +54,10 @@ def test_pictures_are_placed_in_their_areas_with_alt_text_after_the_slides(tmp_p
     _write(path, images)
     prs = open_pptx(str(path))
     pictures = [[(sh.name, sh._element.nvPicPr.cNvPr.get("descr")) for sh in s.shapes if sh.shape_type == 13] for s in prs.slides]
-    assert pictures == [[], [("Chart", "alt ett")], [("Chart 1", "alt två"), ("Chart 2", "alt ett")]]
-    chart = next(sh for sh in prs.slides[1].shapes if sh.name == "Chart")
+    # named by slide id and chart number, the stable ids refresh finds them by
+    assert pictures == [[], [("survey-deck:S02:chart:1", "alt ett")],
+                        [("survey-deck:S03:chart:1", "alt två"), ("survey-deck:S03:chart:2", "alt ett")]]
+    chart = next(sh for sh in prs.slides[1].shapes if sh.name == "survey-deck:S02:chart:1")
     assert abs(chart.width / chart.height - 2.0) < 0.01  # the image's 2:1 aspect kept
     assert prs.slides[1].notes_slide.notes_text_frame.text == "anteckning"
     # shape ids stay unique on every slide

@@ -105,11 +105,50 @@ def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:
     wide = None
     if chart and comment:
         wide = (chart[0], chart[1], comment[0] + comment[2] - chart[0], chart[3])
+    theme, font = theme_style(prs)
     return ChartAreas(
         chart=size(chart, (8.9, 4.9)),
         chart_wide=size(wide, size(chart, (12.4, 4.9))),
         half=size(_layout_box(layouts["two_charts"], "Chart 1"), (6.1, 4.9)),
+        theme=theme,
+        font=font,
     )
+
+
+THEME_SLOTS = ("dk1", "lt1", "dk2", "lt2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6", "hlink", "folHlink")
+
+
+def theme_style(prs: PptxPresentation) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The theme colours (slot, hex) and the theme's body (minor) Latin font of the template's slide master.
+
+    A slot given as a system colour (``a:sysClr``, e.g. window text) is read from its ``lastClr``; a slot the
+    theme lacks is left out (the charts then use the 1177 template's colour for it).
+    """
+    from lxml import etree
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    try:
+        theme_part = prs.slide_master.part.part_related_by(RT.THEME)
+    except KeyError:
+        return (), ""
+    root = etree.fromstring(theme_part.blob)
+    colours = []
+    scheme = root.find(".//a:clrScheme", ns)
+    for slot in THEME_SLOTS:
+        node = scheme.find(f"a:{slot}", ns) if scheme is not None else None
+        if node is None:
+            continue
+        rgb = node.find("a:srgbClr", ns)
+        value = rgb.get("val") if rgb is not None else None
+        if value is None:
+            sys_clr = node.find("a:sysClr", ns)
+            value = sys_clr.get("lastClr") if sys_clr is not None else None
+        if value:
+            colours.append((slot, value.upper()))
+    latin = root.find(".//a:fontScheme/a:minorFont/a:latin", ns)
+    font = latin.get("typeface", "") if latin is not None else ""
+    return tuple(colours), font if not font.startswith("+") else ""
 
 
 def _set_text(placeholder: Any, text: str, size: float | None = None) -> None:

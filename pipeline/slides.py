@@ -220,7 +220,7 @@ class SlideBuilder:
         where = f"deck.yaml slide {spec.id}"
         charts_out = []
         width, height = self._area(spec)
-        cctx = ChartContext(self.lang, self.wave, self.strings, width, height)
+        cctx = ChartContext(self.lang, self.wave, self.strings, width, height, self.areas.theme, self.areas.font, tuple(self.loaded))
         for i, chart in enumerate(spec.charts):
             options = resolve(chart.options, self.lang)
             if "description" not in options:

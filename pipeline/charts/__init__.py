@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -29,6 +29,8 @@ from pipeline.numbers import fmt_count, fmt_number, fmt_percent
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
+
+    from pipeline.charts.style import Palette
 
 CHARTS: Registry[ChartKind[Any]] = Registry(
     "chart",
@@ -110,6 +112,20 @@ class ChartSpec(Generic[D]):
     series_bases: bool = False
     detail: D | None = None
     font: str = ""  # the chart text's font family (the template's theme font); empty = the style default
+    # how the rows are ordered: "value" (descending by the newest series), "mean", "codebook" (the order carries
+    # meaning: a scale, age groups, time) or "" (not said); the notes table says so
+    order: str = ""
+    # the colours of ▲ and ▼ (one convention on every chart; ▼ in the alert colour)
+    mark_colors: tuple[str, str] = ("", "")
+
+    def __post_init__(self) -> None:
+        # ranges read with an en dash wherever a label comes from ("kl. 07-18" → "kl. 07–18"); in the spec, so the
+        # picture and a native chart show the same text
+        from pipeline.charts.style import typeset
+
+        object.__setattr__(self, "categories", tuple(typeset(c) for c in self.categories))
+        if any(typeset(s.name) != s.name for s in self.series):
+            object.__setattr__(self, "series", tuple(replace(s, name=typeset(s.name)) for s in self.series))
 
     def fmt(self, value: float, decimals: int | None = None, signed: bool = False) -> str:
         """A value in the chart's unit and number format (``12 %``, ``8,4``)."""
@@ -125,13 +141,35 @@ class ChartSpec(Generic[D]):
 
 @dataclass(frozen=True)
 class ChartContext:
-    """What building a spec needs besides the rows: language, report wave and fixed phrases."""
+    """What building a spec needs besides the rows: language, report wave, fixed phrases, the chart area, and
+    the template's theme colours and font (read by the deck stage) with the loaded waves, from which every
+    colour of the spec is decided (one colour per wave year on every chart, see :class:`style.Palette`)."""
 
     lang: str
     wave: int
     strings: dict[str, str]
     width: float = 8.9
     height: float = 4.9
+    theme: tuple[tuple[str, str], ...] = ()
+    font: str = ""
+    waves: tuple[int, ...] = ()
+
+    @property
+    def palette(self) -> Palette:
+        """The deck's palette (from ``theme``; the 1177 template's when none is given)."""
+        from pipeline.charts.style import palette
+
+        return palette(self.theme)
+
+    def wave_color(self, wave: int | str) -> str:
+        """The colour of wave year ``wave``: by its rank among the loaded waves up to the report wave, newest
+        first (without a list of waves, by the years before the report wave)."""
+        year = int(wave)
+        if self.waves:
+            rank = sum(1 for w in set(self.waves) | {self.wave} if year < w <= self.wave)
+        else:
+            rank = self.wave - year
+        return self.palette.wave(rank)
 
 
 def kind(name: str) -> ChartKind[Any]:
@@ -216,4 +254,15 @@ def notes_table(spec: ChartSpec[Any]) -> str:
         bases = [f"{name}: {text}" for name, text in spans]
     if bases:
         lines.append(("Bas (n): " if lang == "sv" else "Base (n): ") + "; ".join(bases))
+    if spec.order in ORDER_NOTES:
+        lines.append(ORDER_NOTES[spec.order][0 if lang == "sv" else 1])
     return "\n".join(lines)
+
+
+# what the notes say about a chart's row order (sv, en)
+ORDER_NOTES: dict[str, tuple[str, str]] = {
+    "value": ("Ordning: efter värde, störst först (senaste mätningen).", "Order: by value, largest first (newest wave)."),
+    "mean": ("Ordning: efter medelvärde, högst först.", "Order: by mean, highest first."),
+    "codebook": ("Ordning: kodbokens (ordningen har en betydelse: skala, ålder eller tid).",
+                 "Order: the codebook's (the order carries meaning: a scale, age or time)."),
+}

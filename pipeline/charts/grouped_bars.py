@@ -190,6 +190,8 @@ def draw(spec: ChartSpec[GroupedBarsDetail]) -> Figure:
 
     ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=spec.unit == "percent"))
     ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.set_xlim(x_lo, x_max)  # again: the axis ends on its last tick, whatever the locator proposes
+    ax.set_autoscalex_on(False)
     if n_series > 1:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_series, fontsize=style.LEGEND_PT,
                   handlelength=1.2, columnspacing=1.5)

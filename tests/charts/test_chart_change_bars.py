@@ -9,7 +9,7 @@ from matplotlib.text import Text
 from pipeline import charts
 from pipeline.charts import ChartSpec, Series
 
-AGES = [("18-29", "18-29 år"), ("30-44", "30-44 år"), ("45-64", "45-64 år"), ("65+", "65 år eller äldre")]
+AGES = [("18-29", "18–29 år"), ("30-44", "30–44 år"), ("45-64", "45–64 år"), ("65+", "65 år eller äldre")]
 CHANGE = {  # relative change in %, ages then the sex total
     "Man": [-13.1, -16.4, 0.8, 1.2, -5.6],
     "Kvinna": [-10.3, -7.6, -2.9, -0.4, -4.9],
@@ -40,7 +40,7 @@ def test_png_is_print_resolution_and_reproducible(tmp_path):
 
 def test_categories_ages_then_total_series_per_sex():
     spec = s39()
-    assert spec.categories == ("18-29 år", "30-44 år", "45-64 år", "65 år eller äldre", "Totalt")
+    assert spec.categories == ("18–29 år", "30–44 år", "45–64 år", "65 år eller äldre", "Totalt")
     assert [s.name for s in spec.series] == ["Kvinna", "Man"]  # reversed table order, as the deck draws it
     assert spec.series[1].values == tuple(CHANGE["Man"])
 
@@ -82,13 +82,13 @@ def test_low_base_marked_and_suppressed_not_drawn():
     heights = [p.get_height() for p in fig.axes[0].patches]
     assert heights[5 + 3] == 0  # Man is the second series; 65+ its fourth bar
     notes = charts.notes_table(s39(flags={"Kvinna 18-29": "low", "Man 65+": "suppressed"})).splitlines()
-    assert notes[1] == f"18-29 år | {MINUS}10,3* | {MINUS}13,1"
+    assert notes[1] == f"18–29 år | {MINUS}10,3* | {MINUS}13,1"
     assert notes[4] == "65 år eller äldre | −0,4 | –".replace("−", MINUS)
 
 
 def test_crowded_labels_shrink_or_stack_but_never_overlap():
     """Three series with equal long labels, all marked and low, in a half-width chart."""
-    cats = ("18-29 år", "30-44 år", "45-64 år", "65 år eller äldre", "Totalt")
+    cats = ("18–29 år", "30–44 år", "45–64 år", "65 år eller äldre", "Totalt")
     series = tuple(Series(name, (-12.3, -12.3, 14.6, 14.6, -1.2), ("▼", "▼", "▲", "▲", ""), ("low",) * 5, (80,) * 5)
                    for name in ("Kvinna", "Man", "Annat"))
     for width in (8.9, 4.3):
@@ -107,6 +107,6 @@ def test_english_and_alt_text():
     en = labels(drawn(s39("en")))
     assert en[0] == "-10%" and "+1%" in en
     alt = charts.alt_text(s39())
-    assert alt == (f"Stapeldiagram över relativ förändring. Kvinna: 18-29 år {MINUS}10{NBSP}%, 30-44 år {MINUS}8{NBSP}%, "
-                   f"45-64 år {MINUS}3{NBSP}%, 65 år eller äldre 0{NBSP}%, Totalt {MINUS}5{NBSP}%; Man: 18-29 år {MINUS}13{NBSP}%, "
-                   f"30-44 år {MINUS}16{NBSP}%, 45-64 år +1{NBSP}%, 65 år eller äldre +1{NBSP}%, Totalt {MINUS}6{NBSP}%.")
+    assert alt == (f"Stapeldiagram över relativ förändring. Kvinna: 18–29 år {MINUS}10{NBSP}%, 30–44 år {MINUS}8{NBSP}%, "
+                   f"45–64 år {MINUS}3{NBSP}%, 65 år eller äldre 0{NBSP}%, Totalt {MINUS}5{NBSP}%; Man: 18–29 år {MINUS}13{NBSP}%, "
+                   f"30–44 år {MINUS}16{NBSP}%, 45–64 år +1{NBSP}%, 65 år eller äldre +1{NBSP}%, Totalt {MINUS}6{NBSP}%.")

@@ -10,8 +10,8 @@ from pipeline import charts
 from pipeline.charts import ChartSpec, Series
 from pipeline.charts.subgroup_bars import SubgroupBarsDetail
 
-GROUPS = [("total", "total", "Totalt"), ("age_group", "18-29", "18-29 år"), ("age_group", "30-44", "30-44 år"),
-          ("age_group", "45-64", "45-64 år"), ("age_group", "65+", "65 år eller äldre"), ("sex", "Man", "Man"),
+GROUPS = [("total", "total", "Totalt"), ("age_group", "18-29", "18–29 år"), ("age_group", "30-44", "30–44 år"),
+          ("age_group", "45-64", "45–64 år"), ("age_group", "65+", "65 år eller äldre"), ("sex", "Man", "Man"),
           ("sex", "Kvinna", "Kvinna")]
 ONLINE = {  # share naming an online doctor, 2022 and 2021
     2022: [3.4, 5.6, 4.9, 2.2, 0.9, 3.7, 3.1],
@@ -45,7 +45,7 @@ NPS_NAMES = {"detractors": "Kritiker", "passives": "Passiva", "promoters": "Amba
 def s28_rows() -> list[dict]:
     out = []
     labels_ = {"total": ("total", "Totalt"), "Man": ("sex", "Man"), "Kvinna": ("sex", "Kvinna"),
-               "18-29": ("age_group", "18-29 år"), "65+": ("age_group", "65 år eller äldre")}
+               "18-29": ("age_group", "18–29 år"), "65+": ("age_group", "65 år eller äldre")}
     for key, (det, pas, pro, nps, n) in NPS_BANDS.items():
         var, label = labels_[key]
         flag = "suppressed" if n < 30 else "low" if n < 100 else "ok"
@@ -118,7 +118,7 @@ def test_crowded_grouped_labels_do_not_overlap():
 
 def test_stacked_mode_with_nps_beside():
     spec = s28()
-    assert spec.categories == ("Totalt", "Man", "Kvinna", "18-29 år", "65 år eller äldre")
+    assert spec.categories == ("Totalt", "Man", "Kvinna", "18–29 år", "65 år eller äldre")
     assert [s.name for s in spec.series] == ["Kritiker", "Passiva", "Ambassadörer"]
     fig = drawn(spec)
     shown = labels(fig)
@@ -126,7 +126,7 @@ def test_stacked_mode_with_nps_beside():
     assert shown[:4] == ["15", "18", "12", "17"]
     assert "65▲" in shown and "70" not in shown and "NPS 60" not in shown
     assert [t for t in shown if t.startswith("NPS")] == ["NPS 46", "NPS 39", "NPS 53", "NPS 41"]
-    assert tick_labels(fig, "y") == ["Totalt", "Man", "Kvinna", "18-29 år*", "65 år eller äldre"]
+    assert tick_labels(fig, "y") == ["Totalt", "Man", "Kvinna", "18–29 år*", "65 år eller äldre"]
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths[4] == 0 and widths[9] == 0 and widths[14] == 0
     assert overlapping(fig) == []
@@ -135,12 +135,12 @@ def test_stacked_mode_with_nps_beside():
 def test_alt_text_and_notes():
     spec = s42(flags={("65+", 2022): "suppressed"})
     alt = charts.alt_text(spec)
-    assert alt.startswith(f"Liggande staplar per målgrupp. 2022: Totalt 3,4{NBSP}%; 18-29 år 5,6{NBSP}%; 30-44 år 4,9{NBSP}%; "
-                          f"45-64 år 2,2{NBSP}%; Man 3,7{NBSP}%; Kvinna 3,1{NBSP}%.")
-    assert f"2021: Totalt 4,6{NBSP}%; 18-29 år 7,9{NBSP}%; 30-44 år 5,1{NBSP}%; 45-64 år 3,0{NBSP}%; 65 år eller äldre 1,4{NBSP}%; Man 4,8{NBSP}%; …" in alt
+    assert alt.startswith(f"Liggande staplar per målgrupp. 2022: Totalt 3,4{NBSP}%; 18–29 år 5,6{NBSP}%; 30–44 år 4,9{NBSP}%; "
+                          f"45–64 år 2,2{NBSP}%; Man 3,7{NBSP}%; Kvinna 3,1{NBSP}%.")
+    assert f"2021: Totalt 4,6{NBSP}%; 18–29 år 7,9{NBSP}%; 30–44 år 5,1{NBSP}%; 45–64 år 3,0{NBSP}%; 65 år eller äldre 1,4{NBSP}%; Man 4,8{NBSP}%; …" in alt
     notes = charts.notes_table(spec).splitlines()
     assert notes[0] == " | 2022 | 2021"
-    assert notes[1:8] == ["Totalt | 3,4▼ | 4,6", "18-29 år | 5,6 | 7,9", "30-44 år | 4,9 | 5,1", "45-64 år | 2,2 | 3,0",
+    assert notes[1:8] == ["Totalt | 3,4▼ | 4,6", "18–29 år | 5,6 | 7,9", "30–44 år | 4,9 | 5,1", "45–64 år | 2,2 | 3,0",
                           "65 år eller äldre | – | 1,4", "Man | 3,7▼ | 4,8▼", "Kvinna | 3,1 | 4,4"]
     assert notes[8] == f"Bas (n): 400–2{NNBSP}000"
     assert len(notes) == 9
@@ -151,10 +151,10 @@ def test_stacked_alt_text_and_notes_carry_the_side_measure():
     alt = charts.alt_text(spec)
     assert alt.startswith(f"Staplade staplar per grupp. Totalt: Kritiker 15{NBSP}%, Passiva 24{NBSP}%, Ambassadörer 61{NBSP}%; NPS 46. "
                           f"Man: Kritiker 18{NBSP}%")
-    assert alt.endswith(f"18-29 år: Kritiker 17{NBSP}%, Passiva 25{NBSP}%, Ambassadörer 58{NBSP}%; NPS 41.")  # 65+ suppressed
+    assert alt.endswith(f"18–29 år: Kritiker 17{NBSP}%, Passiva 25{NBSP}%, Ambassadörer 58{NBSP}%; NPS 41.")  # 65+ suppressed
     notes = charts.notes_table(spec).splitlines()
     assert notes[0] == " | Kritiker | Passiva | Ambassadörer | NPS"
     assert notes[1] == "Totalt | 15,2 | 23,7 | 61,1 | 45,9"
     assert notes[3] == "Kvinna | 12,4 | 22,6 | 65,0▲ | 52,6"
-    assert notes[4] == "18-29 år | 17,1* | 25,0* | 57,9* | 40,8"
+    assert notes[4] == "18–29 år | 17,1* | 25,0* | 57,9* | 40,8"
     assert notes[5] == "65 år eller äldre | – | – | – | –"

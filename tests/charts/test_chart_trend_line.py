@@ -26,8 +26,8 @@ def s18(lang: str = "sv", flags: dict | None = None):
 
 
 # S40-like: six groups whose 2022 values crowd within 3.3 points
-GROUPS = [("sex", "Man", "Man"), ("sex", "Kvinna", "Kvinna"), ("age_group", "18-29", "18-29 år"),
-          ("age_group", "30-44", "30-44 år"), ("age_group", "45-64", "45-64 år"), ("age_group", "65+", "65 år eller äldre")]
+GROUPS = [("sex", "Man", "Man"), ("sex", "Kvinna", "Kvinna"), ("age_group", "18-29", "18–29 år"),
+          ("age_group", "30-44", "30–44 år"), ("age_group", "45-64", "45–64 år"), ("age_group", "65+", "65 år eller äldre")]
 LAST = [93.7, 96.3, 94.6, 96.1, 96.2, 93.0]
 
 
@@ -83,7 +83,7 @@ def test_groups_one_label_per_line_in_value_order_without_overlap():
     for height in (4.9, 2.8):
         fig = drawn(s40(height=height))
         shown = labels(fig)
-        assert sorted(shown) == sorted(["Man 94 ▲", "Kvinna 96 ▲", "18-29 år 95 ▲", "30-44 år 96 ▲", "45-64 år 96 ▲",
+        assert sorted(shown) == sorted(["Man 94 ▲", "Kvinna 96 ▲", "18–29 år 95 ▲", "30–44 år 96 ▲", "45–64 år 96 ▲",
                                         "65 år eller äldre 93 ▲"])
         assert overlapping(fig) == []
         # top to bottom the labels follow the lines' last values: Kvinna 96.3, 45-64 96.2, 30-44 96.1, 18-29 94.6, Man 93.7, 65+ 93.0
@@ -126,11 +126,11 @@ def test_alt_text_and_notes():
     assert notes == [" | Totalt", "2018 | 95,3", "2020 | 96,8", "2021 | 97,4", "2022 | 98,2▲",
                      f"Bas (n): 2{NNBSP}000–2{NNBSP}003"]
     groups = charts.notes_table(s40()).splitlines()
-    assert groups[0] == " | Man | Kvinna | 18-29 år | 30-44 år | 45-64 år | 65 år eller äldre"
+    assert groups[0] == " | Man | Kvinna | 18–29 år | 30–44 år | 45–64 år | 65 år eller äldre"
     assert groups[1] == "2018 | 84,7 | 87,3 | 85,6 | 87,1 | 87,2 | 84,0"
     assert len(groups) == 6
-    assert groups[-1] == (f"Bas (n): Man: 800–830; Kvinna: 900–930; 18-29 år: 1{NNBSP}000–1{NNBSP}030; "
-                          f"30-44 år: 1{NNBSP}100–1{NNBSP}130; 45-64 år: 1{NNBSP}200–1{NNBSP}230; "
+    assert groups[-1] == (f"Bas (n): Man: 800–830; Kvinna: 900–930; 18–29 år: 1{NNBSP}000–1{NNBSP}030; "
+                          f"30–44 år: 1{NNBSP}100–1{NNBSP}130; 45–64 år: 1{NNBSP}200–1{NNBSP}230; "
                           f"65 år eller äldre: 1{NNBSP}300–1{NNBSP}330")
 
 

@@ -108,6 +108,9 @@ def centre(fig: Figure, text: Text) -> tuple[float, float]:
 
 
 def find(fig: Figure, label: str) -> Text:
+    """The text drawn as ``label``; for "25▲" the "25" its ▲ is drawn beside."""
+    if label[-1:] in ("▲", "▼") and label not in [t.get_text() for t in texts(fig)]:
+        label = label[:-1]
     hits = [t for t in texts(fig) if t.get_text() == label]
     assert len(hits) == 1, f"{label!r} drawn {len(hits)} times; drawn: {labels(fig)}"
     return hits[0]

@@ -31,7 +31,8 @@ def s39_rows(flags: dict | None = None, sig: dict | None = None) -> list[dict]:
 
 
 def s39(lang: str = "sv", **kw):
-    return charts.build("change_bars", frame(s39_rows(**kw)), {"description": "Stapeldiagram över relativ förändring"}, context(lang))
+    return charts.build("change_bars", frame(s39_rows(**kw)), {"description": "Stapeldiagram över relativ förändring", "bases": False},
+                        context(lang))
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
@@ -49,8 +50,8 @@ def test_signed_relative_labels_with_swedish_minus():
     fig = drawn(s39(sig={"Man 30-44": "▼", "Kvinna": "▼"}))
     p = NBSP + "%"
     # Kvinna bars first, then Man; −0.4 rounds to 0 and gets no sign
-    assert labels(fig) == [f"{MINUS}10{p}", f"{MINUS}8{p}", f"{MINUS}3{p}", f"0{p}", f"{MINUS}5{p} ▼",
-                           f"{MINUS}13{p}", f"{MINUS}16{p} ▼", f"+1{p}", f"+1{p}", f"{MINUS}6{p}"]
+    assert labels(fig) == [f"{MINUS}10{p}", f"{MINUS}8{p}", f"{MINUS}3{p}", f"0{p}", f"{MINUS}5{p}▼",
+                           f"{MINUS}13{p}", f"{MINUS}16{p}▼", f"+1{p}", f"+1{p}", f"{MINUS}6{p}"]
     assert overlapping(fig) == []
     ticks = tick_labels(fig, "y")
     assert f"0{p}" in ticks and f"{MINUS}10{p}" in ticks
@@ -86,6 +87,12 @@ def test_low_base_marked_and_suppressed_not_drawn():
     assert notes[4] == "65 år eller äldre | −0,4 | –".replace("−", MINUS)
 
 
+def test_bases_in_category_names():
+    """By default each category names its bars' bases in the bars' order (Kvinna / Man)."""
+    spec = charts.build("change_bars", frame(s39_rows()), {}, context())
+    assert spec.categories[0] == "18–29 år (n = 240 / 240)"
+
+
 def test_crowded_labels_shrink_or_stack_but_never_overlap():
     """Three series with equal long labels, all marked and low, in a half-width chart."""
     cats = ("18–29 år", "30–44 år", "45–64 år", "65 år eller äldre", "Totalt")
@@ -95,6 +102,7 @@ def test_crowded_labels_shrink_or_stack_but_never_overlap():
         fig = drawn(ChartSpec("change_bars", cats, series, width=width, height=3.4))
         shown = texts(fig)
         assert sum("%" in t.get_text() for t in shown) == 15
+        assert min(t.get_fontsize() for t in shown) >= 9
         assert sum(t.get_text().count("▲") + t.get_text().count("▼") for t in shown) == 12
         # a mark is never turned (a turned ▲ reads as ◀)
         assert all(t.get_rotation() == 0 for t in shown if "▲" in t.get_text() or "▼" in t.get_text())

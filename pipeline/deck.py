@@ -173,6 +173,30 @@ def _set_bullets(placeholder: Any, lines: tuple[str, ...], size: float | None = 
                 run.font.size = Pt(size)
 
 
+def no_widow(title: str) -> str:
+    """The title with its last two words bound by a no-break space, so that no line break leaves one word alone
+    on the last line (e.g. "… andelen som spontant väljer 1177")."""
+    head, sep, last = title.rpartition(" ")
+    if not sep or " " not in head.strip() or len(last) > 20:
+        return title
+    return f"{head}\u00a0{last}"
+
+
+TEXT_SIZES = (28.0, 26.0, 24.0, 22.0, 20.0, 18.0, 16.0, 14.0)
+
+
+def fill_size(paragraphs: tuple[str, ...], width: float, height: float) -> float:
+    """The largest font size (pt) at which the bullets ``paragraphs`` fill a text box ``width`` × ``height`` inches
+    without running over: a text slide's body is set to fill its area, not to leave half of it empty."""
+    for size in TEXT_SIZES:
+        per_line = max(1, int((width - 0.5) * 72 / (size * 0.5)))  # Arial averages about half an em per character
+        lines = sum(-(-max(len(p), 1) // per_line) for p in paragraphs)
+        needed = lines * size * 1.2 / 72 + len(paragraphs) * size * 0.6 / 72
+        if needed <= height * 0.92:
+            return size
+    return TEXT_SIZES[-1]
+
+
 def _fit(text: str, limits: list[tuple[int, float]], default: float | None) -> float | None:
     """Pick a smaller font size for long texts: ``limits`` is [(max chars, size), …]."""
     for max_chars, size in limits:
@@ -223,7 +247,7 @@ class DeckWriter:
         layout = self.layouts[role]
         slide = self.prs.slides.add_slide(layout)
         if slide.shapes.title is not None:
-            slide.shapes.title.text = content.title
+            slide.shapes.title.text = no_widow(content.title)
         if role == "title":
             self._fill(slide, role, "Subtitle", content.subtitle)
             self._fill(slide, role, "Meta", " · ".join(content.body))
@@ -231,7 +255,11 @@ class DeckWriter:
             self._fill(slide, role, "Subtitle", content.subtitle)
         elif role == "text":
             body = self._textbox(slide, role, "Body", (0.6, 1.6, 12.1, 5.2))
-            _set_bullets(body, content.body, _fit(" ".join(content.body), [(1100, 14.0), (800, 15.0)], None))
+            box = _layout_box(layout, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
+            size = fill_size(content.body, box[2] / EMU_PER_INCH, box[3] / EMU_PER_INCH)
+            _set_bullets(body, content.body, size)
+            for paragraph in body.text_frame.paragraphs:
+                paragraph.space_after = Pt(round(size * 0.6))
         else:
             self._fill(slide, role, "Question", content.question, _fit(content.question, [(330, 10.0), (220, 11.0)], None))
             if role == "chart":

@@ -171,7 +171,10 @@ class SlideBuilder:
                 base_text = " ".join(f"{int(w)} ({fmt_count(n, self.lang)})" for w, n in bases.items() if int(w) <= self.wave)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             now = main[main["wave"] == self.wave]
-            if (now["sig"].astype(str) != "").any():
+            # the ▲▼ key wherever the slide's chart shows a mark (it may show older waves' marks, or drop marks
+            # against a wave it does not show)
+            marked = any(charts.shows_marks(c) for c in chart_specs) if chart_specs else (now["sig"].astype(str) != "").any()
+            if marked:
                 prev = context["prev"]
                 level = fmt_count((1 - self.project.survey.statistics.alpha) * 100, self.lang)
                 parts.append(self.renderer.render(self.strings["significance"], {"previous": prev, "level": level}, "strings significance"))

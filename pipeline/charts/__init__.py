@@ -266,3 +266,11 @@ ORDER_NOTES: dict[str, tuple[str, str]] = {
     "codebook": ("Ordning: kodbokens (ordningen har en betydelse: skala, ålder eller tid).",
                  "Order: the codebook's (the order carries meaning: a scale, age or time)."),
 }
+
+
+def shows_marks(spec: ChartSpec[Any]) -> bool:
+    """Whether the chart shows a ▲ or ▼ (on a value, a mean or an NPS), so its slide's footnote needs the key."""
+    if any(m for s in spec.series for m in s.sig):
+        return True
+    detail = spec.detail
+    return any(m for name in ("mean_sig", "nps_sig") for m in (getattr(detail, name, None) or ()))

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
+NBSP_SLASH = "\u00a0/\u00a0"
+
+
 class ChangeBarsOptions(ChartOptions):
     """Options of ``change_bars`` (draws a ``change`` metric by ``sex_age`` and ``sex``)."""
 
@@ -60,7 +63,8 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
             n = s.base_at(i)
             return (fmt_count(n, ctx.lang) if n else "–") + low_base_mark(s.flag_at(i))
 
-        names = [f"{name} (n = {' / '.join(base(s, i) for s in series)})" for i, name in enumerate(names)]
+        # the base part never breaks inside (no-break spaces): "18–29 år" over "(n = 132 / 100)"
+        names = [f"{name} (n\u00a0=\u00a0{NBSP_SLASH.join(base(s, i) for s in series)})" for i, name in enumerate(names)]
     series = series_colors(series, ctx.palette.groups(len(series)))
     return ChartSpec(
         kind="change_bars",

@@ -14,7 +14,7 @@ from pydantic import Field, PositiveFloat, PositiveInt
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
 from pipeline.charts.data import SelectOptions, marks_shown, select, series_colors
-from pipeline.charts.stacked_bars import COMPACT_SHARE, StackedBarsDetail, draw_bars
+from pipeline.charts.stacked_bars import COMPACT_SHARE, StackedBarsDetail, draw_bars, legend_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +73,7 @@ def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
     fig = style.figure(spec.width, spec.height, spec.font)
     ax = fig.add_subplot(111)
     draw_bars(spec, ax)
-    ncol = detail.legend_cols
+    ncol = min(detail.legend_cols, legend_columns(spec, 1, style.LEGEND_PT, 0.9))
     handles, labels = style.row_major(*ax.get_legend_handles_labels(), ncol)
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.05), ncol=ncol, fontsize=style.LEGEND_PT,
               handlelength=1.0, columnspacing=1.2)

@@ -213,6 +213,16 @@ def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
     ax.set_xticks([])
 
 
+def legend_columns(spec: ChartSpec[Any], rows: int, size: float, share: float) -> int:
+    """Legend columns: the configured rows' worth, fewer where the entries (about 0.55 em a character, a key and
+    some space) would be wider than ``share`` of the chart (a wide legend would squeeze the bars)."""
+    n = len(spec.series)
+    ncol = max(1, math.ceil(n / rows))
+    widest = max((len(s.name) for s in spec.series), default=1) * 0.55 * size + 2.4 * size
+    fit = max(1, int(spec.width * 72 * share // widest))
+    return min(ncol, fit)
+
+
 def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from pipeline.charts import style
@@ -259,9 +269,9 @@ def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
         side.set_title(title, fontsize=style.MIN_PT + (1 if detail.compact else 0), color=style.GREY, loc="center")
         side.axis("off")
         side.set_xlim(0, 1)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=max(1, math.ceil(len(spec.series) / detail.legend_rows)),
-              fontsize=style.LEGEND_PT if detail.compact or len(spec.series) <= 6 else style.MIN_PT, handlelength=1.0,
-              columnspacing=1.0)
+    size = style.LEGEND_PT if detail.compact or len(spec.series) <= 6 else style.MIN_PT
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=legend_columns(spec, detail.legend_rows, size, 0.8),
+              fontsize=size, handlelength=1.0, columnspacing=1.0)
     return fig
 
 

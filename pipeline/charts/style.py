@@ -139,7 +139,7 @@ class Palette:
         """``n`` colours for ordered subgroups (age groups): light to dark shades of the group colour."""
         if n <= 1:
             return [self.group]
-        return [mix(self.group, self.background, 0.62 * (1 - i / (n - 1))) if i < n - 1 else self.group for i in range(n)]
+        return [mix(self.group, self.background, 0.5 * (1 - i / (n - 1))) if i < n - 1 else self.group for i in range(n)]
 
     def bands(self, n: int) -> list[str]:
         """``n`` colours for the answers of a scale, low to high: light to full shades of the positive colour."""

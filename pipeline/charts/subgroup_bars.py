@@ -129,7 +129,7 @@ def _with_base(name: str, series: list[Series], i: int, lang: str) -> str:
     n = s.base_at(i)
     if not n:
         return name
-    return f"{name} (n = {fmt_count(n, lang)}{low_base_mark(s.flag_at(i))})"
+    return f"{name} (n\u00a0=\u00a0{fmt_count(n, lang)}{low_base_mark(s.flag_at(i))})"  # kept on one line
 
 
 def _series(name: str, found: list[Any]) -> Series:
@@ -227,7 +227,7 @@ def draw(spec: ChartSpec[SubgroupBarsDetail]) -> Figure:
             ax.axhline((ys[i] + ys[i - 1]) / 2, color="#E5E7EB", linewidth=0.8, zorder=1)
     ax.set_yticks(ys)
     row_labels = list(spec.categories)
-    if detail.mode == "stacked" and not any("(n = " in c for c in row_labels):
+    if detail.mode == "stacked" and not any("(n\u00a0=" in c for c in row_labels):
         # 100 % bars have no single value to mark and no base in the name: a low base marks the group's name
         row_labels = [c + low_base_mark("low" if any(s.flag_at(i) == "low" for s in spec.series) else "ok")
                       for i, c in enumerate(row_labels)]

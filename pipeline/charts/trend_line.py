@@ -70,7 +70,7 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         name = str(part["group_label"].iloc[0])
         last = max((i for i, n in enumerate(bases) if n), default=None)
         if opts.bases and len(group_order) > 1 and last is not None:
-            name = f"{name} (n = {fmt_count(bases[last], ctx.lang)}{low_base_mark(flags[last])})"
+            name = f"{name} (n\u00a0=\u00a0{fmt_count(bases[last], ctx.lang)}{low_base_mark(flags[last])})"
         series.append(Series(name, values, sig, flags, bases))
         panels.append(str(part["group_var"].iloc[0]))
     # colours: one line is the measure itself; groups by their variable (age groups, ordered, light to dark)
@@ -224,6 +224,15 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
     return fig
 
 
+def readable(color: str) -> str:
+    """A line's colour for its label text, darkened towards the text colour where it is too light to read."""
+    from pipeline.charts import style
+
+    r, g, b = (int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    light = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return style.mix(color, style.TEXT, min(0.7, (light - 0.45) * 1.6)) if light > 0.45 else color
+
+
 def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int], shown: list[tuple[float, ...]],
                 years: list[int], lo: float, hi: float) -> None:
     """One label per line at its last point (name and value, and its mark in the marks' colour), spread apart."""
@@ -246,7 +255,7 @@ def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int]
         s = spec.series[k]
         text = f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(last))}"
         label = ax.annotate(text, xy=(years[last], v), xytext=(x_text, y), textcoords="data", va="center", ha="left",
-                            fontsize=style.LABEL_PT, color=s.color or style.TEXT,
+                            fontsize=style.LABEL_PT, color=readable(s.color or style.TEXT),
                             arrowprops={"arrowstyle": "-", "color": "#D1D5DB", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3})
         mark = s.sig_at(last)
         if mark:

@@ -90,7 +90,7 @@ def test_low_base_marked_and_suppressed_not_drawn():
 def test_bases_in_category_names():
     """By default each category names its bars' bases in the bars' order (Kvinna / Man)."""
     spec = charts.build("change_bars", frame(s39_rows()), {}, context())
-    assert spec.categories[0] == "18–29 år (n = 240 / 240)"
+    assert spec.categories[0] == f"18–29 år (n{NBSP}={NBSP}240{NBSP}/{NBSP}240)"
 
 
 def test_crowded_labels_shrink_or_stack_but_never_overlap():

@@ -120,8 +120,8 @@ def test_crowded_grouped_labels_do_not_overlap():
 def test_rows_carry_their_base_with_low_bases_marked():
     """By default each row's name ends in its group's newest-wave base, a low base marked with *."""
     spec = charts.build("subgroup_bars", frame(s42_rows({("18-29", 2022): "low"})), {"categories": ["online_doctor"]}, context())
-    assert spec.categories[0] == f"Totalt (n = 2{NNBSP}000)"
-    assert spec.categories[1] == "18–29 år (n = 400*)"
+    assert spec.categories[0] == f"Totalt (n{NBSP}={NBSP}2{NNBSP}000)"
+    assert spec.categories[1] == f"18–29 år (n{NBSP}={NBSP}400*)"
     assert spec.order == "codebook"
 
 

@@ -92,6 +92,7 @@ def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) ->
             prev_color=ctx.wave_color(prev_waves[-1]) if prev is not None else "",
         ),
         font=ctx.font,
+        mark_colors=(ctx.palette.up, ctx.palette.down),
     )
 
 

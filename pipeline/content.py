@@ -11,7 +11,7 @@ and never looks at the spec.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the spec's package is the charts stage; the deck stage never needs it at run time
     from pipeline.charts import ChartSpec
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the spec's package is the charts stage; the deck stage neve
 class ChartContent:
     """A chart of a slide: its spec, the content hash that names its image, alt text and notes table."""
 
-    spec: ChartSpec
+    spec: ChartSpec[Any]
     key: str
     alt: str
     notes: str

@@ -124,7 +124,8 @@ def theme_style(prs: PptxPresentation) -> tuple[tuple[tuple[str, str], ...], str
     A slot given as a system colour (``a:sysClr``, e.g. window text) is read from its ``lastClr``; a slot the
     theme lacks is left out (the charts then use the 1177 template's colour for it).
     """
-    from lxml import etree
+    from xml.etree import ElementTree
+
     from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
     ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
@@ -132,7 +133,7 @@ def theme_style(prs: PptxPresentation) -> tuple[tuple[tuple[str, str], ...], str
         theme_part = prs.slide_master.part.part_related_by(RT.THEME)
     except KeyError:
         return (), ""
-    root = etree.fromstring(theme_part.blob)
+    root = ElementTree.fromstring(theme_part.blob)
     colours = []
     scheme = root.find(".//a:clrScheme", ns)
     for slot in THEME_SLOTS:
@@ -255,8 +256,8 @@ class DeckWriter:
             self._fill(slide, role, "Subtitle", content.subtitle)
         elif role == "text":
             body = self._textbox(slide, role, "Body", (0.6, 1.6, 12.1, 5.2))
-            box = _layout_box(layout, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
-            size = fill_size(content.body, box[2] / EMU_PER_INCH, box[3] / EMU_PER_INCH)
+            body_box = _layout_box(layout, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
+            size = fill_size(content.body, body_box[2] / EMU_PER_INCH, body_box[3] / EMU_PER_INCH)
             _set_bullets(body, content.body, size)
             for paragraph in body.text_frame.paragraphs:
                 paragraph.space_after = Pt(round(size * 0.6))

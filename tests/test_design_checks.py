@@ -243,3 +243,15 @@ def test_a_bar_past_its_axis_fails_the_limits_check():
     fig.axes[0].set_xlim(0, 50)
     (found,) = values_outside_axes(fig)
     assert found.startswith("bar 0–80 × ") and " outside 0–50 × " in found
+
+
+def test_each_subgroup_has_one_colour_on_every_chart(deck_charts):
+    """A sex drawn as a series (S39's bars, S40/S41's lines) has the same colour on every chart."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for _, spec, _ in deck_charts:
+        for s in spec.series:
+            name = s.name.split(" (n")[0]
+            if name in ("Kvinna", "Man") and s.color:
+                seen[name].add(s.color.upper())
+    assert set(seen) == {"Kvinna", "Man"} and all(len(c) == 1 for c in seen.values()), seen
+    assert seen["Kvinna"] != seen["Man"]

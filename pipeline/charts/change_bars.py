@@ -65,7 +65,9 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
 
         # the base part never breaks inside (no-break spaces): "18–29 år" over "(n = 132 / 100)"
         names = [f"{name} (n\u00a0=\u00a0{NBSP_SLASH.join(base(s, i) for s in series)})" for i, name in enumerate(names)]
-    series = series_colors(series, ctx.palette.groups(len(series)))
+    # a group's colour follows its place in the codebook (as on the trend charts), not the drawing order
+    palette = ctx.palette.groups(len(sexes))
+    series = series_colors(series, [palette[sexes.index(sex)] if sex in sexes else palette[-1] for sex in order])
     return ChartSpec(
         kind="change_bars",
         categories=tuple(names),

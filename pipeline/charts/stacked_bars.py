@@ -270,8 +270,10 @@ def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
         side.axis("off")
         side.set_xlim(0, 1)
     size = style.LEGEND_PT if detail.compact or len(spec.series) <= 6 else style.MIN_PT
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=legend_columns(spec, detail.legend_rows, size, 0.8),
-              fontsize=size, handlelength=1.0, columnspacing=1.0)
+    ncol = legend_columns(spec, detail.legend_rows, size, 0.8)
+    handles, names = style.row_major(*ax.get_legend_handles_labels(), ncol)  # a wrapped legend reads row by row
+    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=ncol, fontsize=size, handlelength=1.0,
+              columnspacing=1.0)
     return fig
 
 

@@ -57,6 +57,7 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
     group_order = [str(g) for g in (opts.groups if opts.groups is not None else list(dict.fromkeys(data["group"].astype(str))))]
     series = []
     panels = []
+    keys = []
     for g in group_order:
         part = data[data["group"].astype(str) == g]
         if part.empty:
@@ -73,14 +74,17 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
             name = f"{name} (n\u00a0=\u00a0{fmt_count(bases[last], ctx.lang)}{low_base_mark(flags[last])})"
         series.append(Series(name, values, sig, flags, bases))
         panels.append(str(part["group_var"].iloc[0]))
+        keys.append(g)
     # colours: one line is the measure itself; groups by their variable (age groups, ordered, light to dark)
     if len(series) == 1:
         colors = [ctx.palette.primary]
     else:
-        colors = []
-        for var in dict.fromkeys(panels):
-            n = panels.count(var)
-            colors += ctx.palette.ordered_groups(n) if var.startswith("age") else ctx.palette.groups(n)
+        # a group's colour follows its place in the codebook (the table's order), whatever order the lines are in
+        table = data.drop_duplicates("group")
+        rank = {var: [str(g) for g in table[table["group_var"] == var]["group"]] for var in set(panels)}
+        shades = {var: (ctx.palette.ordered_groups if var.startswith("age") else ctx.palette.groups)(len(groups))
+                  for var, groups in rank.items()}
+        colors = [shades[var][rank[var].index(g)] for var, g in zip(panels, keys)]
     series = [replace(s, color=c) for s, c in zip(series, colors)]
     unit = str(data["unit"].iloc[0])
     detail = TrendLineDetail(opts.y_min, opts.y_max)
@@ -213,7 +217,9 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
         ax.set_xticklabels([str(y) if len(panels) == 1 or span <= 6 or i in (0, len(years) - 1) or y % 2 == 0 else ""
                             for i, y in enumerate(years)], fontsize=style.TICK_PT)
         style.clean_axes(ax, "y")
-        ax.spines["left"].set_visible(False)  # no axis line: the grid carries the values, and ends on its ticks
+        # no axis lines: the grid carries the values (and ends on its ticks); the years label the waves
+        ax.spines["left"].set_visible(False)
+        ax.spines["bottom"].set_visible(False)
         ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=spec.unit == "percent"))
         ax.yaxis.set_major_locator(MultipleLocator(step))
         ax.tick_params(axis="y", labelsize=style.TICK_PT)

@@ -174,12 +174,22 @@ def _set_bullets(placeholder: Any, lines: tuple[str, ...], size: float | None = 
                 run.font.size = Pt(size)
 
 
-def no_widow(title: str) -> str:
-    """The title with its last two words bound by a no-break space, so that no line break leaves one word alone
-    on the last line (e.g. "… andelen som spontant väljer 1177")."""
-    head, sep, last = title.rpartition(" ")
-    if not sep or " " not in head.strip() or len(last) > 20:
+TITLE_PT = {"title": 40.0, "section": 36.0}  # the template's title sizes; other layouts 26 pt
+
+
+def no_widow(title: str, width: float = 12.4, size: float = 26.0) -> str:
+    """The title, with its last two words bound by a no-break space where it would wrap (in a box ``width``
+    inches wide at ``size`` pt, about half an em a character) and leave one word alone on its last line (e.g.
+    "… spontana val av" over "1177"); a title on one line is left as it is."""
+    per_line = max(8, int(width * 72 / (size * 0.55)))
+    lines: list[list[str]] = [[]]
+    for word in title.split():
+        if lines[-1] and len(" ".join(lines[-1] + [word])) > per_line:
+            lines.append([])
+        lines[-1].append(word)
+    if len(lines) < 2 or len(lines[-1]) > 1:
         return title
+    head, _, last = title.rpartition(" ")
     return f"{head}\u00a0{last}"
 
 
@@ -248,7 +258,9 @@ class DeckWriter:
         layout = self.layouts[role]
         slide = self.prs.slides.add_slide(layout)
         if slide.shapes.title is not None:
-            slide.shapes.title.text = no_widow(content.title)
+            title_box = _layout_box(layout, "Title")
+            width = title_box[2] / EMU_PER_INCH if title_box else 12.4
+            slide.shapes.title.text = no_widow(content.title, width, TITLE_PT.get(role, 26.0))
         if role == "title":
             self._fill(slide, role, "Subtitle", content.subtitle)
             self._fill(slide, role, "Meta", " · ".join(content.body))

@@ -75,6 +75,10 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         series.append(Series(name, values, sig, flags, bases))
         panels.append(str(part["group_var"].iloc[0]))
         keys.append(g)
+    if len(series) > 1:
+        # several lines carry one label each, at their last point: only that point's mark is shown (and kept)
+        series = [replace(s, sig=tuple(m if i == max((j for j, n in enumerate(s.bases) if n), default=-1) else ""
+                                       for i, m in enumerate(s.sig))) for s in series]
     # colours: one line is the measure itself; groups by their variable (age groups, ordered, light to dark)
     if len(series) == 1:
         colors = [ctx.palette.primary]

@@ -210,8 +210,11 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
                     label = ax.annotate(spec.fmt(v) + low_base_mark(s.flag_at(i)), (x, v), textcoords="offset points",
                                         xytext=(0, 9), ha="center", fontsize=style.LABEL_PT, color=style.TEXT)
                     if mark:
-                        ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points",
-                                    va="center", ha="left", fontsize=style.LABEL_PT, color=mark_color(spec.mark_colors, mark))
+                        # beside the label on the side the line does not climb through (left where it rises next)
+                        rises = i + 1 < len(years) and not math.isnan(shown[k][i + 1]) and shown[k][i + 1] > v
+                        ax.annotate(mark, xy=(0.0 if rises else 1.0, 0.5), xycoords=label, xytext=(-2 if rises else 2, 0),
+                                    textcoords="offset points", va="center", ha="right" if rises else "left",
+                                    fontsize=style.LABEL_PT, color=mark_color(spec.mark_colors, mark))
         if not single:
             _end_labels(ax, spec, members, shown, years, lo, hi)
         span = years[-1] - years[0] if len(years) > 1 else 1

@@ -45,8 +45,11 @@ class SlideContent:
 
 @dataclass(frozen=True)
 class ChartAreas:
-    """Chart sizes (inches) by layout, read from the template by the deck stage."""
+    """Chart sizes (inches) by layout, and the theme colours (slot, hex) and theme font, read from the template
+    by the deck stage; the charts take their palette and font from these."""
 
     chart: tuple[float, float] = (8.9, 4.9)
     chart_wide: tuple[float, float] = (12.4, 4.9)
     half: tuple[float, float] = (6.1, 4.9)
+    theme: tuple[tuple[str, str], ...] = ()
+    font: str = ""

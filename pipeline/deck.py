@@ -112,11 +112,51 @@ def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:
     wide = None
     if chart and comment:
         wide = (chart[0], chart[1], comment[0] + comment[2] - chart[0], chart[3])
+    theme, font = theme_style(prs)
     return ChartAreas(
         chart=size(chart, (8.9, 4.9)),
         chart_wide=size(wide, size(chart, (12.4, 4.9))),
         half=size(_layout_box(layouts["two_charts"], "Chart 1"), (6.1, 4.9)),
+        theme=theme,
+        font=font,
     )
+
+
+THEME_SLOTS = ("dk1", "lt1", "dk2", "lt2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6", "hlink", "folHlink")
+
+
+def theme_style(prs: PptxPresentation) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The theme colours (slot, hex) and the theme's body (minor) Latin font of the template's slide master.
+
+    A slot given as a system colour (``a:sysClr``, e.g. window text) is read from its ``lastClr``; a slot the
+    theme lacks is left out (the charts then use the 1177 template's colour for it).
+    """
+    from xml.etree import ElementTree
+
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    try:
+        theme_part = prs.slide_master.part.part_related_by(RT.THEME)
+    except KeyError:
+        return (), ""
+    root = ElementTree.fromstring(theme_part.blob)
+    colours = []
+    scheme = root.find(".//a:clrScheme", ns)
+    for slot in THEME_SLOTS:
+        node = scheme.find(f"a:{slot}", ns) if scheme is not None else None
+        if node is None:
+            continue
+        rgb = node.find("a:srgbClr", ns)
+        value = rgb.get("val") if rgb is not None else None
+        if value is None:
+            sys_clr = node.find("a:sysClr", ns)
+            value = sys_clr.get("lastClr") if sys_clr is not None else None
+        if value:
+            colours.append((slot, value.upper()))
+    latin = root.find(".//a:fontScheme/a:minorFont/a:latin", ns)
+    font = latin.get("typeface", "") if latin is not None else ""
+    return tuple(colours), font if not font.startswith("+") else ""
 
 
 def _set_text(placeholder: Any, text: str, size: float | None = None) -> None:
@@ -139,6 +179,40 @@ def _set_bullets(placeholder: Any, lines: tuple[str, ...], size: float | None = 
         for paragraph in frame.paragraphs:
             for run in paragraph.runs:
                 run.font.size = Pt(size)
+
+
+TITLE_PT = {"title": 40.0, "section": 36.0}  # the template's title sizes; other layouts 26 pt
+
+
+def no_widow(title: str, width: float = 12.4, size: float = 26.0) -> str:
+    """The title, with its last two words bound by a no-break space where it would wrap (in a box ``width``
+    inches wide at ``size`` pt, about half an em a character) and leave one word alone on its last line (e.g.
+    "… spontana val av" over "1177"); a title on one line is left as it is."""
+    per_line = max(8, int(width * 72 / (size * 0.55)))
+    lines: list[list[str]] = [[]]
+    for word in title.split():
+        if lines[-1] and len(" ".join(lines[-1] + [word])) > per_line:
+            lines.append([])
+        lines[-1].append(word)
+    if len(lines) < 2 or len(lines[-1]) > 1:
+        return title
+    head, _, last = title.rpartition(" ")
+    return f"{head}\u00a0{last}"
+
+
+TEXT_SIZES = (28.0, 26.0, 24.0, 22.0, 20.0, 18.0, 16.0, 14.0)
+
+
+def fill_size(paragraphs: tuple[str, ...], width: float, height: float) -> float:
+    """The largest font size (pt) at which the bullets ``paragraphs`` fill a text box ``width`` × ``height`` inches
+    without running over: a text slide's body is set to fill its area, not to leave half of it empty."""
+    for size in TEXT_SIZES:
+        per_line = max(1, int((width - 0.5) * 72 / (size * 0.5)))  # Arial averages about half an em per character
+        lines = sum(-(-max(len(p), 1) // per_line) for p in paragraphs)
+        needed = lines * size * 1.2 / 72 + len(paragraphs) * size * 0.6 / 72
+        if needed <= height * 0.92:
+            return size
+    return TEXT_SIZES[-1]
 
 
 def _fit(text: str, limits: list[tuple[int, float]], default: float | None) -> float | None:
@@ -193,7 +267,9 @@ class DeckWriter:
         layout = self.layouts[role]
         slide = self.prs.slides.add_slide(layout)
         if slide.shapes.title is not None:
-            slide.shapes.title.text = content.title
+            title_box = _layout_box(layout, "Title")
+            width = title_box[2] / EMU_PER_INCH if title_box else 12.4
+            slide.shapes.title.text = no_widow(content.title, width, TITLE_PT.get(role, 26.0))
         if role == "title":
             self._fill(slide, role, "Subtitle", content.subtitle)
             self._fill(slide, role, "Meta", " · ".join(content.body))
@@ -201,7 +277,11 @@ class DeckWriter:
             self._fill(slide, role, "Subtitle", content.subtitle)
         elif role == "text":
             body = self._textbox(slide, role, "Body", (0.6, 1.6, 12.1, 5.2))
-            _set_bullets(body, content.body, _fit(" ".join(content.body), [(1100, 14.0), (800, 15.0)], None))
+            body_box = _layout_box(layout, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
+            size = fill_size(content.body, body_box[2] / EMU_PER_INCH, body_box[3] / EMU_PER_INCH)
+            _set_bullets(body, content.body, size)
+            for paragraph in body.text_frame.paragraphs:
+                paragraph.space_after = Pt(round(size * 0.6))
         else:
             self._fill(slide, role, "Question", content.question, _fit(content.question, [(330, 10.0), (220, 11.0)], None))
             if role == "chart":

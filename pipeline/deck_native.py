@@ -44,7 +44,7 @@ from pptx.oxml.ns import nsdecls, qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Pt
 
-from pipeline.numbers import fmt_count, fmt_number
+from pipeline.numbers import fmt_count, fmt_number, percent_sign
 from pipeline.outputs import zip_entry
 
 if TYPE_CHECKING:
@@ -205,7 +205,8 @@ def _category_data(categories: tuple[str, ...] | list[str], series: list[tuple[s
 
 
 def _percent_format(lang: str) -> str:
-    return '0"\u00a0%"' if lang == "sv" else '0"%"'
+    """An Excel number format for whole per cents as the locale writes them ("0 %" in Swedish, "0%" in English)."""
+    return '0"' + percent_sign(lang) + '"'
 
 
 def _series_colors(spec: ChartSpec[Any], default: list[str]) -> list[str]:

@@ -30,6 +30,7 @@ from pipeline.deck import FIXED_TIME, _write_reproducible, open_template
 from pipeline.deck_ids import content_texts, paragraph_texts, parse_name, slide_id, tag_text, text_hash
 from pipeline.deck_native import update_chart
 from pipeline.errors import DataError
+from pipeline.numbers import language_tag
 
 
 @dataclass
@@ -85,7 +86,7 @@ def refresh(edited: Path, slides: list[SlideContent], images: dict[str, Path], o
             result.slides.append(SlideOutcome(sid, "skipped", "deleted from the edited deck: not added back"))
     props = prs.core_properties
     props.title = title
-    props.language = "sv-SE" if lang == "sv" else "en-GB"
+    props.language = language_tag(lang)  # CLDR's likely territory, as the report writes it
     props.modified = FIXED_TIME
     props.last_modified_by = "survey-deck"
     from io import BytesIO

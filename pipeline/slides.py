@@ -205,8 +205,10 @@ class SlideBuilder:
                 base_text = " ".join(f"{int(w)} ({self.locale.count(n)})" for w, n in bases.items() if int(w) <= self.wave)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             now = main[main["wave"] == self.wave]
-            marked = any(marks(c) for c in chart_specs) if chart_specs else (now["sig"].astype(str) != "").any()
-            if marked:  # every ▲▼ the chart shows (on any wave) is explained
+            # the ▲▼ key wherever the slide's chart shows a mark (it may show older waves' marks, or drop marks
+            # against a wave it does not show)
+            marked = any(charts.shows_marks(c) for c in chart_specs) if chart_specs else (now["sig"].astype(str) != "").any()
+            if marked:
                 prev = context["prev"]
                 level = self.locale.count((1 - self.project.survey.statistics.alpha) * 100)
                 parts.append(self.renderer.render(self.strings["significance"], {"previous": prev, "level": level}, "strings significance"))
@@ -293,7 +295,7 @@ class SlideBuilder:
             return None, {}, warnings
         charts_out = []
         width, height = self._area(spec)
-        cctx = ChartContext(self.lang, self.wave, self.strings, width, height)
+        cctx = ChartContext(self.lang, self.wave, self.strings, width, height, self.areas.theme, self.areas.font, tuple(self.loaded))
         for i, chart in enumerate(spec.charts):
             options = resolve(chart.options, self.lang, self.project.languages)
             if "description" not in options:

@@ -576,6 +576,12 @@ def _item_loading(spec: dict[str, Any], item_id: str, year: int) -> float:
     return _loading(spec, year)
 
 
+def _scaled(dist: dict[int, float]) -> dict[int, float]:
+    """The shares ``dist`` scaled to sum to 100, keeping their ratios."""
+    total = sum(dist.values())
+    return {c: v * 100.0 / total for c, v in dist.items()} if total > 0 else dict(dist)
+
+
 def _split_item(
     b: WaveBuilder, domain: np.ndarray, dist: dict[int, float], split: dict[str, Any], spec: dict[str, Any], year: int, dk_code: int
 ) -> np.ndarray:
@@ -586,9 +592,11 @@ def _split_item(
     total_w = float(b.w[domain].sum())
     inside = b.select_exact(domain, int(split["counts"][year]), share_in / 100 * total_w, b._beta(spec.get("effects")))
     out = np.full(b.n, MISSING, dtype=np.int64)
-    part_in = b.ordinal(inside, {c: dist[c] for c in codes_in}, spec.get("effects"))
+    # each part's shares are scaled to 100 here: ``ordinal`` un-rounds a distribution by spreading its gap
+    # to 100 evenly, which on a part (e.g. 6 and 2 of the 8 % outside) would turn 6:2 into 52:48
+    part_in = b.ordinal(inside, _scaled({c: dist[c] for c in codes_in}), spec.get("effects"))
     outside = domain & ~inside
-    part_out = b.ordinal(outside, {c: v for c, v in dist.items() if c not in codes_in}, None, dk_code=dk_code)
+    part_out = b.ordinal(outside, _scaled({c: v for c, v in dist.items() if c not in codes_in}), None, dk_code=dk_code)
     out[inside] = part_in[inside]
     out[outside] = part_out[outside]
     return out

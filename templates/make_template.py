@@ -15,8 +15,10 @@ Text           Title, Body
 =============  ==========================================================
 
 Brand: navy #0E3B66, blue #2E77BB, light blue #8DB8E2, pale blue #D6E6F5,
-grey #6B7280, coral #E4572E, green #2E8B57; theme fonts Arial (Office; Liberation
-Sans on Linux). Content layouts carry a thin navy band at the top and a "1177"
+grey #6B7280; theme fonts Arial (charts fall back to the metric-compatible Liberation
+Sans shipped in templates/fonts where Arial is not installed). The theme colours
+(``THEME_COLOURS``) are the charts' palette: another organisation's template recolours
+every chart by its own theme colours in the same slots. Content layouts carry a thin navy band at the top and a "1177"
 wordmark bottom right. To change the look, edit the constants and the
 ``LAYOUTS`` table below and rebuild; the output is byte-for-byte reproducible.
 """
@@ -42,6 +44,17 @@ NS = {
 EMU = 914400
 NAVY, BLUE, LIGHT, PALE, GREY, CORAL, GREEN, TEXT = "0E3B66", "2E77BB", "8DB8E2", "D6E6F5", "6B7280", "E4572E", "2E8B57", "1F2937"
 FONT = "Arial"
+# The theme colours. The charts take their palette from these slots, each with one meaning (see
+# pipeline/charts/style.py, Palette): accent1–3 the newest wave and the two before it, accent4 positive
+# (▲, promoters, the high end of scales), accent5 subgroups, accent6 alert (▼, detractors) and nothing else;
+# dk1 text, dk2 a measure over time, lt2 neutral ("Vet ej", passives). Native charts use accent1… in order,
+# so waves come first.
+THEME_COLOURS = {
+    "dk1": TEXT, "lt1": "FFFFFF", "dk2": NAVY, "lt2": "E3E6EA",
+    "accent1": NAVY, "accent2": "3D7DC4", "accent3": "9CC2E8",
+    "accent4": "1B8A7A", "accent5": "7A4EAB", "accent6": "D9502B",
+    "hlink": "3D7DC4", "folHlink": GREY,
+}
 ZIP_TIME = (2023, 1, 1, 0, 0, 0)
 FIXED_TIME = datetime(2023, 1, 1)
 
@@ -189,8 +202,7 @@ def _theme(prs) -> None:  # noqa: ANN001
     theme.set("name", "1177")
     clr = theme.find(".//a:clrScheme", NS)
     clr.set("name", "1177")
-    colours = {"dk1": TEXT, "lt1": "FFFFFF", "dk2": NAVY, "lt2": PALE, "accent1": BLUE, "accent2": LIGHT,
-               "accent3": NAVY, "accent4": CORAL, "accent5": GREEN, "accent6": GREY, "hlink": BLUE, "folHlink": GREY}
+    colours = THEME_COLOURS
     for key, value in colours.items():
         node = clr.find(f"a:{key}", NS)
         for child in list(node):

@@ -115,3 +115,36 @@ def test_python_pptx_writes_every_member_itself(tmp_path, images, monkeypatch):
     _write(path, images)
     with zipfile.ZipFile(path) as z:
         assert sorted(written) == sorted(z.namelist()) and len(written) > 10
+
+
+def test_titles_never_leave_one_word_alone_on_their_last_line():
+    """Where a title wraps leaving one word alone, its last two words are bound by a no-break space (S37's
+    title in a box 10.7 inches wide at 36 pt: 38 characters a line, so "… spontana val av" (37) over "1177")."""
+    assert deck.no_widow("Analys kring minskade spontana val av 1177", 10.7, 36.0) == "Analys kring minskade spontana val av\u00a01177"
+    # on one line (11.7 in: 42 characters a line) or wrapping with two words on the last line: unchanged
+    assert deck.no_widow("Analys kring minskade spontana val av 1177", 11.7, 36.0) == "Analys kring minskade spontana val av 1177"
+    assert deck.no_widow("Analys kring minskade spontana val av 1177 i år", 10.7, 36.0) == "Analys kring minskade spontana val av 1177 i år"
+    assert deck.no_widow("Slutsats") == "Slutsats"
+
+
+def test_text_slides_are_sized_to_fill_their_area():
+    """Four short bullets in the 12.1 × 5.2 in body get the largest size (28 pt: 4 lines of 34 pt and 4 gaps of
+    17 pt = 204 pt ≤ 0.92 × 374 pt); five long ones get a smaller size that still fits."""
+    short = ("Kort punkt",) * 4
+    assert deck.fill_size(short, 12.1, 5.2) == 28.0
+    long_ = ("Ett långt stycke text som berättar om undersökningens metod och urval i detalj. " * 2,) * 5
+    size = deck.fill_size(long_, 12.1, 5.2)
+    assert 14.0 <= size < 28.0
+    per_line = int((12.1 - 0.5) * 72 / (size * 0.5))
+    lines = sum(-(-len(p) // per_line) for p in long_)
+    assert lines * size * 1.2 + len(long_) * size * 0.6 <= 0.92 * 5.2 * 72
+
+
+def test_theme_colours_and_font_are_read_from_the_template():
+    """The 1177 template's theme: accent1 navy (the newest wave), accent6 the alert colour, body font Arial."""
+    prs = open_pptx(str(TEMPLATE))
+    theme, font = deck.theme_style(prs)
+    colours = dict(theme)
+    assert colours["accent1"] == "0E3B66" and colours["accent6"] == "D9502B" and font == "Arial"
+    areas = deck.chart_areas(TEMPLATE, LAYOUTS)
+    assert dict(areas.theme) == colours and areas.font == "Arial"

@@ -158,3 +158,175 @@ def test_subgroup_patterns_of_the_commentary(ctx, published):
     det = bands[bands["category"] == "detractors"].set_index("group")["value"]
     assert det["Man"] > det["Kvinna"] and det["18-29"] > det["65+"]
     assert not math.isnan(det["total"])
+
+
+# ---------------------------------------------------------------- every reliable published row (issue 14)
+
+
+def close(r, value, rounding=1.0):
+    """Within the estimate's 95 % CI, or within the rounding of a figure printed to whole per cents."""
+    return within_ci(r, value) or abs(r["value"] - value) <= rounding
+
+
+def matching(rows: list, candidates: list, fits) -> dict:
+    """A one-to-one assignment of published rows to computed candidates where ``fits(row, candidate)`` (augmenting
+    paths); the published rows left unassigned are the keys missing from the result."""
+    owner: dict = {}
+
+    def place(i: int, seen: set) -> bool:
+        for j, cand in enumerate(candidates):
+            if j in seen or not fits(rows[i], cand):
+                continue
+            seen.add(j)
+            if j not in owner or place(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    for i in range(len(rows)):
+        place(i, set())
+    return {i: candidates[j] for j, i in owner.items()}
+
+
+@pytest.mark.parametrize("slide,kind,question", [
+    ("S13", "coded", "worry_contact"), ("S14", "coded", "advice_contact"), ("S15", "coded", "internet_search"),
+    ("S16", "coded", "lifestyle"), ("S23", "coded", "describe_1177"), ("S21", "multi", "logged_in_services"),
+])
+def test_every_row_tuple_of_the_grouped_bar_slides_is_reproduced(ctx, published, slide, kind, question):
+    """Each published row (its values across waves, labels aside) is matched by its own computed category, every
+    wave within its CI or the rounding."""
+    t = compute(ctx, MetricRequest(kind=kind, question=question, waves=3))
+    t = t[(t["group"] == "total") & ~t["category"].astype(str).isin(["uncoded", "dont_know"])]
+    waves = published[slide]["waves"]
+    present = [c for c in dict.fromkeys(t["category"].astype(str)) if set(waves) <= set(t[t["category"].astype(str) == c]["wave"])]
+    cands = [{w: row(t, category=c, wave=w) for w in waves} for c in present]  # codes of every wave's code frame
+    tuples = published[slide]["row_tuples"]
+    found = matching(tuples, cands, lambda tup, cand: all(close(cand[w], v) for w, v in zip(waves, tup)))
+    assert sorted(found) == list(range(len(tuples))), [tuples[i] for i in range(len(tuples)) if i not in found]
+
+
+def test_s20_every_row_of_extent_of_use_including_login(ctx, published):
+    """S20: all nine rows (phone, web, login × 2022/2021/2020), every band within its 95 % CI and the printed
+    'Antal svar'; the login rows are 6/27/65/2, 8/37/50/5 and 17/39/42/3."""
+    t = compute(ctx, MetricRequest(kind="share", question="use_extent", waves=3))
+    t = t[t["group"] == "total"]
+    rows_ = published["S20"]["row_tuples"]
+    order = [(item, wave) for item in ("use_phone", "use_web", "use_login") for wave in (2022, 2021, 2020)]
+    assert len(rows_) == len(order)
+    for (item, wave), published_row in zip(order, rows_):
+        for code, value in zip(("1", "2", "3", "99"), published_row["values"]):
+            r = row(t, item=item, category=code, wave=wave)
+            assert within_ci(r, value), (item, wave, code, r["value"], value)
+        assert row(t, item=item, category="1", wave=wave)["n"] == published_row["n"]
+
+
+def test_s28_nps_bands_2022(ctx, published):
+    """S28: detractors 15, passives 24, promoters 61 and NPS 46 in 2022, each within its CI."""
+    t = compute(ctx, MetricRequest(kind="nps", question="recommend", waves=1))
+    t = t[t["group"] == "total"]
+    figs = published["S28"]["figures"]
+    for category, label in (("detractors", "Kritiker (Detractors)"), ("passives", "Passiva (Passives)"),
+                            ("promoters", "Ambassadörer (Promoters)")):
+        assert within_ci(row(t, category=category, wave=2022), figs[label]["values"][2022])
+    assert within_ci(row(t, measure="nps", wave=2022), figs["NPS"]["values"][2022])
+
+
+BANDS = ("1-2", "3-4", "5-6", "7-8", "9-10")
+
+
+def test_s31_every_time_slot(ctx, published):
+    """S31: the four time slots, every band and "Vet ej" within CI or rounding, means within CI or rounding to one
+    decimal, n as printed (±10)."""
+    t = compute(ctx, MetricRequest(kind="scale", question="digital_times"))
+    t = t[t["group"] == "total"]
+    items = ["dt_weekday", "dt_weekend", "dt_evening", "dt_night"]
+    for item, fig in zip(items, published["S31"]["figures"].values()):
+        for band, value in fig["values"][2022].items():
+            assert close(row(t, item=item, category="99" if band == "Vet ej" else band), value), (item, band)
+        mean = row(t, item=item, measure="mean")
+        assert close(mean, fig["mean"], 0.05) and abs(mean["n"] - fig["n"]) <= 10, item
+
+
+def test_s32_reliable_cells(ctx, published):
+    """S32: the printed 1–2 and 9–10 cells, "Vet ej" of psychologist and physiotherapist, means and n."""
+    t = compute(ctx, MetricRequest(kind="scale", question="digital_professions"))
+    t = t[t["group"] == "total"]
+    items = ["dp_nurse", "dp_doctor", "dp_psychologist", "dp_physio"]
+    cells = published["S32"]["reliable_cells"]
+    for i, item in enumerate(items):
+        assert close(row(t, item=item, category="1-2"), cells["1-2"][i]), item
+        assert close(row(t, item=item, category="9-10"), cells["9-10"][i]), item
+    assert close(row(t, item="dp_psychologist", category="99"), 11) and close(row(t, item="dp_physio", category="99"), 11)
+    for item, fig in zip(items, published["S32"]["figures"].values()):
+        mean = row(t, item=item, measure="mean")
+        assert close(mean, fig["mean"], 0.05) and abs(mean["n"] - fig["n"]) <= 10, item
+
+
+def test_s33_every_waiting_time(ctx, published):
+    """S33: all nine waiting-time shares of 2022 within their CIs."""
+    t = compute(ctx, MetricRequest(kind="share", question="digital_wait"))
+    t = t[t["group"] == "total"]
+    for code, fig in enumerate(published["S33"]["figures"].values(), start=1):
+        assert within_ci(row(t, category=str(code), wave=2022), fig["values"][2022]), code
+
+
+def test_s34_every_ranked_row(ctx, published):
+    """S34: each printed row (by rank: mean, n, 1–2, 3–4, 9–10, "Vet ej", 5–6 + 7–8) is one errand's figures; the
+    labels are a reconstruction, so rows are matched to errands one to one."""
+    t = compute(ctx, MetricRequest(kind="scale", question="digital_errands"))
+    t = t[t["group"] == "total"]
+    items = list(dict.fromkeys(t["item"]))
+
+    def figures(item):
+        out = {band: row(t, item=item, category=band) for band in BANDS}
+        out["Vet ej"] = row(t, item=item, category="99")
+        out["mean"] = row(t, item=item, measure="mean")
+        return out
+
+    cands = [figures(item) for item in items]
+
+    def fits(pub, cand):
+        middle = cand["5-6"]["value"] + cand["7-8"]["value"]
+        return (all(close(cand[b], pub[b]) for b in ("1-2", "3-4", "9-10", "Vet ej"))
+                and close(cand["mean"], pub["mean"], 0.05) and abs(cand["mean"]["n"] - pub["n"]) <= 10
+                and abs(middle - pub["5-6 + 7-8"]) <= 2.0)
+
+    rows_ = published["S34"]["row_tuples"]
+    found = matching(rows_, cands, fits)
+    assert sorted(found) == list(range(len(rows_))), [rows_[i]["rank"] for i in range(len(rows_)) if i not in found]
+
+
+def test_s35_and_s36_single_bars(ctx, published):
+    """S35 (own health centre) and S36 (trust): every band and the mean of 2022 within CI or rounding."""
+    t = compute(ctx, MetricRequest(kind="scale", question="digital_own_vc"))
+    t = t[t["group"] == "total"]
+    fig = published["S35"]["figures"]["Egen vårdcentral"]
+    for band, value in fig["values"][2022].items():
+        assert close(row(t, category="99" if band == "Vet ej" else band, measure="share"), value), band
+    assert close(row(t, measure="mean"), fig["mean"], 0.05)
+    t = compute(ctx, MetricRequest(kind="scale", question="digital_trust"))
+    t = t[t["group"] == "total"]
+    fig = published["S36"]["figures"]["Förtroende digitalt vs fysiskt"]
+    for code, value in enumerate(fig["values"][2022].values(), start=1):
+        assert close(row(t, category=str(code), measure="share"), value), code
+    assert close(row(t, measure="mean"), fig["mean"], 0.05)
+
+
+def test_s18_not_heard_of_1177(ctx, published):
+    """S18 'Nej' within its CI for every wave whose pair adds up; 2016 (93.8 + 9.2) and 2014 (88.3 + 12.3) are
+    published errors, where 100 − 'Ja' is reproduced instead."""
+    t = compute(ctx, MetricRequest(kind="share", question="heard_of_1177", waves="all"))
+    ja, nej = published["S18"]["figures"]["Ja"]["values"], published["S18"]["figures"]["Nej"]["values"]
+    for wave, value in nej.items():
+        r = row(t, category="2", wave=wave, group="total")
+        expected = value if abs(ja[wave] + value - 100) < 0.15 else 100 - ja[wave]
+        assert within_ci(r, expected), (wave, r["value"], expected)
+
+
+def test_s40_awareness_record(ctx, published):
+    """S40: 99 % know 1177 and the services' awareness averages 95 % in 2022 (within CI or rounding)."""
+    figs = published["S40"]["figures"]
+    heard = compute(ctx, MetricRequest(kind="share", question="heard_of_1177", waves=1))
+    assert close(row(heard, category="1", wave=2022, group="total"), figs["Känner till 1177"]["values"][2022])
+    index = compute(ctx, MetricRequest(kind="index", question="services_aware", waves=1, options={"codes": [1]}))
+    assert close(row(index, wave=2022, group="total"), figs["Kännedom om tjänsterna (medel av 4)"]["values"][2022])

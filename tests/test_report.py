@@ -329,9 +329,12 @@ def test_deck_renders_in_libreoffice(built, tmp_path):
     rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)
     rgb = rgb[rgb.shape[0] // 5 :]  # below the title and the template's navy top band: the chart area
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    # the NPS panel's dark-blue promoter bars (brand navy) must be drawn, not a blank page
-    navy = int(np.sum((r < 40) & (g > 40) & (g < 90) & (b > 80) & (b < 140)))
-    assert navy > 500, f"page {page} has only {navy} navy pixels"
+    # the NPS panel's promoter bars (the palette's positive colour, the theme's accent4) must be drawn, not a blank page
+    from pipeline.charts.style import PALETTE
+
+    pr, pg, pb = (int(PALETTE.positive[i : i + 2], 16) for i in (1, 3, 5))
+    promoters = int(np.sum((abs(r - pr) < 25) & (abs(g - pg) < 25) & (abs(b - pb) < 25)))
+    assert promoters > 500, f"page {page} has only {promoters} pixels of the promoters' colour"
 
 
 def test_no_verbatims_or_respondent_ids_leave_the_data(built):

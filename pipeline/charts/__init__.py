@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from pipeline.charts.style import Palette
+
 CHARTS: Registry[ChartKind[Any]] = Registry(
     "chart",
     tuple(f"pipeline.charts.{name}" for name in (
@@ -37,7 +39,7 @@ CHARTS: Registry[ChartKind[Any]] = Registry(
         "subgroup_bars")),
 )
 KINDS = CHARTS  # the chart kind names (``in``, iteration)
-CHART_WORDS = ("chart_base", "driver_alt_item")  # the strings-file phrases a spec carries for its notes and alt text
+CHART_WORDS = ("chart_base", "driver_alt_item", "chart_order_value", "chart_order_mean", "chart_order_codebook")  # the strings-file phrases a spec carries for its notes and alt text
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,20 @@ class ChartSpec(Generic[D]):
     def word(self, key: str) -> str:
         """The fixed phrase ``key`` (of :data:`CHART_WORDS`) in the chart's language; the key itself if not given."""
         return dict(self.words).get(key, key)
+    # how the rows are ordered: "value" (descending by the newest series), "mean", "codebook" (the order carries
+    # meaning: a scale, age groups, time) or "" (not said); the notes table says so
+    order: str = ""
+    # the colours of ▲ and ▼ (one convention on every chart; ▼ in the alert colour)
+    mark_colors: tuple[str, str] = ("", "")
+
+    def __post_init__(self) -> None:
+        # ranges read with an en dash wherever a label comes from ("kl. 07-18" → "kl. 07–18"); in the spec, so the
+        # picture and a native chart show the same text
+        from pipeline.charts.style import typeset
+
+        object.__setattr__(self, "categories", tuple(typeset(c) for c in self.categories))
+        if any(typeset(s.name) != s.name for s in self.series):
+            object.__setattr__(self, "series", tuple(replace(s, name=typeset(s.name)) for s in self.series))
 
     def fmt(self, value: float, decimals: int | None = None, signed: bool = False) -> str:
         """A value in the chart's unit and number format (``12 %``, ``8,4``)."""
@@ -131,13 +147,35 @@ class ChartSpec(Generic[D]):
 
 @dataclass(frozen=True)
 class ChartContext:
-    """What building a spec needs besides the rows: language, report wave and fixed phrases."""
+    """What building a spec needs besides the rows: language, report wave, fixed phrases, the chart area, and
+    the template's theme colours and font (read by the deck stage) with the loaded waves, from which every
+    colour of the spec is decided (one colour per wave year on every chart, see :class:`style.Palette`)."""
 
     lang: str
     wave: int
     strings: dict[str, str]
     width: float = 8.9
     height: float = 4.9
+    theme: tuple[tuple[str, str], ...] = ()
+    font: str = ""
+    waves: tuple[int, ...] = ()
+
+    @property
+    def palette(self) -> Palette:
+        """The deck's palette (from ``theme``; the 1177 template's when none is given)."""
+        from pipeline.charts.style import palette
+
+        return palette(self.theme)
+
+    def wave_color(self, wave: int | str) -> str:
+        """The colour of wave year ``wave``: by its rank among the loaded waves up to the report wave, newest
+        first (without a list of waves, by the years before the report wave)."""
+        year = int(wave)
+        if self.waves:
+            rank = sum(1 for w in set(self.waves) | {self.wave} if year < w <= self.wave)
+        else:
+            rank = self.wave - year
+        return self.palette.wave(rank)
 
 
 def kind(name: str) -> ChartKind[Any]:
@@ -223,4 +261,18 @@ def notes_table(spec: ChartSpec[Any]) -> str:
         bases = [f"{name}: {text}" for name, text in spans]
     if bases:
         lines.append(f"{spec.word('chart_base')}: " + "; ".join(bases))
+    if spec.order in ORDER_NOTES:
+        lines.append(spec.word(f"chart_order_{spec.order}"))
     return "\n".join(lines)
+
+
+# the row orders the notes explain, each a phrase of the strings file (chart_order_<order>)
+ORDER_NOTES = ("value", "mean", "codebook")
+
+
+def shows_marks(spec: ChartSpec[Any]) -> bool:
+    """Whether the chart shows a ▲ or ▼ (on a value, a mean or an NPS), so its slide's footnote needs the key."""
+    if any(m for s in spec.series for m in s.sig):
+        return True
+    detail = spec.detail
+    return any(m for name in ("mean_sig", "nps_sig") for m in (getattr(detail, name, None) or ()))

@@ -7,6 +7,7 @@ imports pandas for type checking only (the options models load without it).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
@@ -134,7 +135,8 @@ def reorder(series: list[Series], order: list[int]) -> list[Series]:
     def pick(t: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(t[i] for i in order) if t else t
 
-    return [Series(s.name, pick(s.values), pick(s.sig), pick(s.flags), pick(s.bases)) for s in series]
+    return [replace(s, values=pick(s.values), sig=pick(s.sig), flags=pick(s.flags), bases=pick(s.bases),
+                    point_colors=pick(s.point_colors)) for s in series]
 
 
 def suppressed(value: float, flag: str) -> bool:
@@ -155,3 +157,62 @@ def row_flag(series: list[Series] | tuple[Series, ...], i: int) -> str:
 def low_base_mark(flag: str) -> str:
     """``*`` after a value whose base is low."""
     return "*" if flag == "low" else ""
+
+
+def nice_step(span: float, ticks: int = 5) -> float:
+    """A tick step of 1, 2 or 5 times a power of ten giving about ``ticks`` steps over ``span``."""
+    if span <= 0:
+        return 1.0
+    raw = span / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if m * power >= raw - 1e-12:
+            return float(m * power)
+    return float(10 * power)
+
+
+def value_axis(values: list[float], unit: str, at_most: float | None = None, at_least: float | None = None,
+               low: float | None = None) -> tuple[float, float, float]:
+    """(low, high, tick step) of a bar chart's value axis, decided once so that picture and native chart agree.
+
+    Bars start at zero. Shares run 0–100 % unless the slide's config gives ``at_most`` (a shorter axis, e.g. for
+    sister slides of small shares); other units run to a round number above the largest value. Either way the
+    axis ends on a tick and never cuts off a value (``at_least`` only widens it)."""
+    vmax = max(values, default=0.0)
+    vmin = min(values, default=0.0)
+    if unit == "percent" and at_most is None:
+        high = 100.0 if vmax <= 100 else vmax
+    else:
+        high = at_most if at_most is not None else vmax * 1.1
+        high = max(high, vmax)
+    if at_least is not None:
+        high = max(high, at_least)
+    lo = min(0.0, vmin) if low is None else min(low, vmin)
+    step = nice_step(high - lo)
+    high = math.ceil(high / step - 1e-9) * step
+    lo = math.floor(lo / step + 1e-9) * step
+    if high <= lo:
+        high = lo + step
+    return float(lo), float(high), float(step)
+
+
+def mark_color(colors: tuple[str, str], mark: str) -> str:
+    """The colour of ▲ or ▼ given a spec's ``mark_colors`` (the 1177 palette's when unset)."""
+    from pipeline.charts.style import PALETTE
+
+    up, down = colors if colors and colors[0] else (PALETTE.up, PALETTE.down)
+    return up if mark == "▲" else down
+
+
+def series_colors(series: list[Series], colors: list[str]) -> list[Series]:
+    """The series, each with its colour."""
+    return [replace(s, color=c) for s, c in zip(series, colors)]
+
+
+def marks_shown(sig: tuple[str, ...], waves: list[int], shown: list[int], loaded: tuple[int, ...]) -> tuple[str, ...]:
+    """The marks of values of waves ``waves`` kept only where the wave each compares with (the loaded wave before
+    it) is among the waves the chart shows; a mark against an unseen wave is dropped."""
+    if not loaded:
+        return sig
+    before = {w: max((x for x in loaded if x < w), default=None) for w in set(waves)}
+    return tuple(m if m and before.get(w) in shown else "" for m, w in zip(sig, waves))

@@ -46,6 +46,7 @@ class DriverQuadrantDetail:
     x_label: str = ""
     y_label: str = ""
     y_unit: str = "percent"
+    prev_color: str = ""
 
 
 def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) -> ChartSpec[DriverQuadrantDetail]:
@@ -73,7 +74,7 @@ def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) ->
     return ChartSpec(
         kind="driver_quadrant",
         categories=tuple(labels[i] for i in items),
-        series=(Series(x_label, x, bases=bases), Series(y_label, y, bases=bases)),
+        series=(Series(x_label, x, bases=bases, color=ctx.wave_color(ctx.wave)), Series(y_label, y, bases=bases, color=ctx.wave_color(ctx.wave))),
         unit="percent",
         lang=ctx.lang,
         width=ctx.width,
@@ -88,7 +89,10 @@ def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) ->
             x_label=x_label,
             y_label=y_label,
             y_unit="percent" if imp == "relative_weight" else "coefficient",
+            prev_color=ctx.wave_color(prev_waves[-1]) if prev is not None else "",
         ),
+        font=ctx.font,
+        mark_colors=(ctx.palette.up, ctx.palette.down),
     )
 
 
@@ -99,9 +103,12 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     from pipeline.charts import style
 
     detail = spec.detail or DriverQuadrantDetail()
-    fig = style.figure(spec.width, spec.height)
+    fig = style.figure(spec.width, spec.height, spec.font)
     ax = fig.add_subplot(111)
     xs, ys = spec.series[0].values, spec.series[1].values
+    # each wave in its own colour, as on every chart: this wave's points, the previous wave's smaller dots
+    now_color = spec.series[0].color or style.PALETTE.wave(0)
+    prev_color = detail.prev_color or style.PALETTE.wave(1)
     px, py = detail.prev_x, detail.prev_y
     pts = [(x, y) for x, y in zip(xs, ys) if not (math.isnan(x) or math.isnan(y))]
     all_x = [p[0] for p in pts] + ([v for v in px if not math.isnan(v)] if px else [])
@@ -117,35 +124,35 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     if px and py:
         for x0, y0, x1, y1 in zip(px, py, xs, ys):
             if not any(math.isnan(v) for v in (x0, y0, x1, y1)):
-                ax.plot([x0, x1], [y0, y1], color="#D1D5DB", linewidth=0.8, zorder=2)
-                ax.scatter([x0], [y0], s=PREV_SIZE, color="#C9CDD3", zorder=2)
+                ax.plot([x0, x1], [y0, y1], color=prev_color, alpha=0.6, linewidth=0.8, zorder=2)
+                ax.scatter([x0], [y0], s=PREV_SIZE, color=prev_color, zorder=2)
                 moves.append((x0, y0, x1, y1))
-    ax.scatter(xs, ys, s=POINT_SIZE, color=style.NAVY, zorder=3, label=detail.wave)
+    ax.scatter(xs, ys, s=POINT_SIZE, color=now_color, zorder=3, label=detail.wave)
     if px:
-        ax.scatter([], [], s=PREV_SIZE, color="#C9CDD3", label=detail.prev_wave)
+        ax.scatter([], [], s=PREV_SIZE, color=prev_color, label=detail.prev_wave)
     corners = {1: (x_hi, y_hi, "right", "top"), 2: (x_lo, y_hi, "left", "top"), 3: (x_hi, y_lo, "right", "bottom"), 4: (x_lo, y_lo, "left", "bottom")}
     names = []
     for number, name in detail.quadrants:
         if name:
             cx, cy, ha, va = corners[number]
-            names.append(ax.text(cx, cy, name, ha=ha, va=va, fontsize=8.5, color=style.BLUE, fontweight="bold", alpha=0.9))
+            names.append(ax.text(cx, cy, name, ha=ha, va=va, fontsize=style.LABEL_PT, color=style.GREY, fontweight="bold"))
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel(detail.x_label, fontsize=8.5, color=style.GREY)
-    ax.set_ylabel(detail.y_label, fontsize=8.5, color=style.GREY)
+    ax.set_xlabel(detail.x_label, fontsize=style.MIN_PT, color=style.GREY)
+    ax.set_ylabel(detail.y_label, fontsize=style.MIN_PT, color=style.GREY)
     ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang))
     if detail.y_unit == "percent":
         ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=False))
-    ax.tick_params(labelsize=8)
+    ax.tick_params(labelsize=style.MIN_PT)
     style.clean_axes(ax)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=style.LEGEND_PT)
     labelled = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys) if not (math.isnan(x) or math.isnan(y))]
     texts = []
     for cat, x, y in labelled:
-        text = ax.text(x, y, cat, ha="center", va="center", fontsize=8, color=style.TEXT, zorder=4)
+        text = ax.text(x, y, cat, ha="center", va="center", fontsize=style.MIN_PT, color=style.TEXT, zorder=4)
         text.set_in_layout(False)  # placed after the layout is fixed, so it must not move the layout
         texts.append(text)
     _place_labels(fig, ax, texts, [(x, y) for _, x, y in labelled], moves, names)

@@ -4,17 +4,36 @@ Used for the coded open questions (S13–S16, S23), logged-in services (S21),
 the value batteries (S24–S26) and single-wave rankings (S25, S45). Rows are
 sorted by the newest wave unless the slide fixes the order; the newest wave's
 significant changes are marked ▲▼ next to its value.
+
+Everything the picture shows is decided when the spec is built, so a native chart
+drawn from the same spec shows the same: each series' colour (a wave's colour is
+the same on every chart), the value axis (0–100 % for shares unless the slide
+says otherwise, from zero, ending on a tick), and how many series carry data
+labels (only the newest where labels of every bar would be below 9 pt).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, PositiveInt
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec
-from pipeline.charts.data import HIDDEN_BY_DEFAULT, SelectOptions, low_base_mark, pivot, reorder, select, sort_keys, suppressed
+from pipeline.charts.data import (
+    HIDDEN_BY_DEFAULT,
+    SelectOptions,
+    low_base_mark,
+    mark_color,
+    marks_shown,
+    pivot,
+    reorder,
+    select,
+    series_colors,
+    sort_keys,
+    suppressed,
+    value_axis,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,22 +46,49 @@ class GroupedBarsOptions(SelectOptions):
     rows: Literal["category", "item", "group"] = Field("category", description="what each row of bars is")
     series: Literal["wave", "group"] = Field("wave", description="what each bar of a row is")
     sort: Literal["newest", "fixed", "mean"] = Field(
-        "newest", description="row order: by the newest series, as the metric gives them, or by each row's mean")
+        "newest", description="row order: by the newest series (descending), as the codebook gives them (where the "
+        "order carries meaning), or by each row's mean")
     top: PositiveInt | None = Field(None, description="draw only the first N rows")
     decimals: int = Field(0, ge=0, le=3, description="decimals of the data labels")
-    x_max: float | None = Field(None, description="the value axis reaches at least this far (it is never shorter than the data)")
+    x_max: float | None = Field(None, description="the end of the value axis (default 100 % for shares; never shorter "
+                                "than the data); give sister slides the same value so they share a scale")
     label_width: int = Field(34, gt=0, description="characters per line of the row labels")
-    palette: Literal["waves", "groups"] = Field("waves", description="colours: shades for waves or distinct colours for groups")
+    palette: Literal["waves", "groups"] = Field("waves", description="colours: each wave's own colour, or the subgroup colours")
     group_var_only: str = Field("total", description="with series: wave, the subgroup variable drawn")
 
 
 @dataclass(frozen=True)
 class GroupedBarsDetail:
-    """What a grouped bar chart draws besides the series."""
+    """What a grouped bar chart draws besides the series: the value axis, label width and labelled series."""
 
     x_max: float | None = None
     label_width: int = 34
     palette: str = "waves"
+    x_min: float = 0.0
+    tick_step: float = 0.0
+    labelled: int = -1  # how many series (from the first) carry data labels; -1 = all
+    label_size: float = 0.0
+    row_label_size: float = 0.0
+
+
+def _geometry(n_rows: int, n_series: int) -> tuple[float, float, float, float]:
+    """(bar height, row pitch, y low, y high) in data units: rows top to bottom, newest series on top."""
+    bar_h = min(0.8 / n_series, 0.32)
+    group_h = bar_h * n_series + (0.8 * bar_h if n_series > 1 else 0.25)
+    y_lo, y_hi = -(n_rows - 1) * group_h - n_series * bar_h + bar_h / 2 - 0.15, bar_h / 2 + 0.1
+    return bar_h, group_h, y_lo, y_hi
+
+
+def label_plan(n_rows: int, n_series: int, height: float, multi_legend: bool) -> tuple[float, int, float]:
+    """(data label size, labelled series, row label size) for a chart ``height`` inches tall: labels of every bar at
+    9 pt or more, else the newest series' only, else none (never smaller text)."""
+    from pipeline.charts import style
+
+    bar_h, group_h, y_lo, y_hi = _geometry(n_rows, n_series)
+    plot_h = height - (0.65 if multi_legend else 0.4)
+    size, labelled = style.bar_labels(bar_h, group_h, y_hi - y_lo, plot_h, style.LABEL_PT, n_series)
+    row_size = style.TICK_PT if n_rows <= 10 else style.MIN_PT
+    return size, labelled, row_size
 
 
 def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> ChartSpec[GroupedBarsDetail]:
@@ -65,18 +111,32 @@ def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> Ch
         order = order[: opts.top]
     series = reorder(series, order)
     labels = [labels[i] for i in order]
+    if series_by == "wave":
+        shown = [int(s.name) for s in series]
+        series = [replace(s, sig=marks_shown(s.sig, [int(s.name)] * len(s.values), shown, ctx.waves)) for s in series]
+        colors = [ctx.wave_color(s.name) for s in series]
+    else:
+        colors = ctx.palette.groups(len(series))
+    series = series_colors(series, colors)
+    unit = str(data["unit"].iloc[0])
+    finite = [v for s in series for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
+    x_lo, x_hi, step = value_axis(finite, unit, opts.x_max)
+    label_size, labelled, row_size = label_plan(len(labels), len(series), ctx.height, len(series) > 1)
     return ChartSpec(
         kind="grouped_bars",
         categories=tuple(labels),
         series=tuple(series),
-        unit=str(data["unit"].iloc[0]),
+        unit=unit,
         decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height,
         description=opts.description,
         series_bases=True,
-        detail=GroupedBarsDetail(opts.x_max, opts.label_width, opts.palette),
+        detail=GroupedBarsDetail(x_hi, opts.label_width, opts.palette, x_lo, step, labelled, label_size, row_size),
+        font=ctx.font,
+        order={"newest": "value", "fixed": "codebook", "mean": "mean"}[opts.sort],
+        mark_colors=(ctx.palette.up, ctx.palette.down),
     )
 
 
@@ -86,21 +146,23 @@ def draw(spec: ChartSpec[GroupedBarsDetail]) -> Figure:
 
     detail = spec.detail or GroupedBarsDetail()
     n_rows, n_series = len(spec.categories), len(spec.series)
-    fig = style.figure(spec.width, spec.height)
+    fig = style.figure(spec.width, spec.height, spec.font)
     ax = fig.add_subplot(111)
-    # geometry: rows top to bottom, series within a row top to bottom (newest first)
-    bar_h = min(0.8 / n_series, 0.32)
-    group_h = bar_h * n_series + (0.8 * bar_h if n_series > 1 else 0.25)
-    y_lo, y_hi = -(n_rows - 1) * group_h - n_series * bar_h + bar_h / 2 - 0.15, bar_h / 2 + 0.1
-    colors = style.WAVES if detail.palette == "waves" else style.GROUPS
+    bar_h, group_h, y_lo, y_hi = _geometry(n_rows, n_series)
     finite = [v for s in spec.series for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
-    x_lo, x_max = value_range(finite, spec.unit, detail.x_max)
-    # the plot area is the figure less the legend row and the x tick labels
-    plot_h = spec.height - (0.6 if n_series > 1 else 0.35)
-    largest = 7.5 if n_rows * n_series > 24 else 8.5
-    label_size, labelled = style.bar_labels(bar_h, group_h, y_hi - y_lo, plot_h, largest, n_series)
+    if detail.tick_step:
+        x_lo, x_max, step = detail.x_min, float(detail.x_max or 100.0), detail.tick_step
+    else:
+        x_lo, x_max, step = value_axis(finite, spec.unit, detail.x_max)
+    if detail.label_size:
+        label_size, labelled, row_size = detail.label_size, detail.labelled, detail.row_label_size
+    else:
+        label_size, labelled, row_size = label_plan(n_rows, n_series, spec.height, n_series > 1)
+    if labelled < 0:
+        labelled = n_series
+    fallback = [style.WAVES, style.GROUPS][detail.palette != "waves"]
     for s_idx, s in enumerate(spec.series):
-        color = colors[s_idx % len(colors)]
+        color = s.color or fallback[s_idx % len(fallback)]
         ys = [-(r * group_h + s_idx * bar_h) for r in range(n_rows)]
         vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
         ax.barh(ys, vals, height=bar_h * 0.92, color=color, label=s.name, zorder=2)
@@ -108,45 +170,38 @@ def draw(spec: ChartSpec[GroupedBarsDetail]) -> Figure:
             if s_idx >= labelled:
                 break
             flag = s.flag_at(i)
-            if suppressed(v, flag):
-                text = "–"
-            else:
-                text = spec.label(v) + low_base_mark(flag)
+            text = "–" if suppressed(v, flag) else spec.label(v) + low_base_mark(flag)
             mark = s.sig_at(i) if s_idx == 0 and not suppressed(v, flag) else ""
-            label = ax.text((0 if suppressed(v, flag) else v) + x_max * 0.008, y, text, va="center", ha="left",
+            label = ax.text((0 if suppressed(v, flag) else v) + (x_max - x_lo) * 0.008, y, text, va="center", ha="left",
                             fontsize=label_size, color=style.TEXT, zorder=3)
             if mark:
                 # placed right after the label's drawn extent, so it never runs into the number
                 ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(label_size * 0.3, 0), textcoords="offset points",
-                            va="center", ha="left", fontsize=label_size, color=style.GREEN if mark == "▲" else style.CORAL,
-                            zorder=3)
+                            va="center", ha="left", fontsize=label_size, color=mark_color(spec.mark_colors, mark), zorder=3)
     centers = [-(r * group_h + (n_series - 1) * bar_h / 2) for r in range(n_rows)]
     ax.set_yticks(centers)
-    ax.set_yticklabels([style.wrap(c, detail.label_width) for c in spec.categories],
-                       fontsize=8.5 if n_rows <= 11 else 7.5)
-    ax.set_xlim(x_lo, x_max * 1.08)
+    ax.set_yticklabels([style.wrap(c, detail.label_width) for c in spec.categories], fontsize=row_size)
+    ax.set_xlim(x_lo, x_max)
     ax.set_ylim(y_lo, y_hi)
     style.clean_axes(ax, "x")
     ax.spines["bottom"].set_visible(False)
-    ax.tick_params(axis="x", labelsize=8)
-    style.value_axis(ax.xaxis, spec.unit, spec.lang)
+    ax.tick_params(axis="x", labelsize=style.TICK_PT)
+    from matplotlib.ticker import MultipleLocator
+
+    ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=spec.unit == "percent"))
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.set_xlim(x_lo, x_max)  # again: the axis ends on its last tick, whatever the locator proposes
+    ax.set_autoscalex_on(False)
     if n_series > 1:
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_series, fontsize=8.5,
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_series, fontsize=style.LEGEND_PT,
                   handlelength=1.2, columnspacing=1.5)
     return fig
 
 
 def value_range(values: list[float], unit: str, at_least: float | None = None, headroom: float = 1.18) -> tuple[float, float]:
-    """(low, high) end of a bar chart's value axis: from 0 (or below the lowest negative value) to 100 % for
-    percentages above 30 %, else ``headroom`` times the largest value; a configured ``at_least`` only widens it."""
-    vmax = max(values) if values else 1.0
-    vmin = min(values) if values else 0.0
-    high = 100.0 if unit == "percent" and vmax > 30 else vmax * headroom
-    if high <= 0:
-        high = 1.0
-    if at_least is not None:
-        high = max(high, at_least)
-    return (min(0.0, vmin * headroom), high)
+    """(low, high) end of a bar chart's value axis (see :func:`pipeline.charts.data.value_axis`)."""
+    lo, hi, _ = value_axis(values, unit, at_least)
+    return lo, hi
 
 
 GROUPED_BARS = CHARTS.register(ChartKind("grouped_bars", GroupedBarsOptions, build, draw))

@@ -9,13 +9,13 @@ the mean (both without "Vet ej") are printed in columns to the right, as the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
-from pipeline.charts.data import SelectOptions, low_base_mark, row_flag, select, suppressed
+from pipeline.charts.data import SelectOptions, low_base_mark, mark_color, marks_shown, row_flag, select, series_colors, suppressed
 from pipeline.errors import ConfigError
 from pipeline.numbers import fmt_count, fmt_number
 
@@ -56,6 +56,7 @@ class StackedBarsDetail:
     label_width: int = 30
     legend_rows: int = 1
     legend_cols: int = 6
+    compact: bool = False  # one bar: drawn thick, its figures large (the slide's compact form)
 
 
 def build(rows: pd.DataFrame, opts: StackedBarsOptions, ctx: ChartContext) -> ChartSpec[StackedBarsDetail]:
@@ -114,7 +115,14 @@ def build(rows: pd.DataFrame, opts: StackedBarsOptions, ctx: ChartContext) -> Ch
         raise ConfigError("deck.yaml: stacked_bars found no items to draw")
     if opts.row_label and len(labels) == 1:
         labels = [opts.row_label]
-    dk_last = bands and bands[-1] in {"99"}
+    dk_last = bool(bands) and bands[-1] in {"99"}
+    # a mark compares with the wave before; it stays only where the chart shows that wave
+    bar_waves = [w for _, w in bar_keys]
+    shown_waves = sorted(set(bar_waves))
+    series = [replace(s, sig=marks_shown(s.sig, bar_waves, shown_waves, ctx.waves)) for s in series]
+    mean_marks = list(marks_shown(tuple(mean_marks), bar_waves, shown_waves, ctx.waves))
+    series = series_colors(series, ctx.palette.bands(len(series) - (1 if dk_last else 0)) + ([ctx.palette.dont_know] if dk_last else []))
+    compact = len(labels) == 1
     return ChartSpec(
         kind="stacked_bars",
         categories=tuple(labels),
@@ -123,8 +131,11 @@ def build(rows: pd.DataFrame, opts: StackedBarsOptions, ctx: ChartContext) -> Ch
         decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
-        height=ctx.height if len(labels) > 1 else min(ctx.height, 2.4),
+        height=ctx.height if not compact else round(ctx.height * COMPACT_SHARE, 2),
         description=opts.description,
+        font=ctx.font,
+        order="mean" if opts.sort == "mean" else "codebook",
+        mark_colors=(ctx.palette.up, ctx.palette.down),
         detail=StackedBarsDetail(
             n=tuple(counts),
             mean=tuple(mean_values) if (opts.mean if opts.mean is not None else not means.empty) else None,
@@ -136,8 +147,22 @@ def build(rows: pd.DataFrame, opts: StackedBarsOptions, ctx: ChartContext) -> Ch
             mean_decimals=opts.mean_decimals,
             label_width=opts.label_width,
             legend_rows=opts.legend_rows,
+            compact=compact,
         ),
     )
+
+
+COMPACT_SHARE = 0.62  # a single bar's chart takes this share of the chart area's height
+
+
+def font_sizes(n_rows: int, compact: bool) -> tuple[float, float]:
+    """(segment label size, row and column text size) in pt: 10 pt, 9 pt for many rows, larger for one bar."""
+    from pipeline.charts import style
+
+    if compact:
+        return 14.0, 11.0
+    size = style.LABEL_PT if n_rows <= 9 else style.MIN_PT
+    return size, size
 
 
 def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
@@ -148,22 +173,31 @@ def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
     n_rows = len(spec.categories)
     n_bands = len(spec.series)
     dk = detail.dont_know_last
-    colors = style.bands(n_bands - (1 if dk else 0)) + ([style.DONT_KNOW] if dk else [])
+    fallback = style.bands(n_bands - (1 if dk else 0)) + ([style.DONT_KNOW] if dk else [])
+    colors = [s.color or fallback[b] for b, s in enumerate(spec.series)]
     left = [0.0] * n_rows
-    height = 0.62 if n_rows > 1 else 0.5
+    height = 0.62 if n_rows > 1 else 0.8
     ys = list(range(n_rows - 1, -1, -1)) if n_rows > 1 else [0]
     label_min = detail.label_min
-    font = 8 if n_rows <= 9 else 7
+    font, row_font = font_sizes(n_rows, detail.compact)
     flags = [row_flag(spec.series, i) for i in range(n_rows)]  # one bar's segments share its flag
+    # a segment's label needs about its width in points: value digits (and a mark) at the label size
+    axis_pt = max(spec.width - 2.8, 1.0) * 72
     for b, s in enumerate(spec.series):
         vals = [0.0 if suppressed(v, flags[i]) else v for i, v in enumerate(s.values)]
         ax.barh(ys, vals, left=left, height=height, color=colors[b], edgecolor="white", linewidth=0.6, label=s.name, zorder=2)
         for i, v in enumerate(vals):
             mark = s.sig_at(i)
-            # a segment carrying a ▲▼ needs room for the wider label
-            if v >= label_min + (4 if mark else 0):
-                ax.text(left[i] + v / 2, ys[i], spec.label(v) + mark, ha="center", va="center", fontsize=font,
-                        color=style.text_color_on(colors[b]), zorder=3)
+            text = spec.label(v)
+            need_pt = font * 0.6 * (len(text) + (1.6 if mark else 0)) + 3
+            if v >= label_min and v / 100 * axis_pt >= need_pt:
+                label = ax.text(left[i] + v / 2 - (font * 0.45 * 100 / axis_pt if mark else 0), ys[i], text, ha="center",
+                                va="center", fontsize=font, color=style.text_color_on(colors[b]), zorder=3)
+                if mark:
+                    # the mark in its own colour on a white chip, so ▲▼ read the same on every segment
+                    ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points", va="center",
+                                ha="left", fontsize=font, color=mark_color(spec.mark_colors, mark), zorder=4,
+                                bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
         left = [l + v for l, v in zip(left, vals)]
     ax.set_xlim(0, 100)
     ax.set_yticks(ys)
@@ -171,7 +205,7 @@ def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
     if detail.n is None:
         # no "Antal svar" column to carry the low-base mark: it goes on the bar's name
         names = [name + low_base_mark(flags[i]) for i, name in enumerate(names)]
-    ax.set_yticklabels(names, fontsize=font + 0.5)
+    ax.set_yticklabels(names, fontsize=row_font)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     style.clean_axes(ax)
     ax.spines["bottom"].set_visible(False)
@@ -179,20 +213,31 @@ def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
     ax.set_xticks([])
 
 
+def legend_columns(spec: ChartSpec[Any], rows: int, size: float, share: float) -> int:
+    """Legend columns: the configured rows' worth, fewer where the entries (about 0.55 em a character, a key and
+    some space) would be wider than ``share`` of the chart (a wide legend would squeeze the bars)."""
+    n = len(spec.series)
+    ncol = max(1, math.ceil(n / rows))
+    widest = max((len(s.name) for s in spec.series), default=1) * 0.55 * size + 2.4 * size
+    fit = max(1, int(spec.width * 72 * share // widest))
+    return min(ncol, fit)
+
+
 def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
     from pipeline.charts import style
 
     detail = spec.detail or StackedBarsDetail()
-    fig = style.figure(spec.width, spec.height)
+    fig = style.figure(spec.width, spec.height, spec.font)
     counts = detail.n
     means = detail.mean
     extra_cols = (counts is not None) + (means is not None)
-    grid = fig.add_gridspec(1, 1 + extra_cols, width_ratios=[10] + [1.1] * extra_cols, wspace=0.02)
+    side_w = 1.6 if detail.compact else 1.1
+    grid = fig.add_gridspec(1, 1 + extra_cols, width_ratios=[10] + [side_w] * extra_cols, wspace=0.02)
     ax = fig.add_subplot(grid[0, 0])
     draw_bars(spec, ax)
     ys = list(range(len(spec.categories) - 1, -1, -1))
-    font = 8 if len(spec.categories) <= 9 else 7
+    _, font = font_sizes(len(spec.categories), detail.compact)
     col = 1
     mean_sig = detail.mean_sig
     flags = [row_flag(spec.series, i) for i in range(len(spec.categories))]
@@ -203,21 +248,32 @@ def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
     def mean_text(i: int, v: Any) -> str:
         if suppressed(v, flags[i]):
             return "–"
-        return fmt_number(v, detail.mean_decimals, spec.lang) + (mean_sig[i] if i < len(mean_sig) else "")
+        return fmt_number(v, detail.mean_decimals, spec.lang)
 
-    columns: tuple[tuple[Any, str, Any], ...] = ((counts, detail.answers_label, count_text), (means, detail.mean_label, mean_text))
-    for values, title, fmt in columns:
+    columns: tuple[tuple[Any, str, Any, bool], ...] = (
+        (counts, detail.answers_label, count_text, False), (means, detail.mean_label, mean_text, True))
+    for values, title, fmt, is_mean in columns:
         if values is None:
             continue
         side = fig.add_subplot(grid[0, col], sharey=ax)
         col += 1
         for i, (y, v) in enumerate(zip(ys, values)):
-            side.text(0.5, y, fmt(i, v), ha="center", va="center", fontsize=font + 0.5, color=style.TEXT)
-        side.set_title(title, fontsize=8, color=style.GREY, loc="center")
+            key = detail.compact and is_mean
+            size = style.KEY_PT if key else font
+            label = side.text(0.5, y, fmt(i, v), ha="center", va="center", fontsize=size, color=style.TEXT,
+                              fontweight="bold" if key else "normal")
+            mark = mean_sig[i] if is_mean and i < len(mean_sig) and not suppressed(v, flags[i]) else ""
+            if mark:
+                side.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points", va="center",
+                              ha="left", fontsize=size * 0.8, color=mark_color(spec.mark_colors, mark))
+        side.set_title(title, fontsize=style.MIN_PT + (1 if detail.compact else 0), color=style.GREY, loc="center")
         side.axis("off")
         side.set_xlim(0, 1)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=max(1, math.ceil(len(spec.series) / detail.legend_rows)),
-              fontsize=7.5, handlelength=1.0, columnspacing=1.0)
+    size = style.LEGEND_PT if detail.compact or len(spec.series) <= 6 else style.MIN_PT
+    ncol = legend_columns(spec, detail.legend_rows, size, 0.8)
+    handles, names = style.row_major(*ax.get_legend_handles_labels(), ncol)  # a wrapped legend reads row by row
+    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=ncol, fontsize=size, handlelength=1.0,
+              columnspacing=1.0)
     return fig
 
 

@@ -1,9 +1,12 @@
-"""Shared look of every chart: brand palette, fonts, figure set-up and reproducible PNG output."""
+"""Shared look of every chart: the palette (from the template's theme colours), the theme font, text sizes,
+figure set-up and reproducible PNG output."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -27,31 +30,190 @@ LIGHT_GREY = "#C9CDD3"
 CORAL = "#E4572E"
 GREEN = "#2E8B57"
 TEXT = "#1F2937"
-
-# series colours, newest wave first
-WAVES = [NAVY, BLUE, LIGHT, PALE, "#A9B4C2", "#E5E7EB"]
-# categorical series (groups)
-GROUPS = [NAVY, CORAL, BLUE, GREEN, "#B58900", LIGHT, GREY, "#7A4EAB"]
-# sequential bands, low to high, "Vet ej" separate
-def bands(n: int) -> list[str]:
-    """``n`` band colours from light/neutral (low ratings) to navy (high ratings)."""
-    ramps = {
-        1: [NAVY],
-        2: [LIGHT, NAVY],
-        3: ["#B9CCE0", BLUE, NAVY],
-        4: ["#F0A58F", PALE, BLUE, NAVY],
-        5: ["#EE8F73", "#F6C9BA", PALE, BLUE, NAVY],
-        6: ["#EE8F73", "#F6C9BA", PALE, LIGHT, BLUE, NAVY],
-    }
-    if n in ramps:
-        return ramps[n]
-    cmap = matplotlib.colormaps["Blues"]
-    return [matplotlib.colors.to_hex(cmap(0.25 + 0.7 * i / max(n - 1, 1))) for i in range(n)]
-
-
 DONT_KNOW = "#D1D5DB"
 DPI = 300
-FONT = "DejaVu Sans"
+FONT = "DejaVu Sans"  # the last resort: matplotlib's own font, always there
+
+# Smallest chart text at the size the chart is placed (pt). Charts are drawn at the size of their area on the
+# slide, so a figure point is a slide point; where labels do not fit at this size, fewer are shown.
+MIN_PT = 9.0
+LABEL_PT = 10.0  # data labels
+TICK_PT = 10.0  # category and axis labels
+LEGEND_PT = 10.0
+KEY_PT = 22.0  # the large key figures of a compact single-bar chart
+
+# The template's theme colours (``a:clrScheme`` of its theme), as the 1177 template sets them; a deck built from
+# another template gets that template's colours (see :meth:`Palette.from_theme`).
+THEME_1177: dict[str, str] = {
+    "dk1": "1F2937", "lt1": "FFFFFF", "dk2": "0E3B66", "lt2": "E3E6EA",
+    "accent1": "0E3B66", "accent2": "3D7DC4", "accent3": "9CC2E8",
+    "accent4": "1B8A7A", "accent5": "7A4EAB", "accent6": "D9502B",
+    "hlink": "3D7DC4", "folHlink": "6B7280",
+}
+
+
+def mix(a: str, b: str, t: float) -> str:
+    """The colour ``t`` of the way from ``a`` to ``b`` (hex), e.g. a tint towards white."""
+    ca = [int(a.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    cb = [int(b.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(ca, cb))
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The deck's colours, each with one meaning, all taken from the template's theme colours.
+
+    ===============  ===========================  ====================================================
+    role             theme colour                 used for
+    ===============  ===========================  ====================================================
+    waves            accent1, accent2, accent3    the newest wave, the one before, the one before that
+                     (tints of accent3 further)   (a wave year keeps its colour on every chart)
+    positive         accent4                      ▲ (significant rise), promoters, the high end of scales
+    groups           accent5 and its tints        subgroups (sexes, age groups, the two services of S45)
+    alert            accent6                      ▼ (significant fall), detractors; nothing else
+    text             dk1                          chart text
+    primary          dk2                          a measure over time that is not one wave (S18's line)
+    neutral          lt2                          "Vet ej", passives (a shade darker)
+    ===============  ===========================  ====================================================
+
+    Another organisation's template recolours every chart through its theme colours (PowerPoint:
+    Design → Variants → Colors → Customize Colors): keep the roles above when choosing them.
+    """
+
+    waves: tuple[str, ...]
+    positive: str
+    group: str
+    alert: str
+    text: str
+    primary: str
+    neutral: str
+    background: str = "#FFFFFF"
+
+    @classmethod
+    def from_theme(cls, theme: dict[str, str] | None = None) -> Palette:
+        """The palette of a template's theme colours (``{"accent1": "0E3B66", …}``); missing slots take the 1177
+        template's."""
+        c = {k: "#" + v.lstrip("#").upper() for k, v in {**THEME_1177, **(theme or {})}.items()}
+        white = c["lt1"]
+        waves = (c["accent1"], c["accent2"], c["accent3"]) + tuple(mix(c["accent3"], white, t) for t in (0.4, 0.6, 0.75))
+        return cls(waves, c["accent4"], c["accent5"], c["accent6"], c["dk1"], c["dk2"], c["lt2"], white)
+
+    @property
+    def up(self) -> str:
+        """The colour of ▲."""
+        return self.positive
+
+    @property
+    def down(self) -> str:
+        """The colour of ▼."""
+        return self.alert
+
+    def mark(self, mark: str) -> str:
+        """The colour of a significance mark (▲ or ▼)."""
+        return self.up if mark == "▲" else self.down
+
+    @property
+    def dont_know(self) -> str:
+        return self.neutral
+
+    @property
+    def passives(self) -> str:
+        return mix(self.neutral, self.text, 0.18)
+
+    def wave(self, rank: int) -> str:
+        """The colour of the wave ``rank`` waves before the newest (0 = the newest)."""
+        return self.waves[min(max(rank, 0), len(self.waves) - 1)]
+
+    def groups(self, n: int) -> list[str]:
+        """``n`` colours for subgroups: the group colour, then lighter and darker shades of it."""
+        if n <= 1:
+            return [self.group]
+        steps = [0.0, 0.5, -0.45, 0.7, -0.25, 0.3]
+        out = []
+        for i in range(n):
+            t = steps[i] if i < len(steps) else (i / n)
+            out.append(mix(self.group, self.background, t) if t >= 0 else mix(self.group, "#000000", -t))
+        return out
+
+    def ordered_groups(self, n: int) -> list[str]:
+        """``n`` colours for ordered subgroups (age groups): light to dark shades of the group colour."""
+        if n <= 1:
+            return [self.group]
+        return [mix(self.group, self.background, 0.5 * (1 - i / (n - 1))) if i < n - 1 else self.group for i in range(n)]
+
+    def bands(self, n: int) -> list[str]:
+        """``n`` colours for the answers of a scale, low to high: light to full shades of the positive colour."""
+        if n <= 1:
+            return [self.positive]
+        return [mix(self.positive, self.background, 0.85 * (1 - i / (n - 1))) for i in range(n)]
+
+    def nps(self) -> tuple[str, str, str]:
+        """Detractors, passives, promoters."""
+        return self.alert, self.passives, self.positive
+
+    def scores(self, scores: list[int], detractor_max: int = 6, passive_max: int = 8) -> list[str]:
+        """The colour of each score of an NPS scale: shades of alert (detractors), neutral (passives) and
+        positive (promoters), stronger towards the ends."""
+        out = []
+        for s in scores:
+            if s <= detractor_max:
+                out.append(mix(self.alert, self.background, min(0.65, 0.11 * (s - 1))))
+            elif s <= passive_max:
+                out.append(mix(self.passives, self.background, 0.35 * (passive_max - s)))
+            else:
+                out.append(mix(self.positive, self.background, 0.45 * (10 - s)))
+        return out
+
+
+PALETTE = Palette.from_theme()  # the 1177 template's
+
+
+@functools.lru_cache(maxsize=16)
+def palette(theme: tuple[tuple[str, str], ...] = ()) -> Palette:
+    """The palette of the theme colours ``theme`` (pairs of slot and hex), cached."""
+    return Palette.from_theme(dict(theme)) if theme else PALETTE
+
+
+# The theme font when it is installed; otherwise a font with the same metrics (so text fits as on a machine with
+# the theme font); else matplotlib's own. Liberation Sans ships with the project (templates/fonts, SIL OFL).
+METRIC_COMPATIBLE = {
+    "Arial": "Liberation Sans", "Helvetica": "Liberation Sans", "Arimo": "Liberation Sans",
+    "Times New Roman": "Liberation Serif", "Courier New": "Liberation Mono",
+}
+FONT_DIR = Path(__file__).resolve().parents[2] / "templates" / "fonts"
+
+
+@functools.lru_cache(maxsize=1)
+def _register_fonts() -> frozenset[str]:
+    """Register the fonts shipped in templates/fonts with matplotlib; return every family it knows."""
+    from matplotlib import font_manager
+
+    if FONT_DIR.is_dir():
+        for path in sorted(FONT_DIR.glob("*.ttf")):
+            font_manager.fontManager.addfont(str(path))
+    return frozenset(f.name for f in font_manager.fontManager.ttflist)
+
+
+@functools.lru_cache(maxsize=16)
+def font_family(theme_font: str = "") -> str:
+    """The family chart text is drawn in for the template's theme font ``theme_font`` (default Arial)."""
+    known = _register_fonts()
+    wanted = theme_font or "Arial"
+    if wanted in known:
+        return wanted
+    stand_in = METRIC_COMPATIBLE.get(wanted, "Liberation Sans")
+    return stand_in if stand_in in known else FONT
+
+
+# kept for the kinds' call sites: the 1177 palette's roles
+WAVES = list(PALETTE.waves)
+GROUPS = PALETTE.groups(6)
+
+
+def bands(n: int) -> list[str]:
+    """``n`` band colours, low to high (the 1177 palette's)."""
+    return PALETTE.bands(n)
+
 
 _RC: dict[str, Any] = {
     "font.family": FONT,
@@ -68,9 +230,11 @@ _RC: dict[str, Any] = {
 }
 
 
-def figure(width: float, height: float) -> Figure:
-    """A new figure of the chart area's size, with the house style applied."""
+def figure(width: float, height: float, font: str = "") -> Figure:
+    """A new figure of the chart area's size, with the house style applied and text in the theme font ``font``
+    (or its metric-compatible stand-in, see :func:`font_family`)."""
     plt.rcParams.update(_RC)
+    plt.rcParams["font.family"] = font_family(font)
     fig = plt.figure(figsize=(width, height), dpi=DPI, layout="constrained")
     return fig
 
@@ -126,7 +290,7 @@ def tick_formatter(lang: str, percent: bool = True, decimals: int = 0) -> Callab
     return fmt
 
 
-MIN_LABEL_SIZE = 5.5  # pt; smaller data labels are not drawn
+MIN_LABEL_SIZE = MIN_PT  # pt; data labels are never smaller: where they do not fit, fewer are drawn
 
 
 def bar_labels(bar_pitch: float, row_pitch: float, span: float, axes_height: float, largest: float,
@@ -138,9 +302,12 @@ def bar_labels(bar_pitch: float, row_pitch: float, span: float, axes_height: flo
     the font the row pitch allows (the speaker notes hold the rest).
     """
     size = fit_label_size(bar_pitch, span, axes_height, largest, smallest=0)
-    if size < MIN_LABEL_SIZE and n_series > 1:
-        return fit_label_size(row_pitch, span, axes_height, largest, smallest=MIN_LABEL_SIZE), 1
-    return max(size, MIN_LABEL_SIZE), n_series
+    if size >= MIN_LABEL_SIZE:
+        return size, n_series
+    row_size = fit_label_size(row_pitch, span, axes_height, largest, smallest=0)
+    if n_series > 1 and row_size >= MIN_LABEL_SIZE:
+        return row_size, 1
+    return MIN_LABEL_SIZE, 0
 
 
 def value_axis(axis: Axis, unit: str, lang: str) -> None:
@@ -182,7 +349,27 @@ def save(fig: Figure, path: Path) -> None:
 
 
 def wrap(label: str, width: int = 38) -> str:
-    """Wrap a long category label over lines of about ``width`` characters."""
+    """Wrap a long label over lines of at most about ``width`` characters, breaking only between words (never
+    inside "07–18" or "30–44") and balancing the lines, so that no line holds a lone last word when a
+    narrower wrap with the same number of lines avoids it."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(label, width=width, break_long_words=False)) or label
+    def lines(w: int) -> list[str]:
+        return textwrap.wrap(label, width=w, break_long_words=False, break_on_hyphens=False)
+
+    best = lines(width)
+    if len(best) <= 1:
+        return "\n".join(best) or label
+    for w in range(width - 1, 0, -1):
+        trial = lines(w)
+        if len(trial) > len(best):
+            break
+        best = trial
+    return "\n".join(best)
+
+
+def typeset(text: str) -> str:
+    """Ranges of numbers with an en dash ("07-18" → "07–18", "30 - 44" → "30–44")."""
+    import re
+
+    return re.sub(r"(?<=\d) ?-(?: (?=\d)|(?=\d))", "\u2013", text)

@@ -2,18 +2,24 @@
 
 A single line gets a label at every point; several lines get one label at
 their last point (name and value), nudged apart so that labels never overlap.
+Lines of different subgroup variables (sex, age group) are drawn in panels side
+by side, each group in its own colour (age groups light to dark). Waves sit at
+their years, so a two-year step looks twice as long as a one-year step; the value
+axis ends on ticks and has no axis line (the grid carries the values). The
+colours, the axis and each line's base are decided when the spec is built.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
-from pipeline.charts.data import SelectOptions, low_base_mark, select, suppressed
+from pipeline.charts.data import SelectOptions, low_base_mark, mark_color, marks_shown, nice_step, select, suppressed
+from pipeline.numbers import fmt_count
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,14 +34,20 @@ class TrendLineOptions(SelectOptions):
     y_min: float | None = Field(None, description="the value axis reaches at least this low (it never cuts off data)")
     y_max: float | None = Field(None, description="the value axis reaches at least this high (it never cuts off data)")
     decimals: int = Field(0, ge=0, le=3, description="decimals of the data labels")
+    bases: bool = Field(True, description="each line's name carries its group's base (n) in the newest wave")
 
 
 @dataclass(frozen=True)
 class TrendLineDetail:
-    """The configured ends a trend chart's value axis reaches at least."""
+    """The value axis (configured ends, and the decided low, high and tick step), each line's panel (its
+    subgroup variable) and the label layout."""
 
     y_min: float | None = None
     y_max: float | None = None
+    low: float | None = None
+    high: float | None = None
+    step: float = 0.0
+    panels: tuple[str, ...] = field(default_factory=tuple)
 
 
 def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> ChartSpec[TrendLineDetail]:
@@ -44,6 +56,8 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
     waves = sorted(int(w) for w in data["wave"].unique())
     group_order = [str(g) for g in (opts.groups if opts.groups is not None else list(dict.fromkeys(data["group"].astype(str))))]
     series = []
+    panels = []
+    keys = []
     for g in group_order:
         part = data[data["group"].astype(str) == g]
         if part.empty:
@@ -51,20 +65,52 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         by_wave = {int(r["wave"]): r for _, r in part.iterrows()}
         values = tuple(float(by_wave[w]["value"]) if w in by_wave else math.nan for w in waves)
         sig = tuple(str(by_wave[w]["sig"] or "") if w in by_wave else "" for w in waves)
+        sig = marks_shown(sig, waves, waves, ctx.waves)
         flags = tuple(str(by_wave[w]["base_flag"]) if w in by_wave else "missing" for w in waves)
         bases = tuple(int(by_wave[w]["n"]) if w in by_wave else 0 for w in waves)
-        series.append(Series(str(part["group_label"].iloc[0]), values, sig, flags, bases))
+        name = str(part["group_label"].iloc[0])
+        last = max((i for i, n in enumerate(bases) if n), default=None)
+        if opts.bases and len(group_order) > 1 and last is not None:
+            name = f"{name} (n\u00a0=\u00a0{fmt_count(bases[last], ctx.lang)}{low_base_mark(flags[last])})"
+        series.append(Series(name, values, sig, flags, bases))
+        panels.append(str(part["group_var"].iloc[0]))
+        keys.append(g)
+    if len(series) > 1:
+        # several lines carry one label each, at their last point: only that point's mark is shown (and kept)
+        series = [replace(s, sig=tuple(m if i == max((j for j, n in enumerate(s.bases) if n), default=-1) else ""
+                                       for i, m in enumerate(s.sig))) for s in series]
+    # colours: one line is the measure itself; groups by their variable (age groups, ordered, light to dark)
+    if len(series) == 1:
+        colors = [ctx.palette.primary]
+    else:
+        # a group's colour follows its place in the codebook (the table's order), whatever order the lines are in
+        table = data.drop_duplicates("group")
+        rank = {var: [str(g) for g in table[table["group_var"] == var]["group"]] for var in set(panels)}
+        shades = {var: (ctx.palette.ordered_groups if var.startswith("age") else ctx.palette.groups)(len(groups))
+                  for var, groups in rank.items()}
+        colors = [shades[var][rank[var].index(g)] for var, g in zip(panels, keys)]
+    series = [replace(s, color=c) for s, c in zip(series, colors)]
+    unit = str(data["unit"].iloc[0])
+    detail = TrendLineDetail(opts.y_min, opts.y_max)
+    finite = [v for s in series for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
+    lo, hi = value_limits(finite, unit, detail)
+    step = nice_step(hi - lo, 5)
+    lo, hi = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
     return ChartSpec(
         kind="trend_line",
         categories=tuple(str(w) for w in waves),
         series=tuple(series),
-        unit=str(data["unit"].iloc[0]),
+        unit=unit,
         decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height,
         description=opts.description,
-        detail=TrendLineDetail(opts.y_min, opts.y_max),
+        detail=replace(detail, low=float(lo), high=float(hi), step=step,
+                       panels=tuple(panels) if len(set(panels)) > 1 else ()),
+        font=ctx.font,
+        order="codebook",
+        mark_colors=(ctx.palette.up, ctx.palette.down),
     )
 
 
@@ -128,56 +174,106 @@ def _spread(positions: list[float], min_gap: float, lo: float | None = None, hi:
 
 def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
+    from matplotlib.ticker import MultipleLocator
+
     from pipeline.charts import style
 
-    fig = style.figure(spec.width, spec.height)
-    ax = fig.add_subplot(111)
-    xs = list(range(len(spec.categories)))
+    detail = spec.detail or TrendLineDetail()
+    fig = style.figure(spec.width, spec.height, spec.font)
+    years = [int(c) for c in spec.categories]
     shown = [tuple(v if not suppressed(v, s.flag_at(i)) else math.nan for i, v in enumerate(s.values)) for s in spec.series]
     finite = [v for vals in shown for v in vals if not math.isnan(v)]
     single = len(spec.series) == 1
-    # the plot is the figure less the x tick labels
-    label_room = LABEL_PT / 72 / max(spec.height - 0.4, 0.5) if single else 0.0
-    lo, hi = value_limits(finite, spec.unit, spec.detail or TrendLineDetail(), label_room)
-    colors = [style.NAVY] if single else style.GROUPS
-    for k, s in enumerate(spec.series):
-        color = colors[k % len(colors)]
-        pts = [(x, v) for x, v in zip(xs, shown[k]) if not math.isnan(v)]
-        if not pts:
-            continue
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=2.2, marker="o", markersize=5, label=s.name, zorder=3)
-        if single:
-            for i, (x, v) in enumerate(zip(xs, shown[k])):
-                if not math.isnan(v):
-                    mark = s.sig_at(i)
-                    text = spec.fmt(v) + low_base_mark(s.flag_at(i)) + (" " + mark if mark else "")
-                    ax.annotate(text, (x, v), textcoords="offset points", xytext=(0, 9), ha="center", fontsize=9, color=style.TEXT)
-    if not single:
-        ends = []
-        for k, s in enumerate(spec.series):
-            last = max((i for i, v in enumerate(shown[k]) if not math.isnan(v)), default=None)
-            if last is not None:
-                ends.append((k, last, s.values[last]))
-        span = hi - lo
-        # one label height (8.5 pt text, a little air) in data units; the plot is the figure less the x tick labels
-        gap = span * (8.5 * 1.25 / 72) / max(spec.height - 0.4, 0.5)
-        ys = _spread([v for _, _, v in ends], gap, lo + gap / 2, hi - gap / 2)
-        for (k, last, v), y in zip(ends, ys):
-            s = spec.series[k]
-            text = f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(last))}{(' ' + s.sig_at(last)) if s.sig_at(last) else ''}"
-            ax.annotate(text, xy=(xs[last], v), xytext=(xs[-1] + 0.15, y), textcoords="data", va="center", ha="left",
-                        fontsize=8.5, color=colors[k % len(colors)],
-                        arrowprops=dict(arrowstyle="-", color="#D1D5DB", linewidth=0.6, shrinkA=0, shrinkB=3))
-        ax.set_xlim(-0.3, len(xs) - 1 + 1.25)
+    if detail.high is not None and detail.low is not None and detail.step:
+        lo, hi, step = detail.low, detail.high, detail.step
     else:
-        ax.set_xlim(-0.4, len(xs) - 0.6)
-    ax.set_ylim(lo, hi)
-    ax.set_xticks(xs)
-    ax.set_xticklabels(spec.categories, fontsize=9)
-    style.value_axis(ax.yaxis, spec.unit, spec.lang)
-    ax.tick_params(axis="y", labelsize=8.5)
-    style.clean_axes(ax, "y")
+        lo, hi = value_limits(finite, spec.unit, detail)
+        step = nice_step(hi - lo, 5)
+    panels = list(dict.fromkeys(detail.panels)) if detail.panels else [""]
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    fallback = [style.PALETTE.primary] if single else style.GROUPS
+    for p_idx, (panel, ax) in enumerate(zip(panels, axes)):
+        members = [k for k in range(len(spec.series)) if not detail.panels or detail.panels[k] == panel]
+        for k in members:
+            s = spec.series[k]
+            color = s.color or fallback[k % len(fallback)]
+            pts = [(x, v) for x, v in zip(years, shown[k]) if not math.isnan(v)]
+            if not pts:
+                continue
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=2.2, marker="o", markersize=5,
+                    label=s.name, zorder=3)
+            if single:
+                for i, (x, v) in enumerate(zip(years, shown[k])):
+                    if math.isnan(v):
+                        continue
+                    mark = s.sig_at(i)
+                    label = ax.annotate(spec.fmt(v) + low_base_mark(s.flag_at(i)), (x, v), textcoords="offset points",
+                                        xytext=(0, 9), ha="center", fontsize=style.LABEL_PT, color=style.TEXT)
+                    if mark:
+                        # beside the label on the side the line does not climb through (left where it rises next)
+                        rises = i + 1 < len(years) and not math.isnan(shown[k][i + 1]) and shown[k][i + 1] > v
+                        ax.annotate(mark, xy=(0.0 if rises else 1.0, 0.5), xycoords=label, xytext=(-2 if rises else 2, 0),
+                                    textcoords="offset points", va="center", ha="right" if rises else "left",
+                                    fontsize=style.LABEL_PT, color=mark_color(spec.mark_colors, mark))
+        if not single:
+            _end_labels(ax, spec, members, shown, years, lo, hi)
+        span = years[-1] - years[0] if len(years) > 1 else 1
+        right = 0.25 * span + (span * 0.95 if not single else 0)
+        ax.set_xlim(years[0] - 0.25 * span / max(len(years), 2), years[-1] + right / (len(panels) if len(panels) > 1 else 1.6))
+        ax.set_xticks(years)
+        ax.set_xticklabels([str(y) if len(panels) == 1 or span <= 6 or i in (0, len(years) - 1) or y % 2 == 0 else ""
+                            for i, y in enumerate(years)], fontsize=style.TICK_PT)
+        style.clean_axes(ax, "y")
+        # no axis lines: the grid carries the values (and ends on its ticks); the years label the waves
+        ax.spines["left"].set_visible(False)
+        ax.spines["bottom"].set_visible(False)
+        ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=spec.unit == "percent"))
+        ax.yaxis.set_major_locator(MultipleLocator(step))
+        ax.tick_params(axis="y", labelsize=style.TICK_PT)
+        ax.set_ylim(lo, hi)
+        ax.set_autoscaley_on(False)
+        if p_idx:
+            ax.tick_params(axis="y", labelleft=False)
     return fig
+
+
+def readable(color: str) -> str:
+    """A line's colour for its label text, darkened towards the text colour where it is too light to read."""
+    from pipeline.charts import style
+
+    r, g, b = (int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    light = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return style.mix(color, style.TEXT, min(0.7, (light - 0.45) * 1.6)) if light > 0.45 else color
+
+
+def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int], shown: list[tuple[float, ...]],
+                years: list[int], lo: float, hi: float) -> None:
+    """One label per line at its last point (name and value, and its mark in the marks' colour), spread apart."""
+    from matplotlib.axes import Axes
+
+    from pipeline.charts import style
+
+    assert isinstance(ax, Axes)
+    ends = []
+    for k in members:
+        last = max((i for i, v in enumerate(shown[k]) if not math.isnan(v)), default=None)
+        if last is not None:
+            ends.append((k, last, spec.series[k].values[last]))
+    span = hi - lo
+    # one label height (10 pt text, a little air) in data units; the plot is the figure less the x tick labels
+    gap = span * (style.LABEL_PT * 1.3 / 72) / max(spec.height - 0.45, 0.5)
+    ys = _spread([v for _, _, v in ends], gap, lo + gap / 2, hi - gap / 2)
+    x_text = years[-1] + 0.12 * max(years[-1] - years[0], 1)
+    for (k, last, v), y in zip(ends, ys):
+        s = spec.series[k]
+        text = f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(last))}"
+        label = ax.annotate(text, xy=(years[last], v), xytext=(x_text, y), textcoords="data", va="center", ha="left",
+                            fontsize=style.LABEL_PT, color=readable(s.color or style.TEXT),
+                            arrowprops={"arrowstyle": "-", "color": "#D1D5DB", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3})
+        mark = s.sig_at(last)
+        if mark:
+            ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points", va="center",
+                        ha="left", fontsize=style.LABEL_PT, color=mark_color(spec.mark_colors, mark))
 
 
 def alt_text(spec: ChartSpec[TrendLineDetail]) -> str:

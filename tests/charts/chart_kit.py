@@ -69,7 +69,18 @@ def texts(fig: Figure) -> list[Text]:
 
 
 def labels(fig: Figure) -> list[str]:
-    return [t.get_text() for t in texts(fig)]
+    """The texts drawn in the axes; a ▲/▼ drawn as its own annotation next to a label (in the marks' colour)
+    reads as part of that label ("25▲")."""
+    from matplotlib.text import Annotation
+
+    out: dict[int, str] = {}
+    for t in texts(fig):
+        anchor = t.xycoords if isinstance(t, Annotation) else None
+        if isinstance(anchor, Text) and t.get_text() in ("▲", "▼") and id(anchor) in out:
+            out[id(anchor)] += t.get_text()
+        else:
+            out[id(t)] = t.get_text()
+    return list(out.values())
 
 
 def tick_labels(fig: Figure, axis: str = "y") -> list[str]:
@@ -101,6 +112,9 @@ def centre(fig: Figure, text: Text) -> tuple[float, float]:
 
 
 def find(fig: Figure, label: str) -> Text:
+    """The text drawn as ``label``; for "25▲" the "25" its ▲ is drawn beside."""
+    if label[-1:] in ("▲", "▼") and label not in [t.get_text() for t in texts(fig)]:
+        label = label[:-1]
     hits = [t for t in texts(fig) if t.get_text() == label]
     assert len(hits) == 1, f"{label!r} drawn {len(hits)} times; drawn: {labels(fig)}"
     return hits[0]

@@ -9,7 +9,7 @@ from matplotlib.text import Text
 from pipeline import charts
 from pipeline.charts import ChartSpec, Series
 
-AGES = [("18-29", "18-29 år"), ("30-44", "30-44 år"), ("45-64", "45-64 år"), ("65+", "65 år eller äldre")]
+AGES = [("18-29", "18–29 år"), ("30-44", "30–44 år"), ("45-64", "45–64 år"), ("65+", "65 år eller äldre")]
 CHANGE = {  # relative change in %, ages then the sex total
     "Man": [-13.1, -16.4, 0.8, 1.2, -5.6],
     "Kvinna": [-10.3, -7.6, -2.9, -0.4, -4.9],
@@ -31,7 +31,8 @@ def s39_rows(flags: dict | None = None, sig: dict | None = None) -> list[dict]:
 
 
 def s39(lang: str = "sv", **kw):
-    return charts.build("change_bars", frame(s39_rows(**kw)), {"description": "Stapeldiagram över relativ förändring"}, context(lang))
+    return charts.build("change_bars", frame(s39_rows(**kw)), {"description": "Stapeldiagram över relativ förändring", "bases": False},
+                        context(lang))
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):
@@ -40,7 +41,7 @@ def test_png_is_print_resolution_and_reproducible(tmp_path):
 
 def test_categories_ages_then_total_series_per_sex():
     spec = s39()
-    assert spec.categories == ("18-29 år", "30-44 år", "45-64 år", "65 år eller äldre", "Totalt")
+    assert spec.categories == ("18–29 år", "30–44 år", "45–64 år", "65 år eller äldre", "Totalt")
     assert [s.name for s in spec.series] == ["Kvinna", "Man"]  # reversed table order, as the deck draws it
     assert spec.series[1].values == tuple(CHANGE["Man"])
 
@@ -49,8 +50,8 @@ def test_signed_relative_labels_with_swedish_minus():
     fig = drawn(s39(sig={"Man 30-44": "▼", "Kvinna": "▼"}))
     p = NBSP + "%"
     # Kvinna bars first, then Man; −0.4 rounds to 0 and gets no sign
-    assert labels(fig) == [f"{MINUS}10{p}", f"{MINUS}8{p}", f"{MINUS}3{p}", f"0{p}", f"{MINUS}5{p} ▼",
-                           f"{MINUS}13{p}", f"{MINUS}16{p} ▼", f"+1{p}", f"+1{p}", f"{MINUS}6{p}"]
+    assert labels(fig) == [f"{MINUS}10{p}", f"{MINUS}8{p}", f"{MINUS}3{p}", f"0{p}", f"{MINUS}5{p}▼",
+                           f"{MINUS}13{p}", f"{MINUS}16{p}▼", f"+1{p}", f"+1{p}", f"{MINUS}6{p}"]
     assert overlapping(fig) == []
     ticks = tick_labels(fig, "y")
     assert f"0{p}" in ticks and f"{MINUS}10{p}" in ticks
@@ -82,19 +83,26 @@ def test_low_base_marked_and_suppressed_not_drawn():
     heights = [p.get_height() for p in fig.axes[0].patches]
     assert heights[5 + 3] == 0  # Man is the second series; 65+ its fourth bar
     notes = charts.notes_table(s39(flags={"Kvinna 18-29": "low", "Man 65+": "suppressed"})).splitlines()
-    assert notes[1] == f"18-29 år | {MINUS}10,3* | {MINUS}13,1"
+    assert notes[1] == f"18–29 år | {MINUS}10,3* | {MINUS}13,1"
     assert notes[4] == "65 år eller äldre | −0,4 | –".replace("−", MINUS)
+
+
+def test_bases_in_category_names():
+    """By default each category names its bars' bases in the bars' order (Kvinna / Man)."""
+    spec = charts.build("change_bars", frame(s39_rows()), {}, context())
+    assert spec.categories[0] == f"18–29 år (n{NBSP}={NBSP}240{NBSP}/{NBSP}240)"
 
 
 def test_crowded_labels_shrink_or_stack_but_never_overlap():
     """Three series with equal long labels, all marked and low, in a half-width chart."""
-    cats = ("18-29 år", "30-44 år", "45-64 år", "65 år eller äldre", "Totalt")
+    cats = ("18–29 år", "30–44 år", "45–64 år", "65 år eller äldre", "Totalt")
     series = tuple(Series(name, (-12.3, -12.3, 14.6, 14.6, -1.2), ("▼", "▼", "▲", "▲", ""), ("low",) * 5, (80,) * 5)
                    for name in ("Kvinna", "Man", "Annat"))
     for width in (8.9, 4.3):
         fig = drawn(ChartSpec("change_bars", cats, series, width=width, height=3.4))
         shown = texts(fig)
         assert sum("%" in t.get_text() for t in shown) == 15
+        assert min(t.get_fontsize() for t in shown) >= 9
         assert sum(t.get_text().count("▲") + t.get_text().count("▼") for t in shown) == 12
         # a mark is never turned (a turned ▲ reads as ◀)
         assert all(t.get_rotation() == 0 for t in shown if "▲" in t.get_text() or "▼" in t.get_text())
@@ -107,6 +115,6 @@ def test_english_and_alt_text():
     en = labels(drawn(s39("en")))
     assert en[0] == "-10%" and "+1%" in en
     alt = charts.alt_text(s39())
-    assert alt == (f"Stapeldiagram över relativ förändring. Kvinna: 18-29 år {MINUS}10{NBSP}%, 30-44 år {MINUS}8{NBSP}%, "
-                   f"45-64 år {MINUS}3{NBSP}%, 65 år eller äldre 0{NBSP}%, Totalt {MINUS}5{NBSP}%; Man: 18-29 år {MINUS}13{NBSP}%, "
-                   f"30-44 år {MINUS}16{NBSP}%, 45-64 år +1{NBSP}%, 65 år eller äldre +1{NBSP}%, Totalt {MINUS}6{NBSP}%.")
+    assert alt == (f"Stapeldiagram över relativ förändring. Kvinna: 18–29 år {MINUS}10{NBSP}%, 30–44 år {MINUS}8{NBSP}%, "
+                   f"45–64 år {MINUS}3{NBSP}%, 65 år eller äldre 0{NBSP}%, Totalt {MINUS}5{NBSP}%; Man: 18–29 år {MINUS}13{NBSP}%, "
+                   f"30–44 år {MINUS}16{NBSP}%, 45–64 år +1{NBSP}%, 65 år eller äldre +1{NBSP}%, Totalt {MINUS}6{NBSP}%.")

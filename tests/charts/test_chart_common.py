@@ -175,7 +175,9 @@ def test_figures_use_the_house_dpi_and_font():
     fig = charts.figure(spec)
     assert fig.dpi == style.DPI >= 200
     assert tuple(fig.get_size_inches()) == (3.0, 2.0)
-    assert fig.axes[0].texts[0].get_fontfamily() == [style.FONT]
+    # the template's theme font (Arial) where installed, else its metric-compatible stand-in shipped in templates/fonts
+    assert fig.axes[0].texts[0].get_fontfamily() == [style.font_family("Arial")]
+    assert style.font_family("Arial") in ("Arial", "Liberation Sans")
 
 
 def test_saved_png_has_the_pixels_savefig_draws_without_an_alpha_channel(tmp_path):
@@ -214,3 +216,23 @@ def test_see_through_pixels_are_flattened_onto_white(tmp_path):
         pixels = np.asarray(im)
     # 50 % black over white, not over black: mid grey (127/128), never near 0
     assert pixels.min() >= 126 and pixels.max() <= 129
+
+
+def test_palette_comes_from_the_theme_colours():
+    """Another template's theme recolours the charts: its accent1 is the newest wave, accent2 the one before,
+    accent6 the alert colour of ▼ and detractors; a wave keeps its colour by its place among the loaded waves."""
+    from pipeline.charts import ChartContext
+
+    theme = (("accent1", "112233"), ("accent2", "445566"), ("accent3", "778899"), ("accent6", "AA0000"))
+    ctx = ChartContext("sv", 2022, {}, theme=theme, waves=(2018, 2020, 2021, 2022))
+    assert ctx.wave_color(2022) == "#112233" and ctx.wave_color(2021) == "#445566" and ctx.wave_color(2020) == "#778899"
+    assert ctx.palette.down == "#AA0000" and ctx.palette.nps()[0] == "#AA0000"
+    # 2018 is three waves back, not four years: the first tint of accent3
+    assert ctx.wave_color(2018) == style.mix("#778899", "#FFFFFF", 0.4)
+
+
+def test_wrap_breaks_only_between_words_and_balances_lines():
+    """"kl. 07–18" and "30–44" never break; a wrap that would leave one word alone is balanced."""
+    assert style.wrap("Helger dagtid (lördag, söndag kl. 07–18)", 30) == "Helger dagtid (lördag,\nsöndag kl. 07–18)"
+    assert "30–\n" not in style.wrap("Man 30–44", 6) and style.wrap("Man 30–44", 6) == "Man\n30–44"
+    assert style.typeset("kl. 07-18") == "kl. 07–18" and style.typeset("Man 30-44") == "Man 30–44"

@@ -135,7 +135,7 @@ def test_low_base_marked_and_suppressed_not_drawn():
 
 
 def test_crowded_labels_do_not_overlap():
-    """S14/S26-like: 13 rows × 3 waves with near-equal values, marks and a low base in a short chart."""
+    """S14/S26-like: 13 rows × 3 waves with near-equal values, marks and a low base: fewer labels, never under 9 pt."""
     cats = tuple(f"Påstående {i}" for i in range(13))
     base = [75, 75, 74, 41, 40, 38, 38, 35, 35, 30, 22, 21, 20]
     series = (
@@ -145,14 +145,13 @@ def test_crowded_labels_do_not_overlap():
         Series("2020", tuple(v + 0.4 for v in base), (), (), (2026,) * 13),
     )
     fig = drawn(ChartSpec("grouped_bars", cats, series, width=8.9, height=4.9))
-    assert len(texts(fig)) == 13 * 3 + 5  # every bar labelled, five ▲
-    assert min(t.get_fontsize() for t in texts(fig)) >= 5.5
-    assert overlapping(fig) == []
-    # half the height: too tight for 39 legible labels, so only the newest wave keeps its labels
-    fig = drawn(ChartSpec("grouped_bars", cats, series, width=8.9, height=2.6))
+    # 39 labels would need text under 9 pt: only the newest wave is labelled (13 values, five ▲), at 9 pt or more
     assert len(texts(fig)) == 13 + 5 and "74" in labels(fig) and "73" not in labels(fig)
-    assert min(t.get_fontsize() for t in texts(fig)) >= 5.5
+    assert min(t.get_fontsize() for t in texts(fig)) >= 9
     assert overlapping(fig) == []
+    # a third of the height: not even the newest wave's labels fit at 9 pt, so none are drawn (never smaller text)
+    fig = drawn(ChartSpec("grouped_bars", cats, series, width=8.9, height=1.6))
+    assert texts(fig) == []
 
 
 def test_alt_text_and_notes():
@@ -166,7 +165,8 @@ def test_alt_text_and_notes():
     assert notes[1] == "1177/1177 Vårdguiden/Vårdguiden | 55,2 | 58,1 | 61,0"
     assert notes[3] == "Kry | 3,4 | 2,3 | 3,6"
     assert notes[4] == f"Bas (n): 2022: 1{NNBSP}992; 2021: 2{NNBSP}001; 2020: 2{NNBSP}026"
-    assert len(notes) == 5
+    assert notes[5] == "Ordning: efter värde, störst först (senaste mätningen)."  # sorted by the newest wave
+    assert len(notes) == 6
 
 
 def test_find_helper_sanity():

@@ -50,14 +50,17 @@ def test_spec_waves_newest_first():
 def test_labels_distribution_bands_and_nps():
     fig = drawn(s29())
     top, bottom = fig.axes
-    # distribution, 10 → 1: values of 2.5 % or more, score names above segments of 1.8 % or more
+    # distribution, 10 → 1: values (10 pt) and score names (9 pt) above segments wide enough for them: 2,2 % is,
+    # 1,3 % is not (never smaller text)
     values = [t.get_text() for t in top.texts if t.get_va() == "center"]
-    assert values == ["46", "15", "15", "9", "6", "4"]
+    assert values == ["46", "15", "15", "9", "6", "4", "2"]
     scores = [t.get_text() for t in top.texts if t.get_va() == "bottom"]
     assert scores == ["10", "9", "8", "7", "6", "5", "4"]
     # per wave, top to bottom 2022, 2021, 2020
     bottom_texts = [t.get_text() for t in bottom.texts]
-    assert bottom_texts == ["15", "15", "14", "24", "26", "25", "61", "59", "61▲", "NPS 46", "NPS 44", "NPS 46 ▲"]
+    # the ▲ is a text of its own, in the marks' colour, beside its value
+    assert bottom_texts == ["15", "15", "14", "24", "26", "25", "61", "59", "61", "▲", "NPS 46", "NPS 44", "NPS 46", "▲"]
+    assert min(t.get_fontsize() for ax in fig.axes for t in ax.texts) >= 9
     assert tick_labels(fig, "y") == ["2022", "2022", "2021", "2020"]
     assert overlapping(fig) == []
 
@@ -99,4 +102,5 @@ def test_alt_text_and_notes():
         "2021 | 15,0 | 26,0 | 59,0 | 44,0",
         "2020 | 14,4 | 25,0 | 60,6▲ | 46,2▲",
         f"Bas (n): 1{NNBSP}990–2{NNBSP}001",
+        "Ordning: kodbokens (ordningen har en betydelse: skala, ålder eller tid).",
     ]

@@ -10,8 +10,8 @@ from pipeline import charts
 from pipeline.charts import ChartSpec, Series
 from pipeline.charts.subgroup_bars import SubgroupBarsDetail
 
-GROUPS = [("total", "total", "Totalt"), ("age_group", "18-29", "18-29 år"), ("age_group", "30-44", "30-44 år"),
-          ("age_group", "45-64", "45-64 år"), ("age_group", "65+", "65 år eller äldre"), ("sex", "Man", "Man"),
+GROUPS = [("total", "total", "Totalt"), ("age_group", "18-29", "18–29 år"), ("age_group", "30-44", "30–44 år"),
+          ("age_group", "45-64", "45–64 år"), ("age_group", "65+", "65 år eller äldre"), ("sex", "Man", "Man"),
           ("sex", "Kvinna", "Kvinna")]
 ONLINE = {  # share naming an online doctor, 2022 and 2021
     2022: [3.4, 5.6, 4.9, 2.2, 0.9, 3.7, 3.1],
@@ -32,7 +32,7 @@ def s42_rows(flags: dict | None = None) -> list[dict]:
 
 def s42(lang: str = "sv", flags: dict | None = None, **opts):
     return charts.build("subgroup_bars", frame(s42_rows(flags)), {"categories": ["online_doctor"], "decimals": 1,
-                                                         "description": "Liggande staplar per målgrupp", **opts}, context(lang))
+                                                         "description": "Liggande staplar per målgrupp", "bases": False, **opts}, context(lang))
 
 
 NPS_BANDS = {  # detractors, passives, promoters, nps, n
@@ -45,7 +45,7 @@ NPS_NAMES = {"detractors": "Kritiker", "passives": "Passiva", "promoters": "Amba
 def s28_rows() -> list[dict]:
     out = []
     labels_ = {"total": ("total", "Totalt"), "Man": ("sex", "Man"), "Kvinna": ("sex", "Kvinna"),
-               "18-29": ("age_group", "18-29 år"), "65+": ("age_group", "65 år eller äldre")}
+               "18-29": ("age_group", "18–29 år"), "65+": ("age_group", "65 år eller äldre")}
     for key, (det, pas, pro, nps, n) in NPS_BANDS.items():
         var, label = labels_[key]
         flag = "suppressed" if n < 30 else "low" if n < 100 else "ok"
@@ -59,7 +59,7 @@ def s28_rows() -> list[dict]:
 
 def s28(lang: str = "sv"):
     opts = {"mode": "stacked", "measure": "share", "side": "nps", "side_label": "NPS",
-            "groups": ["total", "Man", "Kvinna", "18-29", "65+"]}
+            "groups": ["total", "Man", "Kvinna", "18-29", "65+"], "bases": False}
     return charts.build("subgroup_bars", frame(s28_rows()), opts, context(lang))
 
 
@@ -76,7 +76,7 @@ def test_grouped_rows_in_table_order_newest_wave_first():
     assert tick_labels(fig, "y") == list(spec.categories)
     # one decimal; the newest wave's marks only (Totalt ▼, Man ▼), not 2021's
     shown = labels(fig)
-    assert shown[:7] == ["3,4 ▼", "5,6", "4,9", "2,2", "0,9", "3,7 ▼", "3,1"]
+    assert shown[:7] == ["3,4▼", "5,6", "4,9", "2,2", "0,9", "3,7▼", "3,1"]
     assert shown[7:] == ["4,6", "7,9", "5,1", "3,0", "1,4", "4,8", "4,4"]
     # thin lines between the blocks total | ages | sexes
     assert len([ln for ln in fig.axes[0].get_lines() if ln.get_ydata()[0] == ln.get_ydata()[1]]) == 2
@@ -91,7 +91,7 @@ def test_groups_option_sets_the_order():
 
 def test_english_labels_and_ticks():
     fig = drawn(s42("en"))
-    assert labels(fig)[0] == "3.4 ▼"
+    assert labels(fig)[0] == "3.4▼"
     assert any(t.endswith("%") and NBSP not in t for t in tick_labels(fig, "x"))
 
 
@@ -110,15 +110,24 @@ def test_crowded_grouped_labels_do_not_overlap():
                           ("low",) * 11, (80,) * 11) for k in range(3))
     spec = ChartSpec("subgroup_bars", cats, series, detail=SubgroupBarsDetail("grouped", ("a",) * 3 + ("b",) * 8))
     fig = drawn(spec)
-    assert len(texts(fig)) == 33 and overlapping(fig) == []
+    # 33 labels would be under 9 pt: the newest wave's 11 values are labelled, each with its ▲ (own text, own colour)
+    assert labels(fig) == ["50*▲", "51*▲"] * 5 + ["50*▲"] and overlapping(fig) == []
+    assert min(t.get_fontsize() for t in texts(fig)) >= 9
     short = drawn(ChartSpec("subgroup_bars", cats, series, height=2.4, detail=spec.detail))
-    assert len(texts(short)) == 11 and all(t.get_text() == "50* ▲" or t.get_text() == "51* ▲" for t in texts(short))
-    assert overlapping(short) == []
+    assert all(t.get_fontsize() >= 9 for t in texts(short)) and overlapping(short) == []
+
+
+def test_rows_carry_their_base_with_low_bases_marked():
+    """By default each row's name ends in its group's newest-wave base, a low base marked with *."""
+    spec = charts.build("subgroup_bars", frame(s42_rows({("18-29", 2022): "low"})), {"categories": ["online_doctor"]}, context())
+    assert spec.categories[0] == f"Totalt (n{NBSP}={NBSP}2{NNBSP}000)"
+    assert spec.categories[1] == f"18–29 år (n{NBSP}={NBSP}400*)"
+    assert spec.order == "codebook"
 
 
 def test_stacked_mode_with_nps_beside():
     spec = s28()
-    assert spec.categories == ("Totalt", "Man", "Kvinna", "18-29 år", "65 år eller äldre")
+    assert spec.categories == ("Totalt", "Man", "Kvinna", "18–29 år", "65 år eller äldre")
     assert [s.name for s in spec.series] == ["Kritiker", "Passiva", "Ambassadörer"]
     fig = drawn(spec)
     shown = labels(fig)
@@ -126,7 +135,7 @@ def test_stacked_mode_with_nps_beside():
     assert shown[:4] == ["15", "18", "12", "17"]
     assert "65▲" in shown and "70" not in shown and "NPS 60" not in shown
     assert [t for t in shown if t.startswith("NPS")] == ["NPS 46", "NPS 39", "NPS 53", "NPS 41"]
-    assert tick_labels(fig, "y") == ["Totalt", "Man", "Kvinna", "18-29 år*", "65 år eller äldre"]
+    assert tick_labels(fig, "y") == ["Totalt", "Man", "Kvinna", "18–29 år*", "65 år eller äldre"]
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths[4] == 0 and widths[9] == 0 and widths[14] == 0
     assert overlapping(fig) == []
@@ -135,15 +144,16 @@ def test_stacked_mode_with_nps_beside():
 def test_alt_text_and_notes():
     spec = s42(flags={("65+", 2022): "suppressed"})
     alt = charts.alt_text(spec)
-    assert alt.startswith(f"Liggande staplar per målgrupp. 2022: Totalt 3,4{NBSP}%; 18-29 år 5,6{NBSP}%; 30-44 år 4,9{NBSP}%; "
-                          f"45-64 år 2,2{NBSP}%; Man 3,7{NBSP}%; Kvinna 3,1{NBSP}%.")
-    assert f"2021: Totalt 4,6{NBSP}%; 18-29 år 7,9{NBSP}%; 30-44 år 5,1{NBSP}%; 45-64 år 3,0{NBSP}%; 65 år eller äldre 1,4{NBSP}%; Man 4,8{NBSP}%; …" in alt
+    assert alt.startswith(f"Liggande staplar per målgrupp. 2022: Totalt 3,4{NBSP}%; 18–29 år 5,6{NBSP}%; 30–44 år 4,9{NBSP}%; "
+                          f"45–64 år 2,2{NBSP}%; Man 3,7{NBSP}%; Kvinna 3,1{NBSP}%.")
+    assert f"2021: Totalt 4,6{NBSP}%; 18–29 år 7,9{NBSP}%; 30–44 år 5,1{NBSP}%; 45–64 år 3,0{NBSP}%; 65 år eller äldre 1,4{NBSP}%; Man 4,8{NBSP}%; …" in alt
     notes = charts.notes_table(spec).splitlines()
     assert notes[0] == " | 2022 | 2021"
-    assert notes[1:8] == ["Totalt | 3,4▼ | 4,6", "18-29 år | 5,6 | 7,9", "30-44 år | 4,9 | 5,1", "45-64 år | 2,2 | 3,0",
+    assert notes[1:8] == ["Totalt | 3,4▼ | 4,6", "18–29 år | 5,6 | 7,9", "30–44 år | 4,9 | 5,1", "45–64 år | 2,2 | 3,0",
                           "65 år eller äldre | – | 1,4", "Man | 3,7▼ | 4,8▼", "Kvinna | 3,1 | 4,4"]
     assert notes[8] == f"Bas (n): 400–2{NNBSP}000"
-    assert len(notes) == 9
+    assert notes[9].startswith("Ordning: kodbokens")  # total, age groups, sexes: an order with meaning
+    assert len(notes) == 10
 
 
 def test_stacked_alt_text_and_notes_carry_the_side_measure():
@@ -151,10 +161,10 @@ def test_stacked_alt_text_and_notes_carry_the_side_measure():
     alt = charts.alt_text(spec)
     assert alt.startswith(f"Staplade staplar per grupp. Totalt: Kritiker 15{NBSP}%, Passiva 24{NBSP}%, Ambassadörer 61{NBSP}%; NPS 46. "
                           f"Man: Kritiker 18{NBSP}%")
-    assert alt.endswith(f"18-29 år: Kritiker 17{NBSP}%, Passiva 25{NBSP}%, Ambassadörer 58{NBSP}%; NPS 41.")  # 65+ suppressed
+    assert alt.endswith(f"18–29 år: Kritiker 17{NBSP}%, Passiva 25{NBSP}%, Ambassadörer 58{NBSP}%; NPS 41.")  # 65+ suppressed
     notes = charts.notes_table(spec).splitlines()
     assert notes[0] == " | Kritiker | Passiva | Ambassadörer | NPS"
     assert notes[1] == "Totalt | 15,2 | 23,7 | 61,1 | 45,9"
     assert notes[3] == "Kvinna | 12,4 | 22,6 | 65,0▲ | 52,6"
-    assert notes[4] == "18-29 år | 17,1* | 25,0* | 57,9* | 40,8"
+    assert notes[4] == "18–29 år | 17,1* | 25,0* | 57,9* | 40,8"
     assert notes[5] == "65 år eller äldre | – | – | – | –"

@@ -26,8 +26,8 @@ def s18(lang: str = "sv", flags: dict | None = None):
 
 
 # S40-like: six groups whose 2022 values crowd within 3.3 points
-GROUPS = [("sex", "Man", "Man"), ("sex", "Kvinna", "Kvinna"), ("age_group", "18-29", "18-29 år"),
-          ("age_group", "30-44", "30-44 år"), ("age_group", "45-64", "45-64 år"), ("age_group", "65+", "65 år eller äldre")]
+GROUPS = [("sex", "Man", "Man"), ("sex", "Kvinna", "Kvinna"), ("age_group", "18-29", "18–29 år"),
+          ("age_group", "30-44", "30–44 år"), ("age_group", "45-64", "45–64 år"), ("age_group", "65+", "65 år eller äldre")]
 LAST = [93.7, 96.3, 94.6, 96.1, 96.2, 93.0]
 
 
@@ -43,7 +43,7 @@ def s40_rows(flags: dict | None = None) -> list[dict]:
 
 
 def s40(flags: dict | None = None, height: float = 4.9):
-    opts = {"group_var": ["sex", "age_group"], "y_min": 60, "y_max": 100}
+    opts = {"group_var": ["sex", "age_group"], "y_min": 60, "y_max": 100, "bases": False}
     return charts.build("trend_line", frame(s40_rows(flags)), opts, context(height=height))
 
 
@@ -55,26 +55,27 @@ def test_single_line_labels_every_point_with_percent_and_mark():
     spec = s18()
     assert spec.categories == ("2018", "2020", "2021", "2022")
     fig = drawn(spec)
-    assert labels(fig) == [f"95,3{NBSP}%", f"96,8{NBSP}%", f"97,4{NBSP}%", f"98,2{NBSP}% ▲"]
+    assert labels(fig) == [f"95,3{NBSP}%", f"96,8{NBSP}%", f"97,4{NBSP}%", f"98,2{NBSP}%▲"]
     assert tick_labels(fig, "x") == ["2018", "2020", "2021", "2022"]
     assert f"90{NBSP}%" in tick_labels(fig, "y")
     # each label sits above its point
     ax = fig.axes[0]
-    for x, v, label in zip(range(4), HEARD, [f"95,3{NBSP}%", f"96,8{NBSP}%", f"97,4{NBSP}%", f"98,2{NBSP}% ▲"]):
+    for x, v, label in zip([2018, 2020, 2021, 2022], HEARD, [f"95,3{NBSP}%", f"96,8{NBSP}%", f"97,4{NBSP}%", f"98,2{NBSP}%▲"]):
         px, py = ax.transData.transform((x, v))
         cx, cy = centre(fig, find(fig, label))
         assert abs(cx - px) < 1 and cy > py
 
 
 def test_english_single_line():
-    assert labels(drawn(s18("en")))[-1] == "98.2% ▲"
+    assert labels(drawn(s18("en")))[-1] == "98.2%▲"
 
 
 def test_single_line_low_and_suppressed_points():
     fig = drawn(s18(flags={2020: "suppressed", 2021: "low"}))
-    assert labels(fig) == [f"95,3{NBSP}%", f"97,4{NBSP}%*", f"98,2{NBSP}% ▲"]
+    assert labels(fig) == [f"95,3{NBSP}%", f"97,4{NBSP}%*", f"98,2{NBSP}%▲"]
     line = fig.axes[0].get_lines()[0]
-    assert list(line.get_xdata()) == [0, 2, 3]  # the line skips the suppressed wave
+    # the line skips the suppressed wave; waves sit at their years (2018→2020 twice as long as 2020→2021)
+    assert list(line.get_xdata()) == [2018, 2021, 2022]
 
 
 def test_groups_one_label_per_line_in_value_order_without_overlap():
@@ -83,12 +84,16 @@ def test_groups_one_label_per_line_in_value_order_without_overlap():
     for height in (4.9, 2.8):
         fig = drawn(s40(height=height))
         shown = labels(fig)
-        assert sorted(shown) == sorted(["Man 94 ▲", "Kvinna 96 ▲", "18-29 år 95 ▲", "30-44 år 96 ▲", "45-64 år 96 ▲",
-                                        "65 år eller äldre 93 ▲"])
+        assert sorted(shown) == sorted(["Man 94▲", "Kvinna 96▲", "18–29 år 95▲", "30–44 år 96▲", "45–64 år 96▲",
+                                        "65 år eller äldre 93▲"])
         assert overlapping(fig) == []
-        # top to bottom the labels follow the lines' last values: Kvinna 96.3, 45-64 96.2, 30-44 96.1, 18-29 94.6, Man 93.7, 65+ 93.0
-        order = sorted(shown, key=lambda t: -centre(fig, find(fig, t))[1])
-        assert [t.split(" ")[0] for t in order] == ["Kvinna", "45-64", "30-44", "18-29", "Man", "65"]
+        # sexes and age groups in panels of their own; in each, top to bottom the labels follow the lines' last
+        # values: Kvinna 96.3, Man 93.7 | 45–64 96.2, 30–44 96.1, 18–29 94.6, 65+ 93.0
+        assert len(fig.axes) == 2
+        for ax, expected in zip(fig.axes, (["Kvinna", "Man"], ["45–64", "30–44", "18–29", "65"])):
+            mine = [t for t in ax.texts if t.get_text() not in ("▲", "▼")]
+            order = sorted(mine, key=lambda t: -centre(fig, t)[1])
+            assert [t.get_text().split(" ")[0] for t in order] == expected
         # all labels inside the figure
         for t in shown:
             cx, cy = centre(fig, find(fig, t))
@@ -98,9 +103,9 @@ def test_groups_one_label_per_line_in_value_order_without_overlap():
 def test_group_whose_last_wave_is_suppressed_is_labelled_at_its_last_shown_wave():
     fig = drawn(s40({("Man", 2022): "suppressed", ("Kvinna", 2022): "low"}))
     shown = labels(fig)
-    assert "Man 91 ▲" not in shown and not any(t.startswith("Man 94") for t in shown)
+    assert "Man 91▲" not in shown and not any(t.startswith("Man 94") for t in shown)
     assert "Man 91" in shown  # 2021: 93.7 − 3 = 90.7
-    assert "Kvinna 96* ▲" in shown
+    assert "Kvinna 96*▲" in shown
 
 
 def test_spread_keeps_order_and_gap():
@@ -124,13 +129,13 @@ def test_alt_text_and_notes():
                    f"2021 97,4{NBSP}%, 2022 98,2{NBSP}%.")
     notes = charts.notes_table(spec).splitlines()
     assert notes == [" | Totalt", "2018 | 95,3", "2020 | 96,8", "2021 | 97,4", "2022 | 98,2▲",
-                     f"Bas (n): 2{NNBSP}000–2{NNBSP}003"]
+                     f"Bas (n): 2{NNBSP}000–2{NNBSP}003", "Ordning: kodbokens (ordningen har en betydelse: skala, ålder eller tid)."]
     groups = charts.notes_table(s40()).splitlines()
-    assert groups[0] == " | Man | Kvinna | 18-29 år | 30-44 år | 45-64 år | 65 år eller äldre"
+    assert groups[0] == " | Man | Kvinna | 18–29 år | 30–44 år | 45–64 år | 65 år eller äldre"
     assert groups[1] == "2018 | 84,7 | 87,3 | 85,6 | 87,1 | 87,2 | 84,0"
-    assert len(groups) == 6
-    assert groups[-1] == (f"Bas (n): Man: 800–830; Kvinna: 900–930; 18-29 år: 1{NNBSP}000–1{NNBSP}030; "
-                          f"30-44 år: 1{NNBSP}100–1{NNBSP}130; 45-64 år: 1{NNBSP}200–1{NNBSP}230; "
+    assert len(groups) == 7
+    assert groups[-2] == (f"Bas (n): Man: 800–830; Kvinna: 900–930; 18–29 år: 1{NNBSP}000–1{NNBSP}030; "
+                          f"30–44 år: 1{NNBSP}100–1{NNBSP}130; 45–64 år: 1{NNBSP}200–1{NNBSP}230; "
                           f"65 år eller äldre: 1{NNBSP}300–1{NNBSP}330")
 
 
@@ -138,5 +143,5 @@ def test_hand_built_spec_with_missing_wave():
     spec = ChartSpec("trend_line", ("2020", "2021", "2022"), (Series("NPS", (40.0, math.nan, 46.0), ("", "", "▲"),
                      ("ok", "missing", "ok"), (1999, 0, 1990)),), unit="points", words=(("chart_base", "Bas (n)"),))
     fig = drawn(spec)
-    assert labels(fig) == ["40", "46 ▲"]
+    assert labels(fig) == ["40", "46▲"]
     assert charts.notes_table(spec).splitlines()[-1] == f"Bas (n): 1{NNBSP}990–1{NNBSP}999"

@@ -23,6 +23,7 @@ from pipeline.numbers import fmt_count
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 LABEL_PT = 9 + 9 + 3  # a single line's data label: 9 pt text set 9 pt above its point, and some air
@@ -221,8 +222,7 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
         right = 0.25 * span + (span * 0.95 if not single else 0)
         ax.set_xlim(years[0] - 0.25 * span / max(len(years), 2), years[-1] + right / (len(panels) if len(panels) > 1 else 1.6))
         ax.set_xticks(years)
-        ax.set_xticklabels([str(y) if len(panels) == 1 or span <= 6 or i in (0, len(years) - 1) or y % 2 == 0 else ""
-                            for i, y in enumerate(years)], fontsize=style.TICK_PT)
+        ax.set_xticklabels([str(y) if y in _labelled_years(fig, ax, years) else "" for y in years], fontsize=style.TICK_PT)
         style.clean_axes(ax, "y")
         # no axis lines: the grid carries the values (and ends on its ticks); the years label the waves
         ax.spines["left"].set_visible(False)
@@ -235,6 +235,22 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
         if p_idx:
             ax.tick_params(axis="y", labelleft=False)
     return fig
+
+
+def _labelled_years(fig: Figure, ax: Axes, years: list[int]) -> set[int]:
+    """The years whose tick label fits: the newest always, then each older one at least a label's width
+    (plus a gap) from the last one kept, so "2020 2021 2022" never run into each other in a narrow panel."""
+    from pipeline.charts import style
+
+    left, right = ax.get_xlim()
+    width_in = fig.get_figwidth() * ax.get_position().width
+    per_year = width_in / max(right - left, 1e-9)  # inches per year on this axis
+    label_in = 4 * style.TICK_PT * 0.62 / 72 * 1.35  # four digits and a gap
+    kept: list[int] = []
+    for y in sorted(years, reverse=True):
+        if not kept or (kept[-1] - y) * per_year >= label_in:
+            kept.append(y)
+    return set(kept)
 
 
 def readable(color: str) -> str:

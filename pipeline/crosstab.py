@@ -29,10 +29,11 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
-from pipeline.config import MetricRequest, Question, SlideSpec
+from pipeline.config import MetricRequest, Question, SlideSpec, Statistics
 from pipeline.design import CodeSums, SurveyDesign, difference_test
 from pipeline.errors import ConfigError, did_you_mean
 from pipeline.load import MISSING
@@ -50,12 +51,12 @@ DEFAULT_DECIMALS = {"percent": 0, "points": 0, "scale": 1}
 # ------------------------------------------------------------------ settings
 
 
-def significance_alpha(stats) -> float:  # noqa: ANN001 - config.Statistics
+def significance_alpha(stats: Statistics) -> float:
     """The significance level α of the column tests (0.05 for a 95 % level): ``statistics.alpha``, as the deck's ▲/▼."""
     return float(stats.alpha)
 
 
-def comparison_correction(stats) -> str:  # noqa: ANN001 - config.Statistics
+def comparison_correction(stats: Statistics) -> str:
     """The multiple-comparison correction named in config: ``statistics.multiple_comparisons`` (none, bonferroni, holm)."""
     name = str(stats.multiple_comparisons)
     check_correction(name)
@@ -180,7 +181,10 @@ def _categories(ctx: MetricContext, var: str, where: str) -> list[tuple[str, str
         )
     q = ctx.project.codebook.question(var)
     if q.type != "single":
-        raise ConfigError(f"{where}: grouping by {var!r} needs a single-choice question (it is {q.type}); use sex, age_group, region or one of {', '.join(known[:5])} …")
+        raise ConfigError(
+            f"{where}: grouping by {var!r} needs a single-choice question (it is {q.type}); "
+            f"use sex, age_group, region or one of {', '.join(known[:5])} …"
+        )
     return [(str(c.code), c.text(ctx.lang)) for c in q.categories]
 
 
@@ -196,7 +200,7 @@ def banner_groups(ctx: MetricContext, by: str, where: str = "--by") -> list[_Gro
     out = []
     for combo in itertools.product(*levels):
         out.append(_Group(spec, "|".join(k for k, _ in combo), " ".join(lab for _, lab in combo),
-                          tuple((v, k) for v, (k, _) in zip(variables, combo))))
+                          tuple((v, k) for v, (k, _) in zip(variables, combo, strict=True))))
     return out
 
 
@@ -254,17 +258,21 @@ class _Run:
 
     def in_base(self) -> np.ndarray:
         """The respondents in the rows' base."""
-        return self.domain & self.base[np.clip(self.values - self.low, 0, len(self.base) - 1)]
+        out: np.ndarray = self.domain & self.base[np.clip(self.values - self.low, 0, len(self.base) - 1)]
+        return out
 
 
 Measure = Callable[[SurveyDesign], Iterator[_Run]]  # the runs of rows, in the order of the row definitions
 
 
 def _answered(values: np.ndarray) -> np.ndarray:
-    return values != MISSING
+    out: np.ndarray = values != MISSING
+    return out
 
 
-def question_rows(ctx: MetricContext, question: Question, kind: str | None = None, request: MetricRequest | None = None) -> tuple[list[_RowDef], Measure]:
+def question_rows(
+    ctx: MetricContext, question: Question, kind: str | None = None, request: MetricRequest | None = None
+) -> tuple[list[_RowDef], Measure]:
     """The rows of a question's crosstab and, per design, an iterator of runs of rows (see :class:`_Run`).
 
     ``kind`` follows the deck's metric kinds (``share``, ``scale``, ``nps``, ``multi``); by default
@@ -274,12 +282,19 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
     options = request.options if request is not None else {}
     dk = ctx.project.codebook.dont_know_code
     if kind is None:
-        kind = {"single": "share", "scale": "scale", "grid": "scale" if question.scale else "share", "multi": "multi"}.get(question.type, "")
+        by_type = {"single": "share", "scale": "scale", "grid": "scale" if question.scale else "share", "multi": "multi"}
+        kind = by_type.get(question.type, "")
         if question.nps is not None:
             kind = "nps"
     if question.type == "open" or kind not in SUPPORTED_KINDS:
-        raise ConfigError(f"question {question.id!r} ({question.type}): no crosstab for {kind or question.type!r}; crosstabs take single-choice, scale, NPS, grid and multi-response questions")
-    items = (request.items if request is not None and request.items else [i.id for i in question.items]) if question.type in ("grid", "multi") else [question.id]
+        raise ConfigError(
+            f"question {question.id!r} ({question.type}): no crosstab for {kind or question.type!r}; "
+            f"crosstabs take single-choice, scale, NPS, grid and multi-response questions"
+        )
+    if question.type in ("grid", "multi"):
+        items = request.items if request is not None and request.items else [i.id for i in question.items]
+    else:
+        items = [question.id]
 
     def prefix(item: str) -> str:
         return f"{question.item(item).label(ctx.lang)}: " if question.type == "grid" else ""
@@ -289,14 +304,14 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
     if kind == "nps":
         if question.nps is None:
             raise ConfigError(f"question {question.id!r} has no nps bands in the codebook; ask for it without NPS")
-        bands = question.nps
+        nps_bands = question.nps
         defs += [_RowDef("nps", "NPS", "nps", "points")]
-        defs += [_RowDef(k, lab, "share", "percent") for k, lab in zip(BAND_KEYS[::-1], BAND_LABELS[ctx.lang][::-1])]
+        defs += [_RowDef(k, lab, "share", "percent") for k, lab in zip(BAND_KEYS[::-1], BAND_LABELS[ctx.lang][::-1], strict=True)]
 
         def nps_rows(design: SurveyDesign) -> list[_Run]:
             values = ctx.column(design, question.id)
             codes = code_range(values)
-            score = nps_score(codes, bands)
+            score = nps_score(codes, nps_bands)
             scored = ~np.isnan(score)
             score = np.nan_to_num(score)
             table = np.column_stack([score] + [(score == v) & scored for v in (1.0, 0.0, -1.0)]).astype(float)
@@ -315,10 +330,11 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
             labels.append(ctx.project.codebook.dont_know_label.get(ctx.lang))
         wanted = {str(w) for w in options.get("categories", codes)}
         for item in items:
-            keep = [(c, lab) for c, lab in zip(codes, labels) if str(c) in wanted]
-            defs += [_RowDef(f"{item}:{c}" if question.type == "grid" else str(c), prefix(item) + lab, "share", "percent") for c, lab in keep]
+            keep = [(c, lab) for c, lab in zip(codes, labels, strict=True) if str(c) in wanted]
+            defs += [_RowDef(f"{item}:{c}" if question.type == "grid" else str(c), prefix(item) + lab, "share", "percent")
+                     for c, lab in keep]
 
-            def share_rows(design: SurveyDesign, item=item, keep=keep) -> list[_Run]:
+            def share_rows(design: SurveyDesign, item: str = item, keep: list[tuple[int, str]] = keep) -> list[_Run]:
                 values = ctx.column(design, item)
                 present = code_range(values)
                 if not keep:
@@ -337,7 +353,8 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
         top = tuple(options.get("top_box", (7, 10) if long else (scale.max - 1, scale.max)))
         agree = tuple(options.get("agree", top))
         # a slide's metric shows the measures it asks for (the deck's default: all four); an ad-hoc table the distribution and mean
-        measures = options.get("measures", ["distribution", "mean", "top_box", "agree"] if request is not None else ["distribution", "mean"])
+        all_measures = ["distribution", "mean", "top_box", "agree"] if request is not None else ["distribution", "mean"]
+        measures = options.get("measures", all_measures)
         keep_dk = question.dont_know == "keep"
         band_keys = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in bands]  # as the deck's tables
         boxes = [(name, rng) for name, rng in (("top_box", top), ("agree", agree)) if name in measures]
@@ -347,14 +364,16 @@ def question_rows(ctx: MetricContext, question: Question, kind: str | None = Non
                 return f"{item}:{k}" if question.type == "grid" else k
 
             if "distribution" in measures:
-                defs += [_RowDef(key(k), prefix(item) + band_label(lo, hi, scale, ctx.lang), "share", "percent") for k, (lo, hi) in zip(band_keys, bands)]
+                defs += [_RowDef(key(k), prefix(item) + band_label(lo, hi, scale, ctx.lang), "share", "percent")
+                         for k, (lo, hi) in zip(band_keys, bands, strict=True)]
                 if keep_dk:
-                    defs.append(_RowDef(key(str(dk)), prefix(item) + ctx.project.codebook.dont_know_label.get(ctx.lang), "share", "percent"))
+                    dk_label = ctx.project.codebook.dont_know_label.get(ctx.lang)
+                    defs.append(_RowDef(key(str(dk)), prefix(item) + dk_label, "share", "percent"))
             if "mean" in measures:
                 defs.append(_RowDef(key("mean"), prefix(item) + ctx.text("mean"), "mean", "scale"))
             defs += [_RowDef(key(name), prefix(item) + f"{lo}-{hi}", name, "percent") for name, (lo, hi) in boxes]
 
-            def scale_rows(design: SurveyDesign, item=item) -> list[_Run]:
+            def scale_rows(design: SurveyDesign, item: str = item) -> list[_Run]:
                 values = ctx.column(design, item)
                 codes = code_range(values)
                 asked = _answered(values) & ctx.routed(design, question)
@@ -438,7 +457,8 @@ def covariance(design: SurveyDesign, influences: Sequence[np.ndarray]) -> np.nda
         return np.zeros((len(influences), len(influences)))
     r = np.column_stack(influences)
     total = r.sum(axis=0)
-    return n / (n - 1) * (r.T @ r - np.outer(total, total) / n)
+    out: np.ndarray = n / (n - 1) * (r.T @ r - np.outer(total, total) / n)
+    return out
 
 
 def domain_contrast(design: SurveyDesign, y: np.ndarray, domain_a: np.ndarray, domain_b: np.ndarray) -> tuple[float, float, float, float]:
@@ -604,7 +624,7 @@ def build_crosstab(
 
     total = _Group("wave", "total", ctx.text("total"), ())
     wanted: list[tuple[int, _Group]] = [(w, total) for w in shown] + [(report, g) for g in groups]
-    extra = [(p, g) for w, g in wanted if (p := prev_of(w)) is not None]
+    extra = [(pw, g) for w, g in wanted if (pw := prev_of(w)) is not None]
     low = stats.low_base
     cells: dict[tuple[int, str, str], list[_Cell]] = {}
     for wave in sorted({w for w, _ in wanted + extra}):
@@ -625,8 +645,8 @@ def build_crosstab(
                 number[masks[k]] = i
             numbers[block] = number
         for run in measure(design):
-            ys = None
-            in_base = None
+            ys: list[np.ndarray] = []
+            in_base: np.ndarray | None = None
             width = len(run.table)
             sums: dict[tuple[str, str], CodeSums] = {}
             for block, keys in blocks.items():
@@ -651,50 +671,52 @@ def build_crosstab(
                     ys = ys or [run.y(j) for j in range(run.table.shape[1])]
                 for j in range(run.table.shape[1]):
                     summary = summarise(design, ys[j], at) if test else None
-                    cells[(wave, *k)].append(_Cell(float(est.value[j]), float(est.se[j]), est.n, est.weighted_n, est.effective_n, flag, summary))
+                    cell = _Cell(float(est.value[j]), float(est.se[j]), est.n, est.weighted_n, est.effective_n, flag, summary)
+                    cells[(wave, *k)].append(cell)
 
     columns: list[Column] = []
-    keys: list[tuple[int, _Group]] = []
+    col_keys: list[tuple[int, _Group]] = []
     for i, (w, g) in enumerate(wanted):
         first = cells[(w, g.block, g.key)][0]
         label = f"{g.label} {w}" if g.block == "wave" else g.label
         columns.append(Column(letter(i), g.block, block_label(ctx, g.block), "total" if g.block == "wave" else g.block, g.key, label, w,
                               first.n, first.n_weighted, first.n_effective, first.flag))
-        keys.append((w, g))
+        col_keys.append((w, g))
 
     rows: list[Row] = []
     tests: list[PairTest] = []
     for r, rd in enumerate(defs):
         scale = UNIT_SCALE[rd.unit]
-        col_cells = [cells[(w, g.block, g.key)][r] for w, g in keys]
+        col_cells = [cells[(w, g.block, g.key)][r] for w, g in col_keys]
         values = tuple(None if c.flag == "suppressed" or not math.isfinite(c.value) else c.value * scale for c in col_cells)
-        ses = tuple(None if v is None else c.se * scale for v, c in zip(values, col_cells))
+        ses = tuple(None if v is None else c.se * scale for v, c in zip(values, col_cells, strict=True))
         arrows = []
-        for (w, g), c, v in zip(keys, col_cells, values):
-            p = prev_of(w)
-            old = cells.get((p, g.block, g.key), [None] * len(defs))[r] if p is not None else None
+        for (w, g), c, v in zip(col_keys, col_cells, values, strict=True):
+            pw = prev_of(w)
+            old = cells.get((pw, g.block, g.key), [None] * len(defs))[r] if pw is not None else None
             arrow = ""
             if v is not None and old is not None and old.flag != "suppressed" and math.isfinite(old.value) and (c.se > 0 or old.se > 0):
                 _, pv = difference_test(old.value, old.se, c.value, c.se)
                 if pv < alpha:
                     arrow = "▲" if c.value > old.value else "▼"
             arrows.append(arrow)
-        letters: list[list[str]] = [[] for _ in keys]
+        letters: list[list[str]] = [[] for _ in col_keys]
         for block in dict.fromkeys(col.block for col in columns):
             idx = [i for i, col in enumerate(columns) if col.block == block and values[i] is not None]
-            family = []
+            family: list[tuple[int, int, float, float, float, float]] = []
             for i, j in itertools.combinations(idx, 2):
                 a, b = col_cells[i], col_cells[j]
                 if block == "wave":
                     z, p = difference_test(a.value, a.se, b.value, b.se)
                     diff, se = b.value - a.value, math.hypot(a.se, b.se)
                 else:  # two disjoint domains of the report wave: the SE of the contrast
+                    assert a.summary is not None and b.summary is not None, "a tested cell of a subgroup carries its summary"
                     cov = disjoint_covariance(ctx.designs[report], a.summary, b.summary)
                     diff, se, z, p = _z_test(b.value - a.value, a.summary.var + b.summary.var - 2 * cov)
                 if math.isfinite(p):
                     family.append((i, j, diff * scale, se * scale, z, p))
             adjusted = adjust([f[5] for f in family], correction)
-            for (i, j, diff, se, z, p), pa in zip(family, adjusted):
+            for (i, j, diff, se, z, p), pa in zip(family, adjusted, strict=True):
                 sig = pa < alpha
                 tests.append(PairTest(rd.key, columns[i].letter, columns[j].letter, diff, se, z, p, pa, sig))
                 if sig:
@@ -712,7 +734,9 @@ def build_crosstab(
     )
 
 
-def question_crosstab(ctx: MetricContext, question_id: str, by: Sequence[str], waves: Sequence[int] | None = None, **options) -> Crosstab:
+def question_crosstab(
+    ctx: MetricContext, question_id: str, by: Sequence[str], waves: Sequence[int] | None = None, **options: Any
+) -> Crosstab:
     """The ad-hoc crosstab of ``tables --question Q --by …``: ``question_id`` from the codebook, weighted as in the deck."""
     known = list(ctx.project.codebook.by_id)
     if question_id not in ctx.project.codebook.by_id:

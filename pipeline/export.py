@@ -12,15 +12,23 @@ reproducible: fixed document properties and zip timestamps.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from pipeline.errors import OutputError
 from pipeline.metrics.common import COLUMNS
 from pipeline.outputs import normalize_zip
+
+if TYPE_CHECKING:  # xlsxwriter publishes no types: these names are Any to mypy, and document what is passed
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+    from pipeline.crosstab import Crosstab
 
 FORMULA_START = ("=", "+", "-", "@")
 CLAIM_COLUMNS = ["slide", "part", "sentence", "claims", "figures", "test", "check"]  # the claims sheet, one row per sentence
@@ -45,7 +53,7 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
             values = out[col].astype(object)
-            text = values.map(type).eq(str) if out[col].dtype == object else values.notna()
+            text = values.map(type).isin([str]) if out[col].dtype == object else values.notna()
             hits = text & values.where(text, "").astype(str).str.startswith(FORMULA_START)
             if hits.any():
                 values = values.copy()
@@ -95,7 +103,7 @@ WEIGHTING_MEASURES = (  # the rows of the weighting diagnostics (metrics/weighti
 WHOLE_NUMBERS = ("n", "iterations", "capped")
 
 
-def crosstab_phrases(text, lang: str) -> dict[str, str]:  # noqa: ANN001 - Project.text(key, lang)
+def crosstab_phrases(text: Callable[[str, str], str], lang: str) -> dict[str, str]:
     """The fixed phrases of the crosstab workbook in ``lang``, from ``text(key, lang)`` (``Project.text``):
     sheet names, base rows, notes, the long sheet's column headers (``xtab_col_<column>``), the column
     guide (``xtab_help_<column>``) and the weighting sheet's measures (``xtab_w_<measure>``)."""
@@ -124,7 +132,7 @@ def _number_format(unit: str, decimals: int) -> str:
 class _Formats:
     """The workbook's cell formats, made once per workbook."""
 
-    def __init__(self, wb):  # noqa: ANN001 - xlsxwriter.Workbook
+    def __init__(self, wb: Workbook) -> None:
         self.wb = wb
         self.title = wb.add_format({"bold": True, "font_size": 13})
         self.bold = wb.add_format({"bold": True})
@@ -137,9 +145,9 @@ class _Formats:
         self.sig = wb.add_format({"bold": True, "font_color": "#C00000", "align": "left"})
         self.base_label = wb.add_format({"italic": True, "top": 1})
         self.base_label_plain = wb.add_format({"italic": True})
-        self._numbers: dict[tuple[str, bool, bool], object] = {}
+        self._numbers: dict[tuple[str, bool, bool], Format] = {}
 
-    def number(self, fmt: str, italic: bool = False, top: bool = False):  # noqa: ANN201 - xlsxwriter.Format
+    def number(self, fmt: str, italic: bool = False, top: bool = False) -> Format:
         key = (fmt, italic, top)
         if key not in self._numbers:
             spec: dict[str, object] = {"num_format": fmt}
@@ -151,7 +159,7 @@ class _Formats:
         return self._numbers[key]
 
 
-def _write_crosstab(ws, fm: _Formats, xtab, phrases: dict[str, str], first_row: int,
+def _write_crosstab(ws: Worksheet, fm: _Formats, xtab: Crosstab, phrases: dict[str, str], first_row: int,
                     low_base: tuple[int, int]) -> tuple[int, int, int]:
     """Write one crosstab from ``first_row``; returns (first header row, last header row, next free row).
 
@@ -216,7 +224,7 @@ def _write_crosstab(ws, fm: _Formats, xtab, phrases: dict[str, str], first_row: 
     return head, head + 2, r + 4
 
 
-def _set_up_printing(ws, header_rows: tuple[int, int] | None) -> None:
+def _set_up_printing(ws: Worksheet, header_rows: tuple[int, int] | None) -> None:
     """Landscape A4, fit to the page width (as many pages down as needed), header rows repeated on every page."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -238,7 +246,7 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return out
 
 
-def write_crosstab_sheet(wb, fm: _Formats, name: str, crosstabs, phrases: dict[str, str],  # noqa: ANN001
+def write_crosstab_sheet(wb: Workbook, fm: _Formats, name: str, crosstabs: Sequence[Crosstab], phrases: dict[str, str],
                          low_base: tuple[int, int]) -> None:
     """One sheet with the crosstabs of a slide, one under the other; panes frozen below the first header."""
     ws = wb.add_worksheet(name)
@@ -261,7 +269,7 @@ def write_crosstab_sheet(wb, fm: _Formats, name: str, crosstabs, phrases: dict[s
     _set_up_printing(ws, first_header)
 
 
-def write_long_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame, headers: dict[str, str] | None = None) -> None:  # noqa: ANN001
+def write_long_sheet(wb: Workbook, fm: _Formats, name: str, frame: pd.DataFrame, headers: dict[str, str] | None = None) -> None:
     """The tidy long table as one sheet: header row frozen, autofilter over every column, numbers formatted.
 
     ``headers`` maps a column to its header in the deck's language (default: the column's name).
@@ -291,7 +299,7 @@ def write_long_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame, headers: 
     _set_up_printing(ws, (0, 0))
 
 
-def _write_plain_sheet(wb, fm: _Formats, name: str, frame: pd.DataFrame) -> None:  # noqa: ANN001
+def _write_plain_sheet(wb: Workbook, fm: _Formats, name: str, frame: pd.DataFrame) -> None:
     """A small table as a sheet: bold frozen header, whole numbers as #,##0, others to three decimals."""
     ws = wb.add_worksheet(name)
     frame = _clean(frame)
@@ -324,7 +332,7 @@ def weighting_frame(diagnostics: pd.DataFrame, phrases: dict[str, str]) -> pd.Da
         value = _cell(rec.value)
         if rec.measure in WHOLE_NUMBERS and isinstance(value, float) and value.is_integer():
             value = int(value)
-        rows.setdefault(key, {})[int(rec.wave)] = value
+        rows.setdefault(key, {})[int(cast("float", rec.wave))] = value  # a number: rows without a wave were dropped
     waves = sorted({w for values in rows.values() for w in values})
     order = {m: i for i, m in enumerate(WEIGHTING_MEASURES)}
     margins = list(dict.fromkeys((k[1], k[2]) for k in rows if k[1]))  # variables and categories as first met
@@ -341,9 +349,9 @@ def weighting_frame(diagnostics: pd.DataFrame, phrases: dict[str, str]) -> pd.Da
     return pd.DataFrame(out, columns=columns, dtype=object)  # object: whole numbers stay int
 
 
-def crosstab_frame(xtab) -> pd.DataFrame:  # noqa: ANN001 - crosstab.Crosstab
+def crosstab_frame(xtab: Crosstab) -> pd.DataFrame:
     """A crosstab as a tidy frame (one line per row and column: value, letters, arrow, bases), e.g. for CSV."""
-    lines = []
+    lines: list[dict[str, object]] = []
     for row in xtab.rows:
         for i, col in enumerate(xtab.columns):
             lines.append({
@@ -355,7 +363,7 @@ def crosstab_frame(xtab) -> pd.DataFrame:  # noqa: ANN001 - crosstab.Crosstab
     return pd.DataFrame(lines)
 
 
-def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list], phrases: dict[str, str], *,
+def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list[Crosstab]], phrases: dict[str, str], *,
                          long_table: pd.DataFrame | None = None, diagnostics: pd.DataFrame | None = None,
                          low_base: tuple[int, int] = (30, 100),
                          extra_sheets: Sequence[tuple[str, pd.DataFrame]] = ()) -> None:
@@ -385,7 +393,7 @@ def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list], phrases: dict[s
             write_long_sheet(wb, fm, fixed_names["xtab_all_tables"], long_table, headers)
         if diagnostics is not None:
             _write_plain_sheet(wb, fm, fixed_names["xtab_weighting"], weighting_frame(diagnostics, phrases))
-        for name, (_, frame) in zip(extra_names, extra_sheets):
+        for name, (_, frame) in zip(extra_names, extra_sheets, strict=True):
             _write_plain_sheet(wb, fm, name, frame)
         if long_table is not None:
             cols = [c for c in ("slide", "table", *COLUMNS) if c in long_table.columns]
@@ -399,7 +407,7 @@ def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list], phrases: dict[s
 
 
 def write_tables(path: Path, fmt: str, tables: dict[str, pd.DataFrame], diagnostics: pd.DataFrame,
-                 crosstabs: dict[str, list], phrases: dict[str, str], low_base: tuple[int, int] = (30, 100),
+                 crosstabs: dict[str, list[Crosstab]], phrases: dict[str, str], low_base: tuple[int, int] = (30, 100),
                  extra_sheets: Sequence[tuple[str, pd.DataFrame]] = ()) -> None:
     """The deck's tables as ``fmt``: ``xlsx`` the crosstab workbook (:func:`write_crosstabs_xlsx`; the long sheet
     is every slide table, :func:`combined`), ``csv`` the long table alone (:func:`write_csv`)."""
@@ -412,7 +420,7 @@ def write_tables(path: Path, fmt: str, tables: dict[str, pd.DataFrame], diagnost
         raise OutputError(f"{path}: unknown table format {fmt!r}; use a .xlsx or .csv file name")
 
 
-def write_crosstabs_csv(path: Path, crosstabs: list) -> None:
+def write_crosstabs_csv(path: Path, crosstabs: list[Crosstab]) -> None:
     """The crosstabs as one tidy CSV (:func:`crosstab_frame`, formula-like text neutralised), for ``tables --out x.csv``."""
     frame = pd.concat([crosstab_frame(x) for x in crosstabs], ignore_index=True) if crosstabs else pd.DataFrame()
     try:

@@ -41,7 +41,7 @@ class Options(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-O = TypeVar("O", bound=Options)
+O = TypeVar("O", bound=Options)  # noqa: E741 - the name pipeline.metrics and pipeline.charts import
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ K = TypeVar("K", bound=Kind[Any])
 class Registry(Generic[K]):
     """The kinds of one family by name; ``modules`` are imported (registering their kinds) on first use."""
 
-    def __init__(self, family: str, modules: tuple[str, ...]):
+    def __init__(self, family: str, modules: tuple[str, ...]) -> None:
         self.family = family
         self.modules = modules
         self._kinds: dict[str, K] = {}
@@ -190,7 +190,7 @@ def deck_problems(deck: Any, path: Path | str, langs: tuple[str, ...] = ("sv", "
     Chart options are checked in every language (a text option may be {sv, en});
     a chart's ``measure`` must be one the metric it draws can produce.
     """
-    METRICS, CHARTS = registry("metric"), registry("chart")  # noqa: N806 - the registries' own names
+    METRICS, CHARTS = registry("metric"), registry("chart")  # the registries' own names
     out: list[str] = []
     for slide in deck.slides:
         metric_kinds: dict[str, tuple[Any, Options] | None] = {}

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from helpers import WAVES, copy_project, edit, run_cli
 
 N_ROWS = 300  # a slice of the shipped 2022 wave: every sex × age cell present, quick to load
@@ -501,8 +500,8 @@ def setup_schema_in_list(work, wave):
 
 def test_schema_error_in_a_list_names_the_item_id(ran):
     line = error_line(ran("schema-in-list").result)
-    assert_names(line, "config/deck.yaml: slides[", "] (id 'S13').layout: Input should be 'title', 'section', 'chart', 'two_charts' or 'text'",
-                 "(got 'charts')")
+    assert_names(line, "config/deck.yaml: slides[",
+                 "] (id 'S13').layout: Input should be 'title', 'section', 'chart', 'two_charts' or 'text'", "(got 'charts')")
 
 
 @case("no-targets-for-year")
@@ -566,7 +565,8 @@ def test_template_that_is_not_a_pptx(ran):
 BLOCKED = {  # command: (arguments, expected message) with an output path whose parent is a regular file
     "report": (REPORT[:-1] + ["blocker/out"], "blocker/out: output folder cannot be created: blocker is a file"),
     "weights": (WEIGHTS[:-1] + ["blocker/w.csv"], "blocker: output folder is a file, not a folder"),
-    "tables": (["tables", "--config", "config", "--data", "data", "--out", "blocker/t.xlsx"], "blocker: output folder is a file, not a folder"),
+    "tables": (["tables", "--config", "config", "--data", "data", "--out", "blocker/t.xlsx"],
+               "blocker: output folder is a file, not a folder"),
 }
 for _command, (_args, _) in BLOCKED.items():
     def _blocked(work, wave, args=_args):

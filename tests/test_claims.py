@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from helpers import REPO
 
 from pipeline.charts import ChartSpec, Series
 from pipeline.claims import Claims, Sentence, chart_numbers, numbers_in, preflight
@@ -14,16 +15,15 @@ from pipeline.metrics.common import COLUMNS
 from pipeline.metrics.trend import _fit_rows
 from pipeline.text import TableView, TextRenderer
 from pipeline.yamlio import read_yaml
-from helpers import REPO
 
-STRINGS = {k: v for k, v in read_yaml(REPO / "templates" / "text" / "strings.yaml").items()}
+STRINGS = dict(read_yaml(REPO / "templates" / "text" / "strings.yaml"))
 SV = {k: v["sv"] for k, v in STRINGS.items()}
 EN = {k: v["en"] for k, v in STRINGS.items()}
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
     """A metric table with COLUMNS; unspecified columns are blank/NaN, group total unless given."""
-    base = {c: "" for c in COLUMNS}
+    base = dict.fromkeys(COLUMNS, "")
     base.update({"group_var": "total", "group": "total", "group_label": "Totalt", "measure": "share", "unit": "percent",
                  "value": math.nan, "change": math.nan, "p_value": math.nan, "prev_wave": None, "wave": 2022})
     return pd.DataFrame([{**base, **r} for r in rows], columns=COLUMNS)
@@ -208,7 +208,7 @@ def test_log_linear_fit_by_hand():
     """10, 20, 40 % in 2020–2022 (SE a tenth of each): growth e^ln2 − 1 = 100 %, 2025 at 320 %, interval by hand."""
     rows = table([{"wave": w, "value": v, "se": v / 10} for w, v in ((2020, 10.0), (2021, 20.0), (2022, 40.0))])
     ctx = SimpleNamespace(stats=SimpleNamespace(confidence_level=0.95))
-    growth, projection = _fit_rows(rows, ctx, {c: "" for c in COLUMNS}, 2025)
+    growth, projection = _fit_rows(rows, ctx, dict.fromkeys(COLUMNS, ""), 2025)
     assert growth["value"] == pytest.approx(100.0)
     # weights (v/se)² = 100 each, Sxx = 100·(1 + 0 + 1) = 200, se_b = 1/√200 = 0.070711; exp(ln 2 ± 1.959964·0.070711) − 1
     assert (growth["ci_low"], growth["ci_high"]) == (pytest.approx(74.12, abs=0.01), pytest.approx(129.73, abs=0.01))

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import WAVES
+
 from pipeline.claims import ClaimError
 from pipeline.load import load_waves
 from pipeline.slides import Presentation, build_presentation
@@ -35,14 +35,14 @@ def perturbed_waves(out: Path, seed: int, years: tuple[int, ...] = (2018, 2020, 
     rng = np.random.default_rng(seed)
     frames = {y: pd.read_csv(WAVES / f"{y}.csv", dtype=str, keep_default_na=False) for y in years}
     donors = [int(d) for d in rng.permutation(list(years))]
-    for year, donor in zip(years, donors):
+    for year, donor in zip(years, donors, strict=True):
         base, source = frames[year], frames[donor]
         take = rng.choice(len(source), size=len(base), replace=True)
         common = [c for c in base.columns if c in source.columns and c != "respondent_id"]
         new = base.copy()
         new[common] = source.iloc[take][common].to_numpy()
         new.to_csv(out / f"{year}.csv", index=False)
-    return dict(zip(years, donors))
+    return dict(zip(years, donors, strict=True))
 
 
 def deck(project, folder: Path, strict: bool = True, lang: str = "sv") -> Presentation:
@@ -103,7 +103,8 @@ def check_deck(pres: Presentation) -> None:
     assert ("högst hittills" in texts(s40)) == (now > before.max())
 
     heard = pres.tables["S46:heard"]
-    heard = heard[(heard["group"] == "total") & (heard["category"].astype(str) == "1")].set_index("wave")["value"].map(lambda v: rounded(v, 1))
+    heard = heard[(heard["group"] == "total") & (heard["category"].astype(str) == "1")]
+    heard = heard.set_index("wave")["value"].map(lambda v: rounded(v, 1))
     assert ("fler än någonsin" in slide(pres, "S46").body[0]) == (heard[pres.wave] > heard[heard.index < pres.wave].max())
 
     # S43: the largest significant change among the groups the chart shows, ties named together
@@ -135,7 +136,7 @@ def check_deck(pres: Presentation) -> None:
 
 
 def test_shipped_waves_every_sentence_true_and_strict_passes(project, shipped_designs):
-    """Shipped waves: strict build passes; 58 → 55 (p ≈ 0.06) is not called a fall; S36 says the chart's 59 %; S43 names three tied groups."""
+    """Shipped waves, strict: builds; 58 → 55 (p ≈ 0.06) is not called a fall; S36 says the chart's 59 %; S43 names three tied groups."""
     pres = build_presentation(project, shipped_designs, 2022, "sv", strict=True)
     check_deck(pres)
     assert slide(pres, "S37").subtitle == "Andel som spontant väljer 1177, per målgrupp"
@@ -245,6 +246,7 @@ def test_report_strict_on_the_shipped_waves_writes_claims_and_skips_to_the_manif
 
     from helpers import CONFIG
     from openpyxl import load_workbook
+
     from pipeline.report import run_report
 
     result = run_report(CONFIG, WAVES, out_dir=tmp_path, jobs=1, strict=True)
@@ -256,7 +258,8 @@ def test_report_strict_on_the_shipped_waves_writes_claims_and_skips_to_the_manif
     assert manifest["preflight"]["problems"] == [] and manifest["preflight"]["strict"] is True
     assert manifest["skipped_slides"] == []
     sheet = list(load_workbook(result.tables)[project_text("xtab_claims")].values)
-    assert sheet[0] == tuple(project_text(f"xtab_claim_col_{c}") for c in ("slide", "part", "sentence", "claims", "figures", "test", "check"))
+    claim_columns = ("slide", "part", "sentence", "claims", "figures", "test", "check")
+    assert sheet[0] == tuple(project_text(f"xtab_claim_col_{c}") for c in claim_columns)
     assert all(r[6] == "ok" for r in sheet[1:])
     s38 = [r for r in sheet[1:] if r[0] == "S38" and r[1] == "commentary"]
     assert "p = 0,062" in s38[0][4]  # 58 → 55: the test behind "oförändrad"

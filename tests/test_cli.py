@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from helpers import CONFIG, FIXTURES, GOLDEN, REPO, copy_project, run_cli
 
 HELP = {  # command: {option: words its help must contain}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import copy_project, edit
 from pydantic import ValidationError
 
-from helpers import copy_project, edit
 from pipeline.config import Statistics, load_project
 from pipeline.errors import ConfigError
 

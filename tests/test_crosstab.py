@@ -7,13 +7,24 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import FIXTURES, GOLDEN
 from metrics.tinyctx import build_ctx, wave_frame
+
 from pipeline.config import Targets, Weighting
-from pipeline.crosstab import (adjust, banner_groups, calibrated_influence, comparison_correction, covariance,
-                               disjoint_covariance, domain_contrast, letter, question_crosstab, significance_alpha,
-                               slide_crosstabs, summarise)
+from pipeline.crosstab import (
+    adjust,
+    banner_groups,
+    calibrated_influence,
+    comparison_correction,
+    covariance,
+    disjoint_covariance,
+    domain_contrast,
+    letter,
+    question_crosstab,
+    significance_alpha,
+    slide_crosstabs,
+    summarise,
+)
 from pipeline.design import estimate_means
 from pipeline.errors import ConfigError
 from pipeline.load import load_wave
@@ -118,7 +129,7 @@ def test_crossed_groups_and_nps_rows(project, tmp_path):
     assert x.columns[1].block_label == "Sex × Age"
     nps = x.rows[0]
     # men 18-29: two promoters → 100; men 65+: 9 and 3 → 0; women 18-29: 7, 8 → 0; total: 3 promoters, 3 detractors → 0
-    by_key = dict(zip([c.key for c in x.columns], nps.values))
+    by_key = dict(zip([c.key for c in x.columns], nps.values, strict=True))
     assert by_key["Man|18-29"] == pytest.approx(100.0)
     assert by_key["Man|65+"] == pytest.approx(0.0)
     assert by_key["Kvinna|65+"] == pytest.approx(-100.0)
@@ -184,7 +195,7 @@ def test_correction_can_remove_a_letter(project, tmp_path):
 
 
 def test_slide_crosstabs_equal_the_decks_tables(project, shipped_designs):
-    """Every shipped slide metric of kind share/scale/nps/multi: each crosstab cell (wave totals and subgroups, the measures the slide asks for) equals the deck's table."""
+    """Each crosstab cell (wave totals, subgroups) of every shipped share/scale/nps/multi slide metric equals the deck's table."""
     from pipeline.metrics import compute
 
     ctx = MetricContext(project, shipped_designs, max(shipped_designs), "sv")
@@ -198,7 +209,7 @@ def test_slide_crosstabs_equal_the_decks_tables(project, shipped_designs):
                 index[(str(t.item), str(t.category), int(t.wave), str(t.group))] = t.value
             for row in x.rows:
                 item, _, category = row.key.rpartition(":")
-                for col, value in zip(x.columns, row.values):
+                for col, value in zip(x.columns, row.values, strict=True):
                     group = "total" if col.block == "wave" else col.key.replace("|", " ")
                     deck = index[(item, category, col.wave, group)]  # every cell is one the deck's table has
                     if value is None:
@@ -217,7 +228,7 @@ def test_slide_crosstabs_equal_the_decks_tables(project, shipped_designs):
 def fixture_designs(project):
     """The golden fixture wave, raked and post-stratified to its own targets (as tests/r/golden.R)."""
     t = pd.read_csv(FIXTURES / "targets_2022.csv")
-    sex_age = {s: {a: float(v) for a, v in zip(g["age_group"], g["share"])} for s, g in t.groupby("sex")}
+    sex_age = {s: {a: float(v) for a, v in zip(g["age_group"], g["share"], strict=True)} for s, g in t.groupby("sex")}
     data = project.targets.model_dump()
     data["years"] = {2022: {"reference_date": "2021-12-31", "sex_age": sex_age}}
     proj = project.model_copy(update={"targets": Targets.model_validate(data)})
@@ -316,7 +327,7 @@ def test_region_domain_contrast_uses_covariance(fixture_designs):
 
 @pytest.mark.parametrize("name", ["rake", "poststratify"])
 def test_per_cell_covariance_equals_per_respondent(fixture_designs, name):
-    """The crosstab's per-cell summaries give the same variances and covariance of two disjoint regions as the respondent-level influence values."""
+    """Per-cell summaries give the same variances and covariance of two disjoint regions as the respondent-level influence values."""
     _, designs = fixture_designs
     d = designs[name]
     y, base = measure_y(d.frame, "nps")

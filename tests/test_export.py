@@ -13,8 +13,8 @@ from pipeline.metrics.common import COLUMNS
 
 def _table(labels: list[str], values: list[float]) -> pd.DataFrame:
     rows = []
-    for label, value in zip(labels, values):
-        row = {c: None for c in COLUMNS}
+    for label, value in zip(labels, values, strict=True):
+        row = dict.fromkeys(COLUMNS)
         row.update(metric="share", measure="share", question="q", wave=2022, group_var="total", group="total",
                    category=label, label=label, value=value, n=120, base_flag="ok")
         rows.append(row)
@@ -31,7 +31,7 @@ def _diagnostics() -> pd.DataFrame:
     """Weighting diagnostics as metrics/weighting.py gives them: two waves, n and one margin (all hand-made)."""
     rows = []
     for wave, n, women in ((2021, 1000.0, 0.52), (2022, 1200.0, 0.49)):
-        base = {c: None for c in COLUMNS}
+        base = dict.fromkeys(COLUMNS)
         base.update(metric="weighting", wave=wave, group_var="total", group="total")
         rows.append({**base, "measure": "n", "value": n, "unit": "scale"})
         rows.append({**base, "measure": "margin_target", "group_var": "sex", "group": "Kvinna", "value": women * 100, "unit": "percent"})
@@ -181,7 +181,8 @@ def test_long_sheet_is_filterable_with_number_formats_in_english(project, tmp_pa
     assert ws.cell(2, header.index("wave") + 1).number_format == "0"
     guide = wb["About the tables"]
     assert guide["A1"].value == "column"
-    assert [guide.cell(r, 2).value for r in range(2, guide.max_row + 1) if guide.cell(r, 1).value == "n"] == ["Unweighted base (respondents)"]
+    meaning_of_n = [guide.cell(r, 2).value for r in range(2, guide.max_row + 1) if guide.cell(r, 1).value == "n"]
+    assert meaning_of_n == ["Unweighted base (respondents)"]
 
 
 def test_crosstab_workbook_is_byte_identical_when_written_twice(project, tmp_path):

@@ -76,7 +76,9 @@ def test_misspelt_chart_option_names_slide_chart_kind_key_and_the_nearest_key(co
     with pytest.raises(ConfigError) as err:
         load_project(config)
     line = str(err.value)
-    assert line.startswith(f"{config / 'deck.yaml'}: slide S13, chart 1 (grouped_bars): unknown option 'topp' (did you mean 'top'?); allowed: ")
+    assert line.startswith(
+        f"{config / 'deck.yaml'}: slide S13, chart 1 (grouped_bars): unknown option 'topp' (did you mean 'top'?); allowed: "
+    )
     assert "sort" in line.split("allowed: ")[1] and "\n" not in line
 
 

@@ -880,8 +880,9 @@ def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
                     raise ConfigError(f"{where}{trail}: expected one entry per {var.name} category")
                 unknown = [k for k in node if k not in var.keys]
                 if unknown:
-                    what = {"sex": "sex", "age_group": "age group", "region": "regions"}.get(var.name, f"{var.name} categories")
-                    raise ConfigError(f"{where}{trail}: unknown {what} {unknown[0] if len(unknown) == 1 and var.name != 'region' else unknown}"
+                    what = {"sex": "sex", "age_group": "age group", "region": "regions"}.get(var.name, f"{var.name} category")
+                    shown = repr(unknown[0]) if len(unknown) == 1 and var.name != "region" else repr(unknown)
+                    raise ConfigError(f"{where}{trail}: unknown {what} {shown}"
                                       f"{did_you_mean(str(unknown[0]), var.keys)}; the codebook has {list(var.keys)}")
                 if depth + 1 < len(variables):
                     for key, child in node.items():

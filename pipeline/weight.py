@@ -118,9 +118,9 @@ def _joint_shares(
 def build_targets(project: Project, year: int, weighting: Weighting | None = None) -> MarginTargets:
     """Turn the year's configured targets into margin targets, checking that each table sums to 1.
 
-    Each weighting variable takes its shares from the one table of the year that holds it
-    (a one-way margin, or the sums of a joint table); post-stratification takes the joint
-    shares of a table over exactly the weighting variables.
+    Each weighting variable takes its shares from its one-way margin or, without one, from the
+    sums of the year's cells table; post-stratification takes the joint shares of a cells table
+    over exactly the weighting variables.
     """
     weighting = weighting or project.survey.weighting
     codebook = project.codebook
@@ -138,9 +138,11 @@ def build_targets(project: Project, year: int, weighting: Weighting | None = Non
                 f"(or a cells table over it)" if v != "region" else
                 f"{where}: weighting uses region but no region shares are given; add years.{year}.region"
             )
-        if len(found) > 1:
-            raise ConfigError(f"{where}: {v} has targets in both {found[0][2]} and {found[1][2]}; give them once")
-        holding[v] = found[0]
+        # a one-way margin wins over the sums of a cells table (there is at most one of each); post-stratification
+        # takes the cells table
+        one_way = [t for t in found if len(t[0]) == 1]
+        joint = [t for t in found if len(t[0]) > 1]
+        holding[v] = joint[0] if weighting.method == "poststratify" and joint else (one_way or joint)[0]
     categories: dict[str, list[str]] = {v.name: list(v.keys) for v in variables}
     shares: dict[str, np.ndarray] = {}
     joints: dict[str, np.ndarray] = {}

@@ -138,7 +138,7 @@ class SlideBuilder:
             },
             "survey": {
                 "name": survey.name.get(self.lang), "client": survey.client, "supplier": survey.supplier,
-                "contact": survey.contact, "panel": survey.panel.get(self.lang),
+                "contact": survey.contact, "panel": survey.panel.get(self.lang) if survey.panel is not None else "",
                 "fieldwork": survey.fieldwork[self.wave].get(self.lang) if self.wave in survey.fieldwork else "",
             },
             "question": question.wording(self.wave, self.lang) if question is not None else "",
@@ -439,11 +439,12 @@ def build_presentation(
 
 
 def metadata_warnings(project: Project, wave: int) -> list[str]:
-    """Warnings for survey metadata the report wave lacks (fieldwork period, supplier)."""
+    """Warnings for survey metadata the report wave lacks (fieldwork period, supplier), where the survey gives them at all
+    (both are optional: a survey without fieldwork periods or supplier is not warned about them)."""
     survey = project.survey.survey
     out = []
-    if wave not in survey.fieldwork:
+    if survey.fieldwork and wave not in survey.fieldwork:
         out.append(f"survey.yaml: no fieldwork period for wave {wave}; add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
-    if not str(survey.supplier or "").strip():
+    if "supplier" in survey.model_fields_set and not str(survey.supplier or "").strip():
         out.append("survey.yaml: survey.supplier is empty; add the fieldwork supplier (S11 leaves it out)")
     return out

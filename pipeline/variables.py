@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Codebook, I18n
+from pipeline.config import Codebook, I18n, Project
 from pipeline.errors import ConfigError, DataError, did_you_mean
 
 DEMOGRAPHICS = ("sex", "age_group", "region")
@@ -100,3 +100,27 @@ def crossed(codebook: Codebook, spec: str, where: str = "") -> list[Variable]:
         raise ConfigError(f"{where + ': ' if where else ''}crossed grouping {spec!r} must name two or more different "
                           "variables joined by '*', e.g. 'unit*channel'")
     return [variable(codebook, n, where) for n in names]
+
+
+def grouping_names(spec: str) -> list[str]:
+    """The variable names of a grouping: ``sex`` → [sex], ``unit*channel`` → [unit, channel], ``sex_age`` → [sex, age_group]."""
+    if spec == "sex_age":
+        return ["sex", "age_group"]
+    return [part.strip() for part in spec.split("*")]
+
+
+def weighting_variables(project: Project) -> set[str]:
+    """The variables the weighting calibrates on (none for ``weighting.method: none``)."""
+    weighting = project.survey.weighting
+    return set() if weighting.method == "none" else set(weighting.variables)
+
+
+def used_variables(project: Project) -> set[str]:
+    """The variables the weighting or the deck's subgroups (``by``) use; the deck may be absent (``validate``)."""
+    used = weighting_variables(project)
+    deck = getattr(project, "deck", None)
+    for slide in deck.slides if deck is not None else []:
+        for request in slide.metrics.values():
+            for spec in request.by:
+                used.update(grouping_names(spec))
+    return used

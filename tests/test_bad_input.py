@@ -276,7 +276,7 @@ def test_ragged_csv_row(ran):
 
 
 MISSING = {"sex": (["sex"], "'sex'"), "age": (["age"], "'age' (or 'age_group')"),
-           "id+region": (["respondent_id", "region"], "'respondent_id', 'region'")}
+           "id+sex": (["respondent_id", "sex"], "'respondent_id', 'sex'")}
 for _key, (_drop, _) in MISSING.items():
     def _missing(work, wave, drop=_drop):
         write_wave(work, wave.drop(columns=drop))
@@ -289,7 +289,7 @@ for _key, (_drop, _) in MISSING.items():
 def test_missing_required_column(ran, key):
     line = error_line(ran(f"missing-column/{key}").result)
     assert_names(line, "data/2022.csv: wave 2022: missing required column(s) " + MISSING[key][1],
-                 "needs respondent_id, sex, age (or age_group) and region", "docs/data-format.md")
+                 "need respondent_id, sex, age (or age_group) (the weighting or the deck uses them", "docs/data-format.md")
 
 
 @case("misspelt-column")

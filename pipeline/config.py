@@ -619,8 +619,9 @@ class MetricRequest(Frozen):
     items: list[str] | None = Field(None, description="grid or multi-response items to compute; default all")
     waves: int | Literal["all"] | list[int] = Field(
         1, description="the newest N waves that asked the question, ``all``, or a list of years")
-    by: list[str] = Field(default_factory=list, description="subgroups besides the total: ``sex``, ``age_group``, "
-                          "``sex_age``, ``region`` or a single-choice question id")
+    by: list[str] = Field(default_factory=list, description="subgroups besides the total: a demographic (``sex``, "
+                          "``age_group``, ``region``), a single-choice question id, or a crossing such as ``unit*channel`` "
+                          "(``sex_age`` = ``sex*age_group``)")
     options: dict[str, Any] = Field(default_factory=dict, description="the kind's options")
 
 

@@ -88,7 +88,8 @@ def variable(codebook: Codebook, name: str, where: str = "") -> Variable:
         raise ConfigError(f"{prefix}unknown variable {name!r}{kind}{did_you_mean(name, choices)}; a variable is a demographic "
                           f"or a single-choice question: {', '.join(choices)}")
     cats = question.categories
-    return Variable(name, "question", tuple(str(c.code) for c in cats), tuple(c.label for c in cats), tuple(c.code for c in cats))
+    labels = tuple(c.short or c.label for c in cats)  # a subgroup is shown by its short label where there is one
+    return Variable(name, "question", tuple(str(c.code) for c in cats), labels, tuple(c.code for c in cats))
 
 
 def crossed(codebook: Codebook, spec: str, where: str = "") -> list[Variable]:

@@ -260,8 +260,8 @@ class Demographics(Frozen):
     sex: list[DemographicCategory] = Field(default_factory=list, description="sex categories; empty: the survey has no sex")
     age_column: str = Field("age", description="column of age in years")
     age_group_column: str = Field("age_group", description="column of the age group, when only groups are delivered")
-    age_min: int = 16
-    age_max: int = 110
+    age_min: int = Field(16, description="youngest possible age; a younger age is an error")
+    age_max: int = Field(110, description="oldest possible age; an older age is an error")
     age_groups: list[AgeGroup] = Field(default_factory=list, description="age groups; empty: the survey has no age")
     region_column: str = Field("region", description="column of region")
     region: list[DemographicCategory] = Field(
@@ -440,7 +440,7 @@ class YearTargets(Frozen):
 
 
 class Targets(Frozen):
-    """Population targets for weighting (targets.yaml): where they come from and one block per wave year."""
+    """Where the figures come from, and one block of targets per wave year (not needed with ``weighting: none``)."""
 
     source: str = Field("", description="where the figures come from")
     population: str = Field("", description="the population they describe")
@@ -577,7 +577,7 @@ class SurveyInfo(Frozen):
     supplier: str = Field("", description="who collected the data (optional)")
     panel: I18n | None = Field(None, description="how respondents were recruited (optional)")
     fieldwork: dict[int, I18n] = Field(default_factory=dict, description="when each wave was collected, per year (optional)")
-    contact: str = ""
+    contact: str = Field("", description="who to ask about the survey (optional)")
 
 
 class ReportDefaults(Frozen):
@@ -663,7 +663,8 @@ class SlideSpec(Frozen):
 
 class DeckConfig(Frozen):
     template: str
-    layouts: dict[str, str]
+    layouts: dict[str, str] = Field(description="the template's layout name for each slide role the slides use "
+                                    "(title, section, chart, two_charts, text); unused roles may be left out")
     strings: str = "../templates/text/strings.yaml"
     slides: list[SlideSpec]
 

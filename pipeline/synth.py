@@ -149,13 +149,14 @@ class WaveBuilder:
         demo = self.project.codebook.demographics
         n = int(self.model["waves"][self.year])
         sexes, ages = demo.categories("sex"), demo.categories("age_group")
-        yt = self.project.targets.years[self.year]
+        sex_age = self.project.targets.years[self.year].sex_age
+        assert sex_age is not None  # check_model: every wave of the model has sex × age targets
         skew = self.model["panel_skew"]
         names, shares = [], []
         for s in sexes:
             for a in ages:
                 names.append(f"{s} {a}")
-                shares.append(yt.sex_age[s][a] * float(skew[s][a]))
+                shares.append(sex_age[s][a] * float(skew[s][a]))
         shares = np.array(shares) / np.sum(shares)
         counts = _largest_remainder(shares * n, n)
         self.cells = _Cells(names, [x.split(" ")[0] for x in names], [x.split(" ")[1] for x in names])

@@ -29,7 +29,8 @@ from pipeline.config import Codebook, Project, Weighting, YearTargets
 from pipeline.design import Calibration, SurveyDesign, WeightDiagnostics
 from pipeline.errors import ConfigError, WeightingError, preview
 from pipeline.load import Wave
-from pipeline.variables import Variable, variable
+from pipeline.variables import Variable
+from pipeline.variables import variable as variable_named
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +100,15 @@ def _joint_shares(
     """One target table as shares summing to 1 (counts scaled), checked."""
     names, values, at = table
     by_name = {v.name: v for v in variables}
-    table_vars = [by_name[n] if n in by_name else variable(codebook, n, f"{where}.{at}") for n in names]
+    table_vars = [by_name[n] if n in by_name else variable_named(codebook, n, f"{where}.{at}") for n in names]
     joint = _table(values, table_vars, f"{where}.{at}")
     total = joint.sum()
     label = " × ".join(names)
     if yt.counts:
         if not total > 0:
             raise WeightingError(f"{where}.{at}: the {label} target counts add up to {total:g}; give the population counts")
-        return joint / total
+        scaled: np.ndarray = joint / total
+        return scaled
     if abs(total - 1) > SUM_TOLERANCE:
         raise WeightingError(
             f"{where}: {label} target shares sum to {total:.6f}, not 1; correct the shares (a common cause is "
@@ -125,7 +127,7 @@ def build_targets(project: Project, year: int, weighting: Weighting | None = Non
     weighting = weighting or project.survey.weighting
     codebook = project.codebook
     survey_yaml = project.root / "survey.yaml"
-    variables = [variable(codebook, v, f"{survey_yaml}: weighting.variables") for v in weighting.variables]
+    variables = [variable_named(codebook, v, f"{survey_yaml}: weighting.variables") for v in weighting.variables]
     yt = targets_for(project, year)
     where = f"{project.root / project.survey.files.targets}: years.{year}"
     tables = yt.tables()
@@ -141,8 +143,8 @@ def build_targets(project: Project, year: int, weighting: Weighting | None = Non
         # a one-way margin wins over the sums of a cells table (there is at most one of each); post-stratification
         # takes the cells table
         one_way = [t for t in found if len(t[0]) == 1]
-        joint = [t for t in found if len(t[0]) > 1]
-        holding[v] = joint[0] if weighting.method == "poststratify" and joint else (one_way or joint)[0]
+        tables_of_cells = [t for t in found if len(t[0]) > 1]
+        holding[v] = tables_of_cells[0] if weighting.method == "poststratify" and tables_of_cells else (one_way or tables_of_cells)[0]
     categories: dict[str, list[str]] = {v.name: list(v.keys) for v in variables}
     shares: dict[str, np.ndarray] = {}
     joints: dict[str, np.ndarray] = {}
@@ -345,7 +347,7 @@ def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None
     year = wave.year
     where = f"{project.root / project.survey.files.targets}: years.{year}"
     targets = build_targets(project, year, weighting)
-    variables = {v: variable(project.codebook, v) for v in targets.variables}
+    variables = {v: variable_named(project.codebook, v) for v in targets.variables}
     codes = {v: variables[v].positions(frame, year) for v in targets.variables}
     for v, c in codes.items():
         if (c < 0).any():

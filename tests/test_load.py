@@ -334,7 +334,8 @@ def test_region_is_required_when_the_weighting_rakes_on_it(small, tmp_path):
     project = subset_project(small, QUESTIONS, weighting={"variables": ["sex", "age_group", "region"]})
     path = tmp_path / "2022.csv"
     BASE.drop(columns=["region"]).to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"missing required column\(s\) 'region'; this survey's wave files need respondent_id, sex, region, age \(or age_group\)"):
+    need = r"missing required column\(s\) 'region'; this survey's wave files need respondent_id, sex, region, age \(or age_group\)"
+    with pytest.raises(DataError, match=need):
         load_wave(project, 2022, path)
 
 

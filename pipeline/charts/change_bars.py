@@ -52,7 +52,7 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
         totals = rows[rows["group_var"] == "total"]
         series_keys = {"total": str(totals["group_label"].iloc[0]) if len(totals) else "total"}
         cats = list(dict.fromkeys(cells["group"].astype(str)))
-        cat_labels = dict(zip(cells["group"].astype(str), cells["group_label"].astype(str)))
+        cat_labels = dict(zip(cells["group"].astype(str), cells["group_label"].astype(str), strict=True))
         cell_of = {("total", c): c for c in cats}
         totals_of = {"total": totals}
     else:
@@ -61,9 +61,9 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
         # the series variable: the crossing's first or last variable that is also grouped on its own
         series_var = next((v for v in (names[0], names[-1]) if v in one_way), None)
         totals = rows[rows["group_var"] == series_var] if series_var is not None else rows.iloc[0:0]
-        series_keys = dict(zip(totals["group"].astype(str), totals["group_label"].astype(str)))
+        series_keys = dict(zip(totals["group"].astype(str), totals["group_label"].astype(str), strict=True))
         cats, cat_labels, cell_of = [], {}, {}
-        for g, label in zip(cells["group"].astype(str), cells["group_label"].astype(str)):
+        for g, label in zip(cells["group"].astype(str), cells["group_label"].astype(str), strict=True):
             split = _split(g, label, series_keys, first=series_var == names[0])
             if split is None:
                 continue

@@ -1033,7 +1033,9 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
     codebook_path = config_dir / files.codebook
     codebook = load(Codebook, codebook_path, salvage=True)
     targets_path = config_dir / files.targets
-    targets = load(Targets, targets_path)
+    unweighted = survey is not None and survey.weighting.method == "none"
+    # an unweighted survey may have no targets file
+    targets = Targets() if unweighted and not targets_path.exists() else load(Targets, targets_path)
     if targets is not None and codebook is not None:
         try:
             _check_targets(targets, codebook, targets_path)
@@ -1077,7 +1079,7 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
             raise ConfigError(error)
         problems.append(error)
     if problems is None:
-        all_files = [survey_path, codebook_path, targets_path, deck_path, strings_path, *frame_paths]
+        all_files = [survey_path, codebook_path, *([targets_path] if targets_path.exists() else []), deck_path, strings_path, *frame_paths]
         return Project(
             root=config_dir.resolve(),
             survey=survey,

@@ -148,3 +148,12 @@ def test_synth_for_another_survey_with_its_own_model(tiny_config, tmp_path):
     assert list(frame.columns) == ["respondent_id", "sex", "age", "channel"]
     assert len(frame) == 40
     assert set(frame["sex"]) <= {1, 2} and frame["channel"].value_counts().to_dict() == {1: 24, 2: 16}
+
+
+def test_an_unweighted_survey_needs_no_targets_file(tiny_config):
+    """weighting none: the config folder loads without targets.yaml (no targets at all), and with it the years are read."""
+    from pipeline.config import load_project
+
+    assert sorted(load_project(tiny_config).targets.years) == [2030]
+    (tiny_config / "targets.yaml").unlink()
+    assert load_project(tiny_config).targets.years == {}

@@ -893,6 +893,20 @@ def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
             walk(values, 0, "")
 
 
+def _check_groupings(deck: DeckConfig, codebook: Codebook, path: Path) -> None:
+    """Every subgroup (``by``) of the deck names a demographic, a single-choice question or a crossing of them."""
+    from pipeline.variables import crossed, grouping_names, variable
+
+    for slide in deck.slides:
+        for name, request in slide.metrics.items():
+            for spec in request.by:
+                where = f"{path}: slide {slide.id}: metric {name}: by"
+                if len(grouping_names(spec)) == 1:
+                    variable(codebook, spec, where)
+                else:
+                    crossed(codebook, spec, where)
+
+
 def _check_weighting(survey: SurveyConfig, codebook: Codebook, path: Path) -> None:
     """The weighting variables are demographics or single-choice questions of the codebook."""
     from pipeline.variables import variable
@@ -1064,6 +1078,8 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
     deck = load(DeckConfig, deck_path)
     if deck is not None:
         _check_kinds(deck, deck_path, problems)
+        if codebook is not None:
+            attempt(_check_groupings, deck, codebook, deck_path)
     strings_rel = deck.strings if deck is not None else DeckConfig.model_fields["strings"].default
     strings_path = (config_dir / strings_rel).resolve()
     strings: dict[str, I18n] = {}

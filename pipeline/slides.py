@@ -439,12 +439,13 @@ def build_presentation(
 
 
 def metadata_warnings(project: Project, wave: int) -> list[str]:
-    """Warnings for survey metadata the report wave lacks (fieldwork period, supplier), where the survey gives them at all
-    (both are optional: a survey without fieldwork periods or supplier is not warned about them)."""
+    """Warnings for survey metadata the report wave lacks (fieldwork period, supplier) when the deck's texts use it
+    (both are optional: a deck that does not mention them is not warned about them)."""
     survey = project.survey.survey
+    texts = project.deck.model_dump_json()
     out = []
-    if survey.fieldwork and wave not in survey.fieldwork:
+    if "fieldwork" in texts and wave not in survey.fieldwork:
         out.append(f"survey.yaml: no fieldwork period for wave {wave}; add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
-    if "supplier" in survey.model_fields_set and not str(survey.supplier or "").strip():
+    if "supplier" in texts and not str(survey.supplier or "").strip():
         out.append("survey.yaml: survey.supplier is empty; add the fieldwork supplier (S11 leaves it out)")
     return out

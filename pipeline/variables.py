@@ -15,12 +15,14 @@ respondent's category position (``-1`` where the answer is blank, "Vet ej" or un
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.config import Codebook, I18n, Project
 from pipeline.errors import ConfigError, DataError, did_you_mean
+
+if TYPE_CHECKING:  # numpy and pandas only where a wave is read: checking the config loads neither
+    import numpy as np
+    import pandas as pd
 
 DEMOGRAPHICS = ("sex", "age_group", "region")
 
@@ -44,6 +46,8 @@ class Variable:
 
     def positions(self, frame: pd.DataFrame, year: int | None = None) -> np.ndarray:
         """Each respondent's category position (int64), ``-1`` where it has none; a DataError if the column is absent."""
+        import numpy as np
+
         if self.name not in frame.columns:
             where = f"wave {year}: " if year is not None else ""
             raise DataError(f"{where}column {self.name!r} is not in the wave file, but the configuration uses it; "

@@ -272,22 +272,30 @@ class AgeGroup(Frozen):
 
 
 class Demographics(Frozen):
-    """Where respondent id, sex, age and region live in a wave file and how they are coded."""
+    """Where respondent id, sex, age and region live in a wave file and how they are coded.
 
-    respondent_id: str = "respondent_id"
-    sex_column: str = "sex"
-    sex: list[DemographicCategory]
-    age_column: str = "age"
-    age_group_column: str = "age_group"
-    age_min: int = 16
-    age_max: int = 110
-    age_groups: list[AgeGroup]
-    region_column: str = "region"
-    region: list[DemographicCategory]
-    design_weight_column: str = "design_weight"
+    Every demographic is optional: a survey without a region column declares no ``region``
+    categories, and sex and age are only needed when the weighting or the deck uses them (a
+    declared demographic whose column is absent from a wave file is left out of that wave;
+    using it then stops the run with an error naming the column).
+    """
+
+    respondent_id: str = Field("respondent_id", description="column of the respondent id (unique per wave)")
+    sex_column: str = Field("sex", description="column of sex")
+    sex: list[DemographicCategory] = Field(default_factory=list, description="sex categories; empty: the survey has no sex")
+    age_column: str = Field("age", description="column of age in years")
+    age_group_column: str = Field("age_group", description="column of the age group, when only groups are delivered")
+    age_min: int = Field(16, description="youngest possible age; a younger age is an error")
+    age_max: int = Field(110, description="oldest possible age; an older age is an error")
+    age_groups: list[AgeGroup] = Field(default_factory=list, description="age groups; empty: the survey has no age")
+    region_column: str = Field("region", description="column of region")
+    region: list[DemographicCategory] = Field(
+        default_factory=list, description="region categories; empty (the default): the survey has no region")
+    design_weight_column: str = Field(
+        "design_weight", description="column of design weights (optional; every weight 1 without it)")
 
     def categories(self, variable: str) -> list[str]:
-        """Return the canonical category names of a demographic variable."""
+        """Return the canonical category names of a demographic variable (empty if it is not declared)."""
         if variable == "sex":
             return [c.name for c in self.sex]
         if variable == "age_group":
@@ -295,6 +303,15 @@ class Demographics(Frozen):
         if variable == "region":
             return [c.name for c in self.region]
         raise ConfigError(f"unknown demographic variable {variable!r}; use sex, age_group or region")
+
+    def category_label(self, variable: str, name: str) -> I18n:
+        """The label of the category ``name`` of a demographic variable."""
+        pool: list[AgeGroup] | list[DemographicCategory] = (
+            self.age_groups if variable == "age_group" else self.sex if variable == "sex" else self.region)
+        for c in pool:
+            if c.name == name:
+                return c.label
+        raise ConfigError(f"demographic {variable!r} has no category {name!r}; it has {self.categories(variable)}")
 
     def label(self, variable: str, name: str, lang: str) -> str:
         if variable == "age_group":
@@ -379,18 +396,80 @@ class CodeFrame(Frozen):
 # --------------------------------------------------------------------------- targets
 
 
-class YearTargets(Frozen):
-    """Population shares for one wave year: sex × age cells, optionally region."""
+def _text_keys(value: Any) -> Any:
+    """A nested mapping with every key as text (YAML reads the key ``2`` of an answer code as a number)."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    return value
 
-    reference_date: str
-    sex_age: dict[str, dict[str, float]]
-    region: dict[str, float] | None = None
+
+class CellTargets(Frozen):
+    """Population targets in the cells of several variables crossed (post-stratification cells).
+
+    ``shares`` nests one level per variable, in the order of ``variables``; e.g. for
+    ``variables: [unit, channel]``: ``{"1": {"1": 0.12, "2": 0.05}, "2": {...}}``. A category is a
+    demographic's name or a single-choice question's answer code.
+    """
+
+    variables: list[str] = Field(min_length=1, description="the crossed variables (demographics or single-choice question ids)")
+    shares: dict[str, Any] = Field(description="the nested table of shares (or counts, see ``counts``), one level per variable")
+
+    @field_validator("shares", mode="before")
+    @classmethod
+    def _keys(cls, v: Any) -> Any:
+        return _text_keys(v)
+
+
+class YearTargets(Frozen):
+    """Population targets for one wave year: one-way ``margins`` and/or a joint ``cells`` table.
+
+    Raking takes each weighting variable's shares from ``margins`` or, summed, from ``cells``;
+    post-stratification needs ``cells`` over exactly the weighting variables. ``sex_age``
+    (sex × age-group cells) and ``region`` (region margin) are the older forms of ``cells``
+    and ``margins`` and are still read. Each table sums to 1 (checked to 1e-6) unless
+    ``counts`` is true: then its values are population counts (e.g. visits) and are scaled to shares.
+    """
+
+    reference_date: str | None = Field(None, description="the date the population figures refer to")
+    sex_age: dict[str, dict[str, float]] | None = Field(None, description="shares per sex and age group (older form of cells)")
+    region: dict[str, float] | None = Field(None, description="shares per region (older form of margins.region)")
+    margins: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="per variable, the share (or count) of each category, e.g. {channel: {1: 0.6, 2: 0.4}}")
+    cells: CellTargets | None = Field(None, description="shares (or counts) of the crossed categories of several variables")
+    counts: bool = Field(False, description="true: the values are population counts, scaled to shares per table")
+
+    @field_validator("margins", mode="before")
+    @classmethod
+    def _keys(cls, v: Any) -> Any:
+        return _text_keys(v)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "YearTargets":
+        if self.sex_age is not None and self.cells is not None:
+            raise ValueError("give the cells either as sex_age (older form) or as cells, not both")
+        if self.region is not None and "region" in self.margins:
+            raise ValueError("give the region shares either as region (older form) or as margins.region, not both")
+        return self
+
+    def tables(self) -> list[tuple[tuple[str, ...], dict[str, Any], str]]:
+        """Every target table: (its variables, its nested values, its key path in the year's block)."""
+        out: list[tuple[tuple[str, ...], dict[str, Any], str]] = []
+        if self.sex_age is not None:
+            out.append((("sex", "age_group"), dict(self.sex_age), "sex_age"))
+        if self.cells is not None:
+            out.append((tuple(self.cells.variables), self.cells.shares, "cells.shares"))
+        if self.region is not None:
+            out.append((("region",), dict(self.region), "region"))
+        out += [((v, ), dict(shares), f"margins.{v}") for v, shares in self.margins.items()]
+        return out
 
 
 class Targets(Frozen):
-    source: str
-    population: str
-    years: dict[int, YearTargets]
+    """Where the figures come from, and one block of targets per wave year (not needed with ``weighting: none``)."""
+
+    source: str = Field("", description="where the figures come from")
+    population: str = Field("", description="the population they describe")
+    years: dict[int, YearTargets] = Field(default_factory=dict, description="targets per wave year")
 
 
 # --------------------------------------------------------------------------- survey
@@ -411,22 +490,52 @@ class Trim(Frozen):
 
 
 class Weighting(Frozen):
-    method: Literal["rake", "poststratify"] = "rake"
-    variables: list[Literal["sex", "age_group", "region"]] = Field(default_factory=lambda: ["sex", "age_group"])
-    tolerance: float = 1e-10
-    max_iterations: int = 1000
-    trim: Trim | None = None
-    missing_demographics: Literal["error", "exclude", "impute"] = "error"
-    collapse: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """How each wave is weighted (survey.yaml ``weighting``).
+
+    ``method: none`` gives every respondent weight 1 (or the design weight, if the file has a
+    design-weight column) and standard errors without calibration, as R
+    ``svydesign(ids = ~1, weights = ~w)``; ``weighting: none`` is short for it. ``rake`` and
+    ``poststratify`` calibrate on ``variables``, which may be any declared demographic (``sex``,
+    ``age_group``, ``region``) or single-choice question id, to the year's targets in targets.yaml.
+    """
+
+    method: Literal["rake", "poststratify", "none"] = Field(
+        "rake", description="rake (margins), poststratify (cells of all variables crossed) or none (no calibration)")
+    variables: list[str] = Field(
+        default_factory=lambda: ["sex", "age_group"],
+        description="calibration variables: demographics or single-choice question ids (ignored by method none)")
+    tolerance: float = Field(1e-10, description="largest allowed gap between a weighted margin share and its target")
+    max_iterations: int = Field(1000, description="raking sweeps before giving up")
+    trim: Trim | None = Field(None, description="weight bounds relative to the mean weight")
+    missing_demographics: Literal["error", "exclude", "impute"] = Field(
+        "error", description="respondents without sex or age: stop, leave them out, or give them the commonest category")
+    collapse: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="per variable, a category without respondents merged into a neighbour")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        if data == "none":
+            return {"method": "none"}
+        return data
+
+    @field_validator("collapse", mode="before")
+    @classmethod
+    def _collapse_keys(cls, v: Any) -> Any:
+        return _text_keys(v) if isinstance(v, dict) else v
 
     @field_validator("variables")
     @classmethod
     def _vars(cls, v: list[str]) -> list[str]:
-        if "sex" not in v or "age_group" not in v:
-            raise ValueError("weighting variables must include sex and age_group")
         if len(set(v)) != len(v):
             raise ValueError("weighting variables repeat")
         return v
+
+    @model_validator(mode="after")
+    def _some(self) -> "Weighting":
+        if self.method != "none" and not self.variables:
+            raise ValueError(f"weighting method {self.method} needs variables; list them, or use method: none")
+        return self
 
 
 class LowBase(Frozen):
@@ -489,12 +598,14 @@ def _complement(value: float) -> str:
 
 
 class SurveyInfo(Frozen):
-    name: I18n
-    client: str
-    supplier: str
-    panel: I18n
-    fieldwork: dict[int, I18n]
-    contact: str = ""
+    """The survey as the deck's method slide and footers describe it; only ``name`` is required."""
+
+    name: I18n = Field(description="the survey's name")
+    client: str = Field("", description="who commissioned it")
+    supplier: str = Field("", description="who collected the data (optional)")
+    panel: I18n | None = Field(None, description="how respondents were recruited (optional)")
+    fieldwork: dict[int, I18n] = Field(default_factory=dict, description="when each wave was collected, per year (optional)")
+    contact: str = Field("", description="who to ask about the survey (optional)")
 
 
 class ReportDefaults(Frozen):
@@ -563,8 +674,9 @@ class MetricRequest(Frozen):
     items: list[str] | None = Field(None, description="grid or multi-response items to compute; default all")
     waves: int | Literal["all"] | list[int] = Field(
         1, description="the newest N waves that asked the question, ``all``, or a list of years")
-    by: list[str] = Field(default_factory=list, description="subgroups besides the total: ``sex``, ``age_group``, "
-                          "``sex_age``, ``region`` or a single-choice question id")
+    by: list[str] = Field(default_factory=list, description="subgroups besides the total: a demographic (``sex``, "
+                          "``age_group``, ``region``), a single-choice question id, or a crossing such as ``unit*channel`` "
+                          "(``sex_age`` = ``sex*age_group``)")
     options: dict[str, Any] = Field(default_factory=dict, description="the kind's options")
 
 
@@ -606,7 +718,8 @@ class SlideSpec(Frozen):
 
 class DeckConfig(Frozen):
     template: str
-    layouts: dict[str, str]
+    layouts: dict[str, str] = Field(description="the template's layout name for each slide role the slides use "
+                                    "(title, section, chart, two_charts, text); unused roles may be left out")
     strings: str = "../templates/text/strings.yaml"
     charts: Literal["picture", "native"] = Field(
         "picture", description="how charts go into the deck: 300 dpi pictures, or native PowerPoint charts whose data can be edited")
@@ -618,9 +731,12 @@ class DeckConfig(Frozen):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"slide ids repeat: {dupes}")
-        missing = {"title", "section", "chart", "two_charts", "text"} - set(self.layouts)
+        used = {s.layout for s in self.slides}
+        missing = sorted(used - set(self.layouts))
         if missing:
-            raise ValueError(f"layouts lacks {sorted(missing)}")
+            users = {m: next(s.id for s in self.slides if s.layout == m) for m in missing}
+            named = ", ".join(f"{m!r} (slide {users[m]})" for m in missing)
+            raise ValueError(f"layouts lacks {named}; map each layout the slides use to a layout name of the template")
         return self
 
 
@@ -815,20 +931,52 @@ def _check_codeframe_patterns(frame: CodeFrame, path: Path) -> None:
 
 
 def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
-    sexes = codebook.demographics.categories("sex")
-    ages = codebook.demographics.categories("age_group")
+    """Every target table names known variables and categories (one ConfigError for the first that does not)."""
+    from pipeline.variables import variable
+
     for year, yt in targets.years.items():
-        for sex, row in yt.sex_age.items():
-            if sex not in sexes:
-                raise ConfigError(f"{path}: years.{year}.sex_age: unknown sex {sex!r}; the codebook has {sexes}")
-            for age in row:
-                if age not in ages:
-                    raise ConfigError(f"{path}: years.{year}.sex_age.{sex}: unknown age group {age!r}; the codebook has {ages}")
-        if yt.region is not None:
-            regions = codebook.demographics.categories("region")
-            unknown = [r for r in yt.region if r not in regions]
-            if unknown:
-                raise ConfigError(f"{path}: years.{year}.region: unknown regions {unknown}; the codebook has {regions}")
+        for names, values, at in yt.tables():
+            where = f"{path}: years.{year}.{at}"
+            variables = [variable(codebook, name, where) for name in names]
+
+            def walk(node: Any, depth: int, trail: str) -> None:
+                var = variables[depth]
+                if not isinstance(node, dict):
+                    raise ConfigError(f"{where}{trail}: expected one entry per {var.name} category")
+                unknown = [k for k in node if k not in var.keys]
+                if unknown:
+                    what = {"sex": "sex", "age_group": "age group", "region": "regions"}.get(var.name, f"{var.name} category")
+                    shown = repr(unknown[0]) if len(unknown) == 1 and var.name != "region" else repr(unknown)
+                    raise ConfigError(f"{where}{trail}: unknown {what} {shown}"
+                                      f"{did_you_mean(str(unknown[0]), var.keys)}; the codebook has {list(var.keys)}")
+                if depth + 1 < len(variables):
+                    for key, child in node.items():
+                        walk(child, depth + 1, f"{trail}.{key}")
+
+            walk(values, 0, "")
+
+
+def _check_groupings(deck: DeckConfig, codebook: Codebook, path: Path) -> None:
+    """Every subgroup (``by``) of the deck names a demographic, a single-choice question or a crossing of them."""
+    from pipeline.variables import crossed, grouping_names, variable
+
+    for slide in deck.slides:
+        for name, request in slide.metrics.items():
+            for spec in request.by:
+                where = f"{path}: slide {slide.id}: metric {name}: by"
+                if len(grouping_names(spec)) == 1:
+                    variable(codebook, spec, where)
+                else:
+                    crossed(codebook, spec, where)
+
+
+def _check_weighting(survey: SurveyConfig, codebook: Codebook, path: Path) -> None:
+    """The weighting variables are demographics or single-choice questions of the codebook."""
+    from pipeline.variables import variable
+
+    if survey.weighting.method != "none":
+        for name in survey.weighting.variables:
+            variable(codebook, name, f"{path}: weighting.variables")
 
 
 def _check_kinds(deck: DeckConfig, path: Path, problems: list[str] | None, languages: list[str]) -> None:
@@ -1002,7 +1150,9 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
     codebook_path = config_dir / files.codebook
     codebook = load(Codebook, codebook_path, salvage=True)
     targets_path = config_dir / files.targets
-    targets = load(Targets, targets_path)
+    unweighted = survey is not None and survey.weighting.method == "none"
+    # an unweighted survey may have no targets file
+    targets = Targets() if unweighted and not targets_path.exists() else load(Targets, targets_path)
     if targets is not None and codebook is not None:
         try:
             _check_targets(targets, codebook, targets_path)
@@ -1027,10 +1177,14 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
         frame_parts.append((fp, frame))
     if codebook is not None:
         attempt(_check_cross_refs, codebook, frames, codebook_path)
+        if survey is not None:
+            attempt(_check_weighting, survey, codebook, survey_path)
     deck_path = config_dir / files.deck
     deck = load(DeckConfig, deck_path)
     if deck is not None:
         _check_kinds(deck, deck_path, problems, survey.report.languages if survey is not None else list(LANGS))
+        if codebook is not None:
+            attempt(_check_groupings, deck, codebook, deck_path)
     strings_rel = deck.strings if deck is not None else DeckConfig.model_fields["strings"].default
     strings_path = (config_dir / strings_rel).resolve()
     strings: dict[str, I18n] = {}
@@ -1053,7 +1207,7 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
     elif gaps:
         raise ConfigError(gaps[0])
     if problems is None:
-        all_files = [survey_path, codebook_path, targets_path, deck_path, strings_path, *frame_paths]
+        all_files = [survey_path, codebook_path, *([targets_path] if targets_path.exists() else []), deck_path, strings_path, *frame_paths]
         return Project(
             root=config_dir.resolve(),
             survey=survey,

@@ -249,7 +249,7 @@ def template_sections() -> list[str]:
     if extra_globals:
         out += ["", "Functions: " + ", ".join(f"`{g}`" for g in extra_globals) + " (besides jinja2's own)."]
     out += ["", "## Slide template", "",
-            "The template (`deck.yaml` → `template`) needs one slide layout per role, named as in `deck.yaml` → `layouts`. "
+            "The template (`deck.yaml` → `template`) needs one slide layout per role the slides use, named as in `deck.yaml` → `layouts`. "
             "Placeholders are found by their name in the layout; a missing layout is an error, a missing placeholder "
             "is left out (the body of a text slide becomes a text box).", "",
             "| layout role | placeholders |", "|---|---|"]

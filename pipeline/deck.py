@@ -2,8 +2,8 @@
 the only modules that import pptx).
 
 The template (``templates/1177.pptx`` by default, or another organisation's
-through ``deck.yaml``) must have five layouts with the names given in
-``deck.yaml`` (``layouts:``); placeholders are found by the name they have in
+through ``deck.yaml``) must have a layout for each role the slides use (title, section,
+chart, two_charts, text) with the names given in ``deck.yaml`` (``layouts:``); placeholders are found by the name they have in
 the layout (``Title``, ``Question``, ``Chart``, ``Commentary``, ``Footnote``,
 ``Subtitle``, ``Meta``, ``Body``, ``Chart 1``, ``Chart 2``). A missing layout is
 an error that names it; a missing placeholder falls back to a text box or
@@ -107,8 +107,8 @@ def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:
             return default
         return box[2] / EMU_PER_INCH, box[3] / EMU_PER_INCH
 
-    chart = _layout_box(layouts["chart"], "Chart")
-    comment = _layout_box(layouts["chart"], "Commentary")
+    chart = _layout_box(layouts["chart"], "Chart") if "chart" in layouts else None  # only the layouts a deck uses are mapped
+    comment = _layout_box(layouts["chart"], "Commentary") if "chart" in layouts else None
     wide = None
     if chart and comment:
         wide = (chart[0], chart[1], comment[0] + comment[2] - chart[0], chart[3])
@@ -116,7 +116,7 @@ def chart_areas(template: Path, names: dict[str, str]) -> ChartAreas:
     return ChartAreas(
         chart=size(chart, (8.9, 4.9)),
         chart_wide=size(wide, size(chart, (12.4, 4.9))),
-        half=size(_layout_box(layouts["two_charts"], "Chart 1"), (6.1, 4.9)),
+        half=size(_layout_box(layouts["two_charts"], "Chart 1") if "two_charts" in layouts else None, (6.1, 4.9)),
         theme=theme,
         font=font,
     )

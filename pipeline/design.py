@@ -46,7 +46,7 @@ RAKING_RESIDUAL_SWEEPS = 10  # svyrecvar: for (iterations in 1:10)
 class Calibration:
     """How the weights were calibrated: the cell of every respondent and the margins over cells."""
 
-    method: str  # "rake" or "poststratify"
+    method: str  # "rake" or "poststratify"; a rake on no margins (one cell) is the uncalibrated design of weighting: none
     cell: np.ndarray  # cell index per respondent
     n_cells: int
     margins: tuple[np.ndarray, ...]  # per margin: category of each cell

@@ -5,8 +5,10 @@ One file per wave lives in the waves folder, named by its year (``2022.csv``,
 checks it against the codebook and returns a :class:`Wave` whose frame has:
 
 * ``respondent_id`` (str), ``sex``, ``age_group``, ``region`` (categoricals with
-  the codebook's canonical names), ``age`` (float years, NaN if only a group was
-  delivered), ``design_weight`` (float, 1.0 when the file has none);
+  the codebook's canonical names; each only when the codebook declares it and the file
+  has its column: a demographic the weighting or the deck uses is required), ``age``
+  (float years, NaN if only a group was delivered or none), ``design_weight`` (float,
+  1.0 when the file has none);
 * one ``int16`` column per closed question or item, holding the answer code,
   the "Vet ej" code (99 by default) or :data:`MISSING` (-1) where the cell was
   blank (not asked or not answered);
@@ -29,6 +31,7 @@ import pandas as pd
 
 from pipeline.config import AgeGroup, Codebook, DemographicCategory, Project, Question
 from pipeline.errors import DataError, did_you_mean, distinct_preview, preview
+from pipeline.variables import used_variables, weighting_variables
 from pipeline.wavefiles import SUFFIXES, discover_waves, file_sha256  # discover_waves is also imported from here (bench/run.py)
 
 if TYPE_CHECKING:
@@ -514,6 +517,11 @@ def _age_groups(check: _Checker, frame: pd.DataFrame, codebook: Codebook, raw: _
     return np.full(len(series), np.nan), pos, bad
 
 
+def _required_names(respondent_id: str, columns: list[str], age: bool, age_column: str, age_group_column: str) -> list[str]:
+    """The required columns as the missing-column message lists them."""
+    return [respondent_id, *columns, *([f"{age_column} (or {age_group_column})"] if age else [])]
+
+
 # --------------------------------------------------------------------------- main entry
 
 
@@ -554,13 +562,20 @@ def load_wave(
     if len(frame) == 0:
         raise check.fail(None, "no respondents (the file has a header but no data rows); expected one row per respondent")
 
-    required = [demo.respondent_id, demo.sex_column, demo.region_column]
+    # sex, age and region are optional: a declared one is read when its column is there, and required only when the
+    # weighting or the deck uses it (then a wave without it stops here, naming the column)
+    used = used_variables(project)
+    weighted = weighting_variables(project)
+    has_age = demo.age_column in frame.columns or demo.age_group_column in frame.columns
+    required = [demo.respondent_id] + [column for var, column in (("sex", demo.sex_column), ("region", demo.region_column))
+                                       if var in used and demo.categories(var)]
+    need_age = "age_group" in used and bool(demo.age_groups)
     missing = [c for c in required if c not in frame.columns]
-    if demo.age_column not in frame.columns and demo.age_group_column not in frame.columns:
+    if need_age and not has_age:
         missing.append(f"{demo.age_column} (or {demo.age_group_column})")
     if missing:
         named = [repr(c) + did_you_mean(c, frame.columns) for c in missing if c in required]
-        if demo.age_column not in frame.columns and demo.age_group_column not in frame.columns:
+        if need_age and not has_age:
             hint = did_you_mean(demo.age_column, frame.columns) or did_you_mean(demo.age_group_column, frame.columns)
             named.append(f"{demo.age_column!r} (or {demo.age_group_column!r}){hint}")
         below = _header_row_below(frame, [demo.respondent_id, demo.sex_column]) if raw.row_word == "row" else None
@@ -580,8 +595,9 @@ def load_wave(
             one_column = " Only one column was read: separate the columns with commas (or semicolons or tabs)."
         raise check.fail(
             None,
-            f"missing required column(s) {', '.join(named)}; every wave file needs {demo.respondent_id}, {demo.sex_column}, "
-            f"{demo.age_column} (or {demo.age_group_column}) and {demo.region_column} (see docs/data-format.md); "
+            f"missing required column(s) {', '.join(named)}; this survey's wave files need "
+            f"{', '.join(_required_names(demo.respondent_id, required[1:], need_age, demo.age_column, demo.age_group_column))} "
+            f"(the weighting or the deck uses them; see docs/data-format.md); "
             f"columns found: {preview(list(frame.columns), 8)}.{one_column}",
         )
 
@@ -604,25 +620,37 @@ def load_wave(
         ))
     check.ids = ids_arr
 
-    sex_pos, sex_bad = _category_column(check, demo.sex_column, frame[demo.sex_column], demo.sex, raw.value_labels.get(demo.sex_column))
-    ages = guard(_age_groups, check, frame, codebook, raw)
-    if ages is None:
-        n_rows = len(frame)
-        ages = (np.full(n_rows, np.nan), np.zeros(n_rows, dtype=np.int16), np.zeros(n_rows, dtype=bool))
+    n_rows = len(frame)
+    has_sex = bool(demo.sex) and demo.sex_column in frame.columns
+    has_age = has_age and bool(demo.age_groups)
+    has_region = bool(demo.region) and demo.region_column in frame.columns
+    no_codes, no_rows = np.full(n_rows, -1, dtype=np.int16), np.zeros(n_rows, dtype=bool)
+    sex_pos, sex_bad = (
+        _category_column(check, demo.sex_column, frame[demo.sex_column], demo.sex, raw.value_labels.get(demo.sex_column))
+        if has_sex else (no_codes.copy(), no_rows)
+    )
+    ages = guard(_age_groups, check, frame, codebook, raw) if has_age else None
+    if ages is None:  # no age in this survey or wave (-1: none), or its problems were collected (0: as before)
+        ages = (np.full(n_rows, np.nan), np.full(n_rows, 0 if has_age else -1, dtype=np.int16), np.zeros(n_rows, dtype=bool))
     years, age_pos, age_bad = ages
-    region_pos, region_bad = _category_column(
-        check, demo.region_column, frame[demo.region_column], demo.region, raw.value_labels.get(demo.region_column)
+    region_pos, region_bad = (
+        _category_column(check, demo.region_column, frame[demo.region_column], demo.region, raw.value_labels.get(demo.region_column))
+        if has_region else (no_codes.copy(), no_rows)
     )
 
     policy = project.survey.weighting.missing_demographics
-    demo_checks = {
-        demo.sex_column: (sex_bad, sex_pos == -1, f"codes {[c.code for c in demo.sex]} or names {[c.name for c in demo.sex]}"),
-        (demo.age_column if demo.age_column in frame.columns else demo.age_group_column): (
+    demo_checks = {}
+    if has_sex:
+        demo_checks[demo.sex_column] = (
+            sex_bad, sex_pos == -1 if "sex" in weighted else no_rows,
+            f"codes {[c.code for c in demo.sex]} or names {[c.name for c in demo.sex]}",
+        )
+    if has_age:
+        demo_checks[demo.age_column if demo.age_column in frame.columns else demo.age_group_column] = (
             age_bad,
-            age_pos == -1,
+            age_pos == -1 if "age_group" in weighted else no_rows,
             f"years {demo.age_min}–{demo.age_max} or groups {[g.name for g in demo.age_groups]}",
-        ),
-    }
+        )
 
     def region_check() -> None:
         if region_bad.any():
@@ -654,7 +682,9 @@ def load_wave(
     imputed = 0
     if policy == "impute":
         # Impute a missing sex or age group by the wave's most common cell among complete rows.
-        for pos in (sex_pos, age_pos):
+        for var, pos in (("sex", sex_pos), ("age_group", age_pos)):
+            if var not in weighted:
+                continue  # a demographic the weighting does not use keeps its blanks
             missing_mask = pos == -1
             if missing_mask.any():
                 observed = pos[pos >= 0]
@@ -668,13 +698,14 @@ def load_wave(
             )
     region_pos = np.where(region_pos < 0, -1, region_pos)
 
-    out: dict[str, object] = {
-        "respondent_id": ids_arr,
-        "sex": pd.Categorical.from_codes(np.where(sex_pos < 0, -1, sex_pos), categories=pd.Index(demo.categories("sex"))),
-        "age_group": pd.Categorical.from_codes(np.where(age_pos < 0, -1, age_pos), categories=pd.Index(demo.categories("age_group"))),
-        "region": pd.Categorical.from_codes(region_pos, categories=pd.Index(demo.categories("region"))),
-        "age": years,
-    }
+    out: dict[str, object] = {"respondent_id": ids_arr}
+    if has_sex:
+        out["sex"] = pd.Categorical.from_codes(np.where(sex_pos < 0, -1, sex_pos), categories=pd.Index(demo.categories("sex")))
+    if has_age:
+        out["age_group"] = pd.Categorical.from_codes(np.where(age_pos < 0, -1, age_pos), categories=pd.Index(demo.categories("age_group")))
+    if has_region:
+        out["region"] = pd.Categorical.from_codes(region_pos, categories=pd.Index(demo.categories("region")))
+    out["age"] = years
 
     if demo.design_weight_column in frame.columns:
         series = frame[demo.design_weight_column]

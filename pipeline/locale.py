@@ -137,17 +137,26 @@ class _Labeller:
         return question.item(str(item)).label(self.code) if isinstance(item, str) and item else question.text.get(self.code)
 
     def group_label(self, row: dict[str, Any]) -> str:
-        """The subgroup's name: total, a demographic category (sex × age as both), or a single-choice answer."""
+        """The subgroup's name: total, a category of a demographic or single-choice question, or of each variable
+        of a crossed grouping (``sex_age``, ``unit*channel``) joined by a space."""
+        from pipeline.variables import crossed, grouping_names, variable
+
         var, key = str(row["group_var"]), str(row["group"])
-        demo = self.project.codebook.demographics
         if var == "total":
             return self.locale.text("total")
-        if var in ("sex", "age_group", "region"):
-            return demo.label(var, key, self.code)
-        if var == "sex_age":
-            sex, age = key.split(" ", 1)
-            return f"{demo.label('sex', sex, self.code)} {demo.label('age_group', age, self.code)}"
-        return self._category(self.project.codebook.question(var), key)
+        codebook = self.project.codebook
+        if len(grouping_names(var)) == 1:
+            return variable(codebook, var).label(key, self.code)
+        labels, rest = [], key
+        variables = crossed(codebook, var)
+        for i, v in enumerate(variables):
+            if i == len(variables) - 1:
+                part = rest
+            else:  # category keys may hold spaces: the longest key the rest starts with
+                part = next((k for k in sorted(v.keys, key=len, reverse=True) if rest.startswith(k + " ")), rest.split(" ", 1)[0])
+                rest = rest[len(part) + 1:]
+            labels.append(v.label(part, self.code))
+        return " ".join(labels)
 
     def _category(self, question: Question, key: str) -> str:
         codebook = self.project.codebook

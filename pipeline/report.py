@@ -826,8 +826,8 @@ def weights_table(plan: Plan, design: SurveyDesign) -> tuple[pd.DataFrame, pd.Da
     weights = pd.DataFrame({
         "respondent_id": frame["respondent_id"].astype(str),
         "wave": design.year,
-        "sex": frame["sex"].astype(str),
-        "age_group": frame["age_group"].astype(str),
+        # the calibration variables (sex and age group unless configured otherwise), as the wave has them
+        **{v: frame[v].astype(str) for v in dict.fromkeys(["sex", "age_group", *design.diagnostics.variables]) if v in frame.columns},
         "weight": design.weights,
     })
     targets = pd.DataFrame(design.targets, columns=["variable", "category", "share"])

@@ -139,7 +139,7 @@ class SlideBuilder:
             },
             "survey": {
                 "name": survey.name.get(self.lang), "client": survey.client, "supplier": survey.supplier,
-                "contact": survey.contact, "panel": survey.panel.get(self.lang),
+                "contact": survey.contact, "panel": survey.panel.get(self.lang) if survey.panel is not None else "",
                 "fieldwork": survey.fieldwork[self.wave].get(self.lang) if self.wave in survey.fieldwork else "",
             },
             "question": question.wording(self.wave, self.lang) if question is not None else "",
@@ -442,11 +442,13 @@ def build_presentation(
 
 
 def metadata_warnings(project: Project, wave: int) -> list[str]:
-    """Warnings for survey metadata the report wave lacks (fieldwork period, supplier)."""
+    """Warnings for survey metadata the report wave lacks (fieldwork period, supplier) when the deck's texts use it
+    (both are optional: a deck that does not mention them is not warned about them)."""
     survey = project.survey.survey
+    texts = project.deck.model_dump_json()
     out = []
-    if wave not in survey.fieldwork:
+    if "fieldwork" in texts and wave not in survey.fieldwork:
         out.append(f"survey.yaml: no fieldwork period for wave {wave}; add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
-    if not str(survey.supplier or "").strip():
+    if "supplier" in texts and not str(survey.supplier or "").strip():
         out.append("survey.yaml: survey.supplier is empty; add the fieldwork supplier (S11 leaves it out)")
     return out

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Project, Question
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, preview
 from pipeline.load import MISSING, Wave
 from pipeline.weight import weight_wave
 from pipeline.yamlio import read_yaml
@@ -149,13 +149,14 @@ class WaveBuilder:
         demo = self.project.codebook.demographics
         n = int(self.model["waves"][self.year])
         sexes, ages = demo.categories("sex"), demo.categories("age_group")
-        yt = self.project.targets.years[self.year]
+        sex_age = self.project.targets.years[self.year].sex_age
+        assert sex_age is not None  # check_model: every wave of the model has sex × age targets
         skew = self.model["panel_skew"]
         names, shares = [], []
         for s in sexes:
             for a in ages:
                 names.append(f"{s} {a}")
-                shares.append(yt.sex_age[s][a] * float(skew[s][a]))
+                shares.append(sex_age[s][a] * float(skew[s][a]))
         shares = np.array(shares) / np.sum(shares)
         counts = _largest_remainder(shares * n, n)
         self.cells = _Cells(names, [x.split(" ")[0] for x in names], [x.split(" ")[1] for x in names])
@@ -171,12 +172,12 @@ class WaveBuilder:
             span = np.arange(group.min, hi + 1)
             p = np.ones(len(span)) if group.max is not None else np.exp(-(span - group.min) / 12.0)
             age_years[members] = self.rng.choice(span, size=len(members), p=p / p.sum())
-        region_names = demo.categories("region")
+        region_names = demo.categories("region")  # none: a survey without region
         reg_p = np.array([float(self.model["regions"][r]) for r in region_names])
-        region = self.rng.choice(len(region_names), size=n, p=reg_p / reg_p.sum())
+        region = self.rng.choice(len(region_names), size=n, p=reg_p / reg_p.sum()) if region_names else np.full(n, -1)
         self.sex_codes = np.array([next(c.code for c in demo.sex if c.name == self.cells.sex[ci]) for ci in cell])
         self.age_years = age_years
-        self.region_codes = np.array([demo.region[r].code for r in region])
+        self.region_codes = np.array([demo.region[r].code for r in region]) if region_names else None
         ids = self.rng.choice(np.arange(100000, 1000000), size=n, replace=False)
         self.ids = np.array([f"{self.year % 100:02d}{i}" for i in ids])
         latent = self.model.get("latent", {})
@@ -191,7 +192,7 @@ class WaveBuilder:
                 "respondent_id": self.ids,
                 "sex": pd.Categorical.from_codes([sexes.index(self.cells.sex[c]) for c in cell], categories=pd.Index(sexes)),
                 "age_group": pd.Categorical.from_codes([ages.index(self.cells.age[c]) for c in cell], categories=pd.Index(ages)),
-                "region": pd.Categorical.from_codes(region, categories=pd.Index(region_names)),
+                **({"region": pd.Categorical.from_codes(region, categories=pd.Index(region_names))} if region_names else {}),
                 "age": age_years.astype(float),
                 "design_weight": np.ones(n),
             }
@@ -676,7 +677,7 @@ def build_wave(project: Project, model: dict[str, Any], year: int) -> pd.DataFra
         "respondent_id": b.ids,
         "sex": b.sex_codes,
         "age": b.age_years,
-        "region": b.region_codes,
+        **({"region": b.region_codes} if b.region_codes is not None else {}),
     }
     for q in asked:
         for col in q.columns:
@@ -698,9 +699,39 @@ def load_model(path: Path) -> dict[str, Any]:
     return model
 
 
+def check_model(project: Project, model: dict[str, Any], model_path: Path) -> None:
+    """The model fits the project: each of its waves has sex × age targets to draw respondents from, and it names
+    the codebook's sex, age groups and regions (one ConfigError naming the model, the year or key and the fix)."""
+    targets_path = project.root / project.survey.files.targets
+    years = sorted(int(y) for y in model["waves"])
+    missing = [y for y in years if y not in project.targets.years]
+    if missing:
+        raise ConfigError(
+            f"{model_path}: the synth model draws waves {preview(missing)}, which have no population targets in {targets_path} "
+            f"(it has {sorted(project.targets.years)}); pass this survey's own model with --model, or add the years to targets.yaml"
+        )
+    for year in years:
+        if project.targets.years[year].sex_age is None:
+            raise ConfigError(
+                f"{targets_path}: years.{year}: the synth model draws respondents by sex × age group and needs sex_age shares; "
+                f"add years.{year}.sex_age, or pass a model written for this survey with --model"
+            )
+    demo = project.codebook.demographics
+    skew = model.get("panel_skew")
+    cells = [(s, a) for s in demo.categories("sex") for a in demo.categories("age_group")]
+    absent = [f"{s} {a}" for s, a in cells if not isinstance(skew, dict) or not isinstance(skew.get(s), dict) or a not in skew[s]]
+    if absent:
+        raise ConfigError(f"{model_path}: panel_skew has no factor for {preview(absent)}; give one per sex and age group of the codebook")
+    regions = model.get("regions") or {}
+    absent = [r for r in demo.categories("region") if r not in regions]
+    if absent:
+        raise ConfigError(f"{model_path}: regions has no share for {preview(absent)}; give one per region of the codebook")
+
+
 def synthesize(project: Project, model_path: Path, out_dir: Path, years: list[int] | None = None) -> list[Path]:
     """Write one CSV per wave of the model into ``out_dir`` and return their paths."""
     model = load_model(model_path)
+    check_model(project, model, model_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for year in sorted(int(y) for y in model["waves"]):

@@ -135,7 +135,8 @@ def _check_waves(plan: Plan, problems: list[str]) -> dict[int, SurveyDesign]:
 def _targets(project: Project, year: int) -> bool:
     from pipeline.weight import build_targets
 
-    build_targets(project, year)
+    if project.survey.weighting.method != "none":  # an unweighted survey needs no targets
+        build_targets(project, year)
     return True
 
 

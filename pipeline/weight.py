@@ -1,6 +1,9 @@
-"""Weighting stage: rake or post-stratify each wave to its population targets.
+"""Weighting stage: rake or post-stratify each wave to its population targets, or leave it unweighted.
 
-Raking on sex and age-group margins (optionally region) only needs the cell
+The calibration variables are any of the codebook's demographics or single-choice questions
+(``weighting.variables``); each takes its target shares from the year's block of targets.yaml
+(a one-way margin, or the sums of a joint cells table); ``method: none`` keeps the design weights.
+Raking only needs the cell
 table of the calibration variables: :func:`rake_cells` runs iterative
 proportional fitting on the collapsed table of *units* (distinct cell and
 design weight) and the factors are gathered back to respondents, which gives
@@ -17,14 +20,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Project, Weighting, YearTargets
+from pipeline.config import Codebook, Project, Weighting, YearTargets
 from pipeline.design import Calibration, SurveyDesign, WeightDiagnostics
 from pipeline.errors import ConfigError, WeightingError, preview
 from pipeline.load import Wave
+from pipeline.variables import Variable
+from pipeline.variables import variable as variable_named
 
 log = logging.getLogger(__name__)
 
@@ -55,58 +61,112 @@ def targets_for(project: Project, year: int) -> YearTargets:
         have = sorted(project.targets.years)
         raise ConfigError(
             f"{project.root / project.survey.files.targets}: no population targets for wave year {year} "
-            f"(have {have}); add years.{year} with sex_age shares (and region if raking on it)"
+            f"(have {have}); add years.{year} with margins or cells for the weighting variables "
+            f"({', '.join(project.survey.weighting.variables)}), or set weighting.method: none"
         ) from None
 
 
-def build_targets(project: Project, year: int, weighting: Weighting | None = None) -> MarginTargets:
-    """Turn the year's configured shares into margin targets, checking that they sum to 1."""
-    weighting = weighting or project.survey.weighting
-    demo = project.codebook.demographics
-    yt = targets_for(project, year)
-    where = f"{project.root / project.survey.files.targets}: years.{year}"
-    sexes, ages = demo.categories("sex"), demo.categories("age_group")
-    joint_sa = np.zeros((len(sexes), len(ages)))
-    for si, sex in enumerate(sexes):
-        row = yt.sex_age.get(sex)
-        if row is None:
-            raise ConfigError(f"{where}.sex_age: no shares for sex {sex!r}; give one share per age group")
-        for ai, age in enumerate(ages):
-            if age not in row:
-                raise ConfigError(f"{where}.sex_age.{sex}: no share for age group {age!r}")
-            value = row[age]
+def _table(values: dict[str, Any], variables: list[Variable], where: str) -> np.ndarray:
+    """The nested target table as an array (one axis per variable, categories in codebook order)."""
+    out = np.zeros([len(v.keys) for v in variables])
+    names = " × ".join(v.name for v in variables)
+
+    def fill(node: Any, depth: int, index: tuple[int, ...], at: str) -> None:
+        var = variables[depth]
+        if not isinstance(node, dict):
+            raise ConfigError(f"{where}{at}: expected one entry per {var.name} category (the table nests {names})")
+        for ci, key in enumerate(var.keys):
+            if key not in node:
+                if var.name in ("sex", "age_group") and depth < len(variables) - 1:
+                    raise ConfigError(f"{where}{at}: no shares for {var.name} {key!r}; give one share per "
+                                      f"{variables[depth + 1].name.replace('_', ' ')}")
+                raise ConfigError(f"{where}{at}: no share for {var.name.replace('_', ' ')} {key!r}")
+            child = node[key]
+            if depth < len(variables) - 1:
+                fill(child, depth + 1, (*index, ci), f"{at}.{key}")
+                continue
+            value = float(child) if isinstance(child, (int, float)) and not isinstance(child, bool) else float("nan")
             if not (value >= 0):
-                raise ConfigError(f"{where}.sex_age.{sex}.{age}: share must be 0 or more (got {value})")
-            joint_sa[si, ai] = value
-    total = joint_sa.sum()
+                raise ConfigError(f"{where}{at}.{key}: share must be 0 or more (got {child})")
+            out[(*index, ci)] = value
+
+    fill(values, 0, (), "")
+    return out
+
+
+def _joint_shares(
+    yt: YearTargets, variables: list[Variable], table: tuple[tuple[str, ...], dict[str, Any], str], codebook: Codebook, where: str
+) -> np.ndarray:
+    """One target table as shares summing to 1 (counts scaled), checked."""
+    names, values, at = table
+    by_name = {v.name: v for v in variables}
+    table_vars = [by_name[n] if n in by_name else variable_named(codebook, n, f"{where}.{at}") for n in names]
+    joint = _table(values, table_vars, f"{where}.{at}")
+    total = joint.sum()
+    label = " × ".join(names)
+    if yt.counts:
+        if not total > 0:
+            raise WeightingError(f"{where}.{at}: the {label} target counts add up to {total:g}; give the population counts")
+        scaled: np.ndarray = joint / total
+        return scaled
     if abs(total - 1) > SUM_TOLERANCE:
         raise WeightingError(
-            f"{where}: sex × age_group target shares sum to {total:.6f}, not 1; correct the shares (a common cause is "
-            "counts mixed with shares or a typo in one cell)"
+            f"{where}: {label} target shares sum to {total:.6f}, not 1; correct the shares (a common cause is "
+            "counts mixed with shares or a typo in one cell; set counts: true for counts)"
         )
-    categories: dict[str, list[str]] = {"sex": sexes, "age_group": ages}
-    shares: dict[str, np.ndarray] = {"sex": joint_sa.sum(axis=1), "age_group": joint_sa.sum(axis=0)}
-    if "region" in weighting.variables:
-        if yt.region is None:
-            raise ConfigError(f"{where}: weighting uses region but no region shares are given; add years.{year}.region")
-        regions = demo.categories("region")
-        missing = [r for r in regions if r not in yt.region]
-        if missing:
-            raise ConfigError(f"{where}.region: no share for {preview(missing)}")
-        reg = np.array([yt.region[r] for r in regions], dtype=float)
-        if abs(reg.sum() - 1) > SUM_TOLERANCE:
-            raise WeightingError(f"{where}: region target shares sum to {reg.sum():.6f}, not 1; correct the shares")
-        categories["region"] = regions
-        shares["region"] = reg
-    joint = None
-    if weighting.method == "poststratify":
-        if "region" in weighting.variables:
+    return joint
+
+
+def build_targets(project: Project, year: int, weighting: Weighting | None = None) -> MarginTargets:
+    """Turn the year's configured targets into margin targets, checking that each table sums to 1.
+
+    Each weighting variable takes its shares from its one-way margin or, without one, from the
+    sums of the year's cells table; post-stratification takes the joint shares of a cells table
+    over exactly the weighting variables.
+    """
+    weighting = weighting or project.survey.weighting
+    codebook = project.codebook
+    survey_yaml = project.root / "survey.yaml"
+    variables = [variable_named(codebook, v, f"{survey_yaml}: weighting.variables") for v in weighting.variables]
+    yt = targets_for(project, year)
+    where = f"{project.root / project.survey.files.targets}: years.{year}"
+    tables = yt.tables()
+    holding: dict[str, tuple[tuple[str, ...], dict[str, Any], str]] = {}
+    for v in weighting.variables:
+        found = [t for t in tables if v in t[0]]
+        if not found:
             raise ConfigError(
-                f"{project.root / 'survey.yaml'}: weighting.method poststratify works on sex × age cells only; "
-                "use method: rake to add region as a margin"
+                f"{where}: weighting uses {v} but no {v} shares are given; add years.{year}.margins.{v} "
+                f"(or a cells table over it)" if v != "region" else
+                f"{where}: weighting uses region but no region shares are given; add years.{year}.region"
             )
-        joint = joint_sa.reshape(-1)
-    return MarginTargets(tuple(weighting.variables), categories, shares, joint)
+        # a one-way margin wins over the sums of a cells table (there is at most one of each); post-stratification
+        # takes the cells table
+        one_way = [t for t in found if len(t[0]) == 1]
+        tables_of_cells = [t for t in found if len(t[0]) > 1]
+        holding[v] = tables_of_cells[0] if weighting.method == "poststratify" and tables_of_cells else (one_way or tables_of_cells)[0]
+    categories: dict[str, list[str]] = {v.name: list(v.keys) for v in variables}
+    shares: dict[str, np.ndarray] = {}
+    joints: dict[str, np.ndarray] = {}
+    for v in weighting.variables:
+        table = holding[v]
+        if table[2] not in joints:
+            joints[table[2]] = _joint_shares(yt, variables, table, codebook, where)
+        joint = joints[table[2]]
+        axis = table[0].index(v)
+        others = tuple(i for i in range(joint.ndim) if i != axis)
+        shares[v] = joint.sum(axis=others) if others else joint
+    joint_all = None
+    if weighting.method == "poststratify":
+        table = holding[weighting.variables[0]]
+        if set(table[0]) != set(weighting.variables) or any(holding[v] is not table for v in weighting.variables):
+            raise ConfigError(
+                f"{survey_yaml}: weighting.method poststratify needs a cells table over exactly "
+                f"{' × '.join(weighting.variables)} in every year; use method: rake to calibrate on margins"
+            )
+        order = [table[0].index(v) for v in weighting.variables]
+        joint_all = np.transpose(joints[table[2]], order).reshape(-1)
+    return MarginTargets(tuple(weighting.variables), categories, shares, joint_all)
 
 
 def _apply_collapse(
@@ -281,17 +341,22 @@ def _trim(
 def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None) -> SurveyDesign:
     """Weight one wave to its year's targets and return the survey design."""
     weighting = weighting or project.survey.weighting
+    if weighting.method == "none":
+        return unweighted(wave)
     frame = wave.frame
     year = wave.year
     where = f"{project.root / project.survey.files.targets}: years.{year}"
     targets = build_targets(project, year, weighting)
-    codes = {v: frame[v].cat.codes.to_numpy().astype(np.int64) for v in targets.variables}
+    variables = {v: variable_named(project.codebook, v) for v in targets.variables}
+    codes = {v: variables[v].positions(frame, year) for v in targets.variables}
     for v, c in codes.items():
         if (c < 0).any():
             ids = frame["respondent_id"].to_numpy()[c < 0]
+            fix = ("fix the file or set weighting.missing_demographics" if variables[v].source == "demographic" else
+                   "give every respondent an answer to it, or weight on other variables")
             raise WeightingError(
                 f"{wave.path}: wave {year}: {int((c < 0).sum())} respondent(s) without {v} "
-                f"(respondent_id {preview(ids.tolist())}); fix the file or set weighting.missing_demographics"
+                f"(respondent_id {preview(ids.tolist())}); {fix}"
             )
     codes, targets = _apply_collapse(codes, targets, weighting, year, where)
     sizes = [len(targets.categories[v]) for v in targets.variables]
@@ -380,6 +445,23 @@ def weight_wave(project: Project, wave: Wave, weighting: Weighting | None = None
         diagnostics.min_weight, diagnostics.max_weight,
     )
     return SurveyDesign(wave=wave, weights=weights, calibration=calibration, diagnostics=diagnostics, targets=targets.as_rows())
+
+
+def unweighted(wave: Wave) -> SurveyDesign:
+    """The design of ``weighting: none``: each respondent's design weight (1 without a design-weight column), not calibrated.
+
+    Its standard errors are those of R ``svydesign(ids = ~1, weights = ~w)``: an uncalibrated design is
+    a rake on no margins (one cell, no residual step), so the estimators need no case of their own.
+    """
+    weights = wave.frame["design_weight"].to_numpy(dtype=float).copy()
+    n = len(weights)
+    calibration = Calibration(
+        method="rake", cell=np.zeros(n, dtype=np.int64), n_cells=1, margins=(), design_weights=weights,
+    )
+    empty = MarginTargets((), {}, {}, None)
+    diagnostics = diagnose(weights, {}, empty, 0, 0.0, 0, 0, "none")
+    log.info("wave %s: not weighted (weighting.method none), Kish efficiency %.1f %%", wave.year, diagnostics.efficiency * 100)
+    return SurveyDesign(wave=wave, weights=weights, calibration=calibration, diagnostics=diagnostics, targets=[])
 
 
 def diagnose(

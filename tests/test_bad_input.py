@@ -275,7 +275,7 @@ def test_ragged_csv_row(ran):
 
 
 MISSING = {"sex": (["sex"], "'sex'"), "age": (["age"], "'age' (or 'age_group')"),
-           "id+region": (["respondent_id", "region"], "'respondent_id', 'region'")}
+           "id+sex": (["respondent_id", "sex"], "'respondent_id', 'sex'")}
 for _key, (_drop, _) in MISSING.items():
     def _missing(work, wave, drop=_drop):
         write_wave(work, wave.drop(columns=drop))
@@ -288,7 +288,7 @@ for _key, (_drop, _) in MISSING.items():
 def test_missing_required_column(ran, key):
     line = error_line(ran(f"missing-column/{key}").result)
     assert_names(line, "data/2022.csv: wave 2022: missing required column(s) " + MISSING[key][1],
-                 "needs respondent_id, sex, age (or age_group) and region", "docs/data-format.md")
+                 "need respondent_id, sex, age (or age_group) (the weighting or the deck uses them", "docs/data-format.md")
 
 
 @case("misspelt-column")
@@ -471,7 +471,7 @@ def test_yaml_duplicate_key(ran):
 
 
 SCHEMA = {
-    "bad-choice": ("  method: rake ", "  method: rank ", ["weighting.method: Input should be 'rake' or 'poststratify'", "(got 'rank')"]),
+    "bad-choice": ("  method: rake ", "  method: rank ", ["weighting.method: Input should be 'rake', 'poststratify' or 'none'", "(got 'rank')"]),
     "unknown-key": ("  tolerance: 1.0e-12", "  tolerence: 1.0e-12",
                     ["weighting.tolerence: unknown key 'tolerence' (did you mean 'tolerance'?)",
                      "allowed keys here: method, variables, tolerance, max_iterations, trim, missing_demographics, collapse"]),

@@ -315,3 +315,42 @@ def test_excel_wave_reads_like_the_csv(small, tmp_path):
     from_csv = load_wave(small, 2022, csv_path).frame
     from_xlsx = load_wave(small, 2022, xlsx_folder / "2022.xlsx").frame
     pd.testing.assert_frame_equal(from_xlsx, from_csv)
+
+
+# --------------------------------------------------------------------------- optional demographics
+
+
+def test_a_wave_without_region_loads_when_nothing_uses_region(small, tmp_path):
+    """The shipped deck and weighting do not use region: a wave without the column loads, without a region column."""
+    path = tmp_path / "2022.csv"
+    BASE.drop(columns=["region"]).to_csv(path, index=False)
+    frame = load_wave(small, 2022, path).frame
+    assert "region" not in frame.columns
+    assert frame["sex"].astype(str).tolist()[:2] == ["Man", "Kvinna"]
+
+
+def test_region_is_required_when_the_weighting_rakes_on_it(small, tmp_path):
+    """Raking on region makes the region column required, named in one line."""
+    project = subset_project(small, QUESTIONS, weighting={"variables": ["sex", "age_group", "region"]})
+    path = tmp_path / "2022.csv"
+    BASE.drop(columns=["region"]).to_csv(path, index=False)
+    need = r"missing required column\(s\) 'region'; this survey's wave files need respondent_id, sex, region, age \(or age_group\)"
+    with pytest.raises(DataError, match=need):
+        load_wave(project, 2022, path)
+
+
+def test_unweighted_survey_without_sex_and_age_loads_and_keeps_blanks(project, tmp_path):
+    """weighting none and a deck cut to no subgroups: no sex or age needed; a codebook without region and a file with
+    blank sex cells load (the blanks stay unknown instead of stopping the run)."""
+    bare = subset_project(project, QUESTIONS, weighting={"method": "none"})
+    codebook = bare.codebook.model_copy(update={"demographics": bare.codebook.demographics.model_copy(update={"region": []})})
+    deck = bare.deck.model_copy(update={"slides": [s for s in bare.deck.slides if not any(m.by for m in s.metrics.values())]})
+    bare = bare.model_copy(update={"codebook": codebook, "deck": deck})
+    path = tmp_path / "2022.csv"
+    BASE.drop(columns=["region", "age"]).assign(sex=[1, "", 2, "", 1, 2, 1, 2]).to_csv(path, index=False)
+    frame = load_wave(bare, 2022, path).frame
+    assert "region" not in frame.columns and "age_group" not in frame.columns
+    assert frame["sex"].cat.codes.tolist()[:4] == [0, -1, 1, -1]
+    path.write_text(BASE[["respondent_id", *QUESTIONS]].to_csv(index=False), encoding="utf-8")
+    frame = load_wave(bare, 2022, path).frame
+    assert not {"sex", "age_group", "region"} & set(frame.columns)

@@ -1,4 +1,5 @@
-"""Change bars (S39): relative change between two waves by age group, one bar per sex."""
+"""Change bars (S39): change between two waves per group of one variable, one bar per group of another
+(by age group, a bar per sex), or per group of a single grouping."""
 
 from __future__ import annotations
 
@@ -20,44 +21,81 @@ NBSP_SLASH = "\u00a0/\u00a0"
 
 
 class ChangeBarsOptions(ChartOptions):
-    """Options of ``change_bars`` (draws a ``change`` metric by ``sex_age`` and ``sex``)."""
+    """Options of ``change_bars`` (draws a ``change`` metric by a crossing and one of its variables, e.g.
+    ``by: [sex_age, sex]`` or ``by: [channel*unit, channel]``; or by one grouping, e.g. ``by: [unit]``)."""
 
-    series_order: list[str] | None = Field(None, description="the sexes' order of bars (codebook keys); default reversed")
+    series_order: list[str] | None = Field(
+        None, description="the order of the series (their group keys, e.g. codebook names or answer codes); default reversed")
     decimals: int = Field(0, ge=0, le=3, description="decimals of the data labels")
     bases: bool = Field(True, description="each category's name carries the bases (n) of its bars, in the bars' order")
 
 
+def _split(key: str, label: str, series: dict[str, str], first: bool) -> tuple[str, str, str] | None:
+    """(series key, category key, category label) of a crossed group whose key starts (``first``) or ends with a
+    series key; its label loses the series label the same way."""
+    for s_key, s_label in series.items():
+        if first and key.startswith(s_key + " "):
+            rest = key[len(s_key) + 1:]
+            return s_key, rest, label[len(s_label) + 1:] if label.startswith(s_label + " ") else rest
+        if not first and key.endswith(" " + s_key):
+            rest = key[: -len(s_key) - 1]
+            return s_key, rest, label[: -len(s_label) - 1] if label.endswith(" " + s_label) else rest
+    return None
+
+
 def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> ChartSpec[None]:
-    """Rows from metric ``change`` by ``sex_age`` and ``sex`` (and total). Categories are the age
-    groups plus the total; one series per sex."""
-    cells = rows[rows["group_var"] == "sex_age"]
-    totals = rows[rows["group_var"] == "sex"]
-    sexes = list(dict.fromkeys(totals["group"].astype(str)))
-    sex_labels = dict(zip(totals["group"].astype(str), totals["group_label"].astype(str)))
-    ages: list[str] = []
-    age_labels: dict[str, str] = {}
-    for g, label in zip(cells["group"].astype(str), cells["group_label"].astype(str)):
-        sex, age = g.split(" ", 1)
-        if age not in ages:
-            ages.append(age)
-            age_labels[age] = label[len(sex_labels.get(sex, sex)) + 1 :] if label.startswith(sex_labels.get(sex, sex)) else age
-    order = opts.series_order if opts.series_order is not None else list(reversed(sexes))
+    """Rows from metric ``change``. With a crossing (``sex_age``, ``a*b``) and one of its variables: the
+    categories are the other variable's groups plus the total, one series per group of the variable
+    (e.g. by age group, a bar per sex). With a single grouping: its groups plus the total, one series."""
+    grouped = rows[rows["group_var"] != "total"]
+    kinds = list(dict.fromkeys(grouped["group_var"].astype(str)))
+    crossing = next((v for v in kinds if v == "sex_age" or "*" in v), None)
+    one_way = [v for v in kinds if v != crossing]
+    if crossing is None:
+        var = one_way[0] if one_way else "total"
+        cells = rows[rows["group_var"] == var]
+        totals = rows[rows["group_var"] == "total"]
+        series_keys = {"total": str(totals["group_label"].iloc[0]) if len(totals) else "total"}
+        cats = list(dict.fromkeys(cells["group"].astype(str)))
+        cat_labels = dict(zip(cells["group"].astype(str), cells["group_label"].astype(str), strict=True))
+        cell_of = {("total", c): c for c in cats}
+        totals_of = {"total": totals}
+    else:
+        cells = rows[rows["group_var"] == crossing]
+        names = ["sex", "age_group"] if crossing == "sex_age" else crossing.split("*")
+        # the series variable: the crossing's first or last variable that is also grouped on its own
+        series_var = next((v for v in (names[0], names[-1]) if v in one_way), None)
+        totals = rows[rows["group_var"] == series_var] if series_var is not None else rows.iloc[0:0]
+        series_keys = dict(zip(totals["group"].astype(str), totals["group_label"].astype(str), strict=True))
+        cats, cat_labels, cell_of = [], {}, {}
+        for g, label in zip(cells["group"].astype(str), cells["group_label"].astype(str), strict=True):
+            split = _split(g, label, series_keys, first=series_var == names[0])
+            if split is None:
+                continue
+            s_key, cat, cat_label = split
+            if cat not in cats:
+                cats.append(cat)
+                cat_labels[cat] = cat_label
+            cell_of[(s_key, cat)] = g
+        totals_of = {k: totals[totals["group"].astype(str) == k] for k in series_keys}
+    order = opts.series_order if opts.series_order is not None else list(reversed(list(series_keys)))
     series = []
-    for sex in order:
+    for key in order:
         values, sig, flags, bases = [], [], [], []
-        for age in ages:
-            r = cells[cells["group"].astype(str) == f"{sex} {age}"]
+        for cat in cats:
+            g = cell_of.get((key, cat))
+            r = cells[cells["group"].astype(str) == g] if g is not None else cells.iloc[0:0]
             values.append(float(r["value"].iloc[0]) if len(r) else math.nan)
             sig.append(str(r["sig"].iloc[0] or "") if len(r) else "")
             flags.append(str(r["base_flag"].iloc[0]) if len(r) else "missing")
             bases.append(int(r["n"].iloc[0]) if len(r) else 0)
-        t = totals[totals["group"].astype(str) == sex]
+        t = totals_of.get(key, cells.iloc[0:0])
         values.append(float(t["value"].iloc[0]) if len(t) else math.nan)
         sig.append(str(t["sig"].iloc[0] or "") if len(t) else "")
         flags.append(str(t["base_flag"].iloc[0]) if len(t) else "missing")
         bases.append(int(t["n"].iloc[0]) if len(t) else 0)
-        series.append(Series(sex_labels.get(sex, sex), tuple(values), tuple(sig), tuple(flags), tuple(bases)))
-    names = [age_labels[a] for a in ages] + [ctx.strings.get("total", "Totalt")]
+        series.append(Series(series_keys.get(key, key), tuple(values), tuple(sig), tuple(flags), tuple(bases)))
+    names = [cat_labels[c] for c in cats] + [ctx.strings.get("total", "Totalt")]
     if opts.bases and series:
         def base(s: Series, i: int) -> str:
             n = s.base_at(i)
@@ -66,8 +104,9 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
         # the base part never breaks inside (no-break spaces): "18–29 år" over "(n = 132 / 100)"
         names = [f"{name} (n\u00a0=\u00a0{NBSP_SLASH.join(base(s, i) for s in series)})" for i, name in enumerate(names)]
     # a group's colour follows its place in the codebook (as on the trend charts), not the drawing order
-    palette = ctx.palette.groups(len(sexes))
-    series = series_colors(series, [palette[sexes.index(sex)] if sex in sexes else palette[-1] for sex in order])
+    keys = list(series_keys)
+    palette = ctx.palette.groups(len(keys))
+    series = series_colors(series, [palette[keys.index(key)] if key in keys else palette[-1] for key in order])
     return ChartSpec(
         kind="change_bars",
         categories=tuple(names),
@@ -146,7 +185,7 @@ def draw(spec: ChartSpec[None]) -> Figure:
 
 
 def alt_text(spec: ChartSpec[None]) -> str:
-    """Each sex's change per age group and in total."""
+    """Each series' change per category and in total."""
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for s in spec.series:

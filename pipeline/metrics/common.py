@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pipeline.config import MetricRequest, Project, Question, Statistics
 from pipeline.design import Estimates, SurveyDesign, difference_test
 from pipeline.errors import ConfigError
 from pipeline.load import MISSING, routed_mask
+from pipeline.variables import crossed, grouping_names, variable
 
 COLUMNS = [
     "metric", "measure", "question", "item", "item_label", "wave", "group_var", "group", "group_label", "category", "label",
@@ -28,11 +30,16 @@ UNIT_SCALE = {"percent": 100.0, "points": 100.0, "scale": 1.0, "coefficient": 1.
 
 @dataclass(frozen=True)
 class Group:
-    """A subgroup (or the total) of respondents, defined on demographics or a single-choice answer (its label is
-    the presentation's: :meth:`pipeline.locale.Locale.label_rows`)."""
+    """A subgroup (or the total) of respondents, defined on demographics or single-choice answers; its label is the
+    presentation's (:meth:`pipeline.locale.Locale.label_rows`).
+
+    A crossed group (``var`` ``unit*channel`` or ``sex_age``) has one ``parts`` entry per variable; its
+    key joins the parts' keys with a space (``Man 18-29``).
+    """
 
     var: str
     key: str
+    parts: tuple[tuple[str, str], ...] = ()  # of a crossed group: (variable, category key) of each variable crossed
 
 
 @dataclass(frozen=True)
@@ -136,21 +143,30 @@ class MetricContext:
     # -------------------------------------------------------------- groups
 
     def groups(self, request: MetricRequest, total: bool = True) -> list[Group]:
-        """The total (unless ``total`` is False) and each requested subgroup."""
+        """The total (unless ``total`` is False) and each requested subgroup.
+
+        A grouping (``by``) is any demographic (``sex``, ``age_group``, ``region``) or single-choice
+        question id, or a crossing of two or more of them such as ``unit*channel`` (every
+        combination, first variable slowest; ``sex_age`` is ``sex*age_group`` under its own name).
+        """
         out = [Group("total", "total")] if total else []
-        demo = self.project.codebook.demographics
-        for var in request.by:
-            if var in ("sex", "age_group", "region"):
-                out += [Group(var, name) for name in demo.categories(var)]
-            elif var == "sex_age":
-                for s in demo.categories("sex"):
-                    for a in demo.categories("age_group"):
-                        out.append(Group("sex_age", f"{s} {a}"))
-            else:
-                q = self.project.codebook.question(var)
-                if q.type != "single":
-                    raise ConfigError(f"subgroups by {var!r} need a single-choice question (it is {q.type})")
-                out += [Group(var, str(c.code)) for c in q.categories]
+        for spec in request.by:
+            out += self.grouping(spec, f"{request.kind!r} on {request.question!r}: by")
+        return out
+
+    def grouping(self, spec: str, where: str = "by") -> list[Group]:
+        """The groups of one grouping ``spec`` (a variable or a crossing ``a*b``), in codebook order."""
+        codebook = self.project.codebook
+        names = grouping_names(spec)
+        if len(names) == 1:
+            var = variable(codebook, names[0], where)
+            return [Group(var.name, key) for key in var.keys]
+        variables = crossed(codebook, spec, where)
+        out = []
+        for combo in itertools.product(*[range(len(v.keys)) for v in variables]):
+            keys = [v.keys[i] for v, i in zip(variables, combo, strict=True)]
+            parts = tuple((v.name, k) for v, k in zip(variables, keys, strict=True))
+            out.append(Group(spec, " ".join(keys), parts))
         return out
 
     def group_mask(self, design: SurveyDesign, group: Group) -> np.ndarray:
@@ -159,16 +175,24 @@ class MetricContext:
             frame = design.frame
             if group.var == "total":
                 mask = np.ones(len(frame), dtype=bool)
-            elif group.var in ("sex", "age_group", "region"):
-                mask = (frame[group.var] == group.key).to_numpy()
-            elif group.var == "sex_age":
-                s, a = group.key.split(" ", 1)
-                mask = ((frame["sex"] == s) & (frame["age_group"] == a)).to_numpy()
             else:
-                values = frame[group.var].to_numpy() if group.var in frame else np.full(len(frame), MISSING)
-                mask = values == int(group.key)
+                mask = np.ones(len(frame), dtype=bool)
+                for name, part in group.parts or ((group.var, group.key),):
+                    mask &= self._category_mask(design, name, part)
             self._masks[key] = mask
         return self._masks[key]
+
+    def _category_mask(self, design: SurveyDesign, name: str, key: str) -> np.ndarray:
+        """True for the wave's respondents in category ``key`` of variable ``name``."""
+        frame = design.frame
+        var = variable(self.project.codebook, name)
+        if var.source == "demographic":
+            if name not in frame.columns:
+                raise ConfigError(f"wave {design.year}: the deck groups by {name!r}, but the wave file has no {name} column; "
+                                  f"add the column or remove {name!r} from the slide's by")
+            return (frame[name] == key).to_numpy()
+        values = frame[name].to_numpy() if name in frame else np.full(len(frame), MISSING)  # not asked in this wave
+        return values == int(key)
 
 
 # ------------------------------------------------------------------ the part of a measure shared by its groups

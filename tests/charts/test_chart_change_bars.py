@@ -118,3 +118,31 @@ def test_english_and_alt_text():
     assert alt == (f"Stapeldiagram över relativ förändring. Kvinna: 18–29 år {MINUS}10{NBSP}%, 30–44 år {MINUS}8{NBSP}%, "
                    f"45–64 år {MINUS}3{NBSP}%, 65 år eller äldre 0{NBSP}%, Totalt {MINUS}5{NBSP}%; Man: 18–29 år {MINUS}13{NBSP}%, "
                    f"30–44 år {MINUS}16{NBSP}%, 45–64 år +1{NBSP}%, 65 år eller äldre +1{NBSP}%, Totalt {MINUS}6{NBSP}%.")
+
+
+def test_any_crossing_with_the_series_variable_second():
+    """by [unit*channel, channel]: categories are the units plus the total, one series per channel (keys at the end)."""
+    rows = [row(metric="change", measure="change", category="nps", label="NPS", value=3.0, n=900)]
+    units, channels = [("1", "Syöpäkeskus"), ("2", "Lastenklinikka")], [("1", "SMS"), ("2", "Verkko")]
+    for i, (u, u_label) in enumerate(units):
+        for j, (c, c_label) in enumerate(channels):
+            rows.append(row(metric="change", measure="change", group_var="unit*channel", group=f"{u} {c}",
+                            group_label=f"{u_label} {c_label}", category="nps", label="NPS", value=10.0 * i + j, n=200))
+    for j, (c, c_label) in enumerate(channels):
+        rows.append(row(metric="change", measure="change", group_var="channel", group=c, group_label=c_label,
+                        category="nps", label="NPS", value=-1.0 - j, n=400))
+    spec = charts.build("change_bars", frame(rows), {"series_order": ["1", "2"], "bases": False}, context("sv"))
+    assert spec.categories == ("Syöpäkeskus", "Lastenklinikka", "Totalt")
+    assert [s.name for s in spec.series] == ["SMS", "Verkko"]
+    assert spec.series[0].values == (0.0, 10.0, -1.0)  # unit 1 × SMS, unit 2 × SMS, SMS total
+    assert spec.series[1].values == (1.0, 11.0, -2.0)
+
+
+def test_a_single_grouping_gives_one_series_with_the_total():
+    """by [unit]: the units plus the total as one series named by the total's label."""
+    rows = [row(metric="change", measure="change", category="nps", label="NPS", value=3.0, n=900, group_label="Totalt")]
+    rows += [row(metric="change", measure="change", group_var="unit", group=u, group_label=lab, category="nps", label="NPS",
+                 value=v, n=300) for u, lab, v in [("1", "A", 5.0), ("2", "B", -4.0)]]
+    spec = charts.build("change_bars", frame(rows), {"bases": False}, context("sv"))
+    assert spec.categories == ("A", "B", "Totalt")
+    assert len(spec.series) == 1 and spec.series[0].values == (5.0, -4.0, 3.0)

@@ -5,6 +5,8 @@
 #   weights_rake.csv, weights_poststratify.csv, weights_rake_design.csv  (respondent_id, weight)
 #   estimates.csv  (case, design, name, value, se)
 #   pairwise.csv  (design, measure, by, a, b, difference, se, z, p): column tests of a crosstab
+#   weights_{rake,poststratify}_questions.csv, weights_none{,_design}.csv, estimates_general.csv: weighting on
+#     single-choice questions (margins; cells given as counts) and no weighting (see the end of this script)
 #
 # Run from the repository root with `make golden` (needs Debian's r-base-core and r-cran-survey).
 # The Python tests compare against the committed CSVs; CI does not need R. When R is present,
@@ -107,3 +109,44 @@ for (dn in c("rake", "poststratify")) {
 }
 write.csv(do.call(rbind, pair_rows), file.path(out_dir, "pairwise.csv"), row.names = FALSE, quote = FALSE)
 cat("wrote golden values to", out_dir, "with survey", as.character(packageVersion("survey")), "\n")
+
+# Weighting as configuration (tests/test_weight_general.py): a rake on two single-choice questions (not
+# demographics), a post-stratification on the cells of two others given as population counts, and no
+# calibration at all (weights 1, or the design weights), each with the estimates of the deck's kinds.
+# Writes weights_<design>.csv for the four designs and estimates_general.csv (design, name, value, se).
+wait_levels <- as.character(1:9)
+d$digital_wait_f <- factor(d$digital_wait, levels = 1:9, labels = wait_levels)
+d$preferred_f <- factor(d$preferred_service, levels = 1:3, labels = c("1", "2", "3"))
+d$online_f <- factor(d$online_used, levels = 1:2, labels = c("1", "2"))
+pop_wait <- data.frame(digital_wait_f = factor(wait_levels, levels = wait_levels),
+                       Freq = c(0.10, 0.20, 0.20, 0.15, 0.10, 0.07, 0.05, 0.06, 0.07) * n)
+pop_pref <- data.frame(preferred_f = factor(c("1", "2", "3"), levels = c("1", "2", "3")), Freq = c(0.55, 0.20, 0.25) * n)
+visits <- data.frame(online_f = factor(c("1", "1", "1", "2", "2", "2"), levels = c("1", "2")),
+                     preferred_f = factor(c("1", "2", "3", "1", "2", "3"), levels = c("1", "2", "3")),
+                     count = c(3000, 1200, 1800, 9000, 2500, 2500))
+pop_visits <- data.frame(online_f = visits$online_f, preferred_f = visits$preferred_f, Freq = visits$count / sum(visits$count) * n)
+base <- svydesign(ids = ~1, weights = ~one, data = d)
+base_dw <- svydesign(ids = ~1, weights = ~design_weight, data = d)
+general <- list(
+  rake_questions = rake(base, list(~digital_wait_f, ~preferred_f), list(pop_wait, pop_pref), control = tight),
+  poststratify_questions = postStratify(base, ~online_f + preferred_f, pop_visits),
+  none = base,
+  none_design = base_dw
+)
+rows <- list()
+for (dn in names(general)) {
+  des <- general[[dn]]
+  write.csv(data.frame(respondent_id = d$respondent_id, weight = fmt(weights(des))),
+            file.path(out_dir, paste0("weights_", dn, ".csv")), row.names = FALSE, quote = FALSE)
+  add(dn, "nps", svymean(~nps, des, na.rm = TRUE))
+  add(dn, "recommend_mean", svymean(~recommend, des, na.rm = TRUE))
+  add(dn, "band:", svymean(~band, des, na.rm = TRUE))
+  add(dn, "use_login:", svymean(~use_login_f, des, na.rm = TRUE))
+  add(dn, "ls_journal_routed", svymean(~ls_journal, subset(des, use_login %in% c(2, 3)), na.rm = TRUE))
+  for (s in levels(d$sex)) {
+    add(dn, paste0("nps_sex=", s), svymean(~nps, subset(des, sex == s), na.rm = TRUE))
+  }
+  add(dn, "nps_preferred=1", svymean(~nps, subset(des, preferred_service == 1), na.rm = TRUE))
+}
+write.csv(do.call(rbind, rows), file.path(out_dir, "estimates_general.csv"), row.names = FALSE, quote = FALSE)
+cat("wrote the general weighting golden values to", out_dir, "\n")

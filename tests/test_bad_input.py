@@ -471,7 +471,8 @@ def test_yaml_duplicate_key(ran):
 
 
 SCHEMA = {
-    "bad-choice": ("  method: rake ", "  method: rank ", ["weighting.method: Input should be 'rake', 'poststratify' or 'none'", "(got 'rank')"]),
+    "bad-choice": ("  method: rake ", "  method: rank ",
+                   ["weighting.method: Input should be 'rake', 'poststratify' or 'none'", "(got 'rank')"]),
     "unknown-key": ("  tolerance: 1.0e-12", "  tolerence: 1.0e-12",
                     ["weighting.tolerence: unknown key 'tolerence' (did you mean 'tolerance'?)",
                      "allowed keys here: method, variables, tolerance, max_iterations, trim, missing_demographics, collapse"]),

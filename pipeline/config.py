@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from types import UnionType
@@ -64,7 +65,7 @@ class I18n(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     @model_validator(mode="after")
-    def _texts(self) -> "I18n":
+    def _texts(self) -> I18n:
         texts = self.__pydantic_extra__ or {}
         if not texts:
             raise ValueError("a text needs at least one language, e.g. {sv: …, en: …}")
@@ -115,7 +116,7 @@ class Scale(Frozen):
     anchors: dict[int, I18n] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _check(self) -> "Scale":
+    def _check(self) -> Scale:
         if self.max <= self.min:
             raise ValueError(f"scale max ({self.max}) must be above min ({self.min})")
         return self
@@ -199,7 +200,7 @@ class Question(Frozen):
         return wave_in(self.waves, wave)
 
     @model_validator(mode="after")
-    def _check_shape(self) -> "Question":
+    def _check_shape(self) -> Question:
         if self.type in ("single",) and not self.categories:
             raise ValueError(f"question {self.id!r} of type single needs categories")
         if self.type == "scale" and self.scale is None:
@@ -335,7 +336,7 @@ class Codebook(Frozen):
     questions: list[Question]
 
     @model_validator(mode="after")
-    def _unique(self) -> "Codebook":
+    def _unique(self) -> Codebook:
         seen: dict[str, str] = {}
         for q in self.questions:
             for col in q.columns + ([q.id] if q.type in ("grid", "multi") else []):
@@ -444,7 +445,7 @@ class YearTargets(Frozen):
         return _text_keys(v)
 
     @model_validator(mode="after")
-    def _one_form(self) -> "YearTargets":
+    def _one_form(self) -> YearTargets:
         if self.sex_age is not None and self.cells is not None:
             raise ValueError("give the cells either as sex_age (older form) or as cells, not both")
         if self.region is not None and "region" in self.margins:
@@ -483,7 +484,7 @@ class Trim(Frozen):
     max_rounds: int = 100
 
     @model_validator(mode="after")
-    def _check(self) -> "Trim":
+    def _check(self) -> Trim:
         if not (0 < self.lower < 1 < self.upper):
             raise ValueError(f"trim bounds must satisfy 0 < lower < 1 < upper (got lower={self.lower}, upper={self.upper})")
         return self
@@ -532,7 +533,7 @@ class Weighting(Frozen):
         return v
 
     @model_validator(mode="after")
-    def _some(self) -> "Weighting":
+    def _some(self) -> Weighting:
         if self.method != "none" and not self.variables:
             raise ValueError(f"weighting method {self.method} needs variables; list them, or use method: none")
         return self
@@ -637,7 +638,7 @@ class ReportDefaults(Frozen):
         return v
 
     @model_validator(mode="after")
-    def _lang_listed(self) -> "ReportDefaults":
+    def _lang_listed(self) -> ReportDefaults:
         if self.lang not in self.languages:
             raise ValueError(f"lang {self.lang!r} is not one of languages {self.languages}; add it there or pick one of them")
         return self
@@ -706,13 +707,14 @@ class SlideSpec(Frozen):
     requires: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _check(self) -> "SlideSpec":
+    def _check(self) -> SlideSpec:
         need = {"chart": 1, "two_charts": 2}.get(self.layout, 0)
         if len(self.charts) != need:
             raise ValueError(f"slide {self.id}: layout {self.layout!r} takes {need} chart(s), got {len(self.charts)}")
         for chart in self.charts:
             if chart.metric not in self.metrics:
-                raise ValueError(f"slide {self.id}: chart uses metric {chart.metric!r}, which the slide does not define (has {sorted(self.metrics)})")
+                raise ValueError(f"slide {self.id}: chart uses metric {chart.metric!r}, which the slide does not define "
+                                 f"(has {sorted(self.metrics)})")
         return self
 
 
@@ -726,7 +728,7 @@ class DeckConfig(Frozen):
     slides: list[SlideSpec]
 
     @model_validator(mode="after")
-    def _ids(self) -> "DeckConfig":
+    def _ids(self) -> DeckConfig:
         ids = [s.id for s in self.slides]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -814,7 +816,7 @@ def _allowed_keys(model: type[BaseModel], keys: list[object]) -> list[str] | Non
     return None
 
 
-def _located(loc: tuple, data: Any, last_is_key: bool) -> tuple[list[object], str]:
+def _located(loc: tuple[Any, ...], data: Any, last_is_key: bool) -> tuple[list[object], str]:
     """Keys of an error location that exist in ``data`` (pydantic adds type tags such as 'int'
     for union members; they are dropped) and a readable path such as ``slides[3] (id 'S04').layout``."""
     keys: list[object] = []
@@ -873,7 +875,7 @@ def _format_validation(path: Path, exc: ValidationError, model: type[BaseModel] 
     return lines[0] + more
 
 
-def parse(model: type[Frozen], data: Any, path: Path, problems: list[str] | None = None, where: str = "") -> Any:
+def parse(model: type[BaseModel], data: Any, path: Path, problems: list[str] | None = None, where: str = "") -> Any:
     """Validate ``data`` (from ``path``) into ``model`` or raise a one-line ConfigError.
 
     With ``problems`` given, every schema problem is appended to it (one line
@@ -905,7 +907,8 @@ def codeframe_problems(frame: CodeFrame, path: Path) -> list[str]:
             except re.error as exc:
                 found.append(
                     f"{path}: code frame {frame.key}, category {cat.key!r}, pattern {i + 1}: invalid regular expression "
-                    f"{pattern!r} ({exc}); write a Python regular expression, e.g. '\\bvårdcentral' (escape ( ) [ ] . + ? * with a backslash)"
+                    f"{pattern!r} ({exc}); write a Python regular expression, e.g. '\\bvårdcentral' "
+                    "(escape ( ) [ ] . + ? * with a backslash)"
                 )
     for i, pattern in enumerate(frame.dont_know_patterns):
         try:
@@ -939,7 +942,7 @@ def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
             where = f"{path}: years.{year}.{at}"
             variables = [variable(codebook, name, where) for name in names]
 
-            def walk(node: Any, depth: int, trail: str) -> None:
+            def walk(node: Any, depth: int, trail: str, variables: list[Any] = variables, where: str = where) -> None:
                 var = variables[depth]
                 if not isinstance(node, dict):
                     raise ConfigError(f"{where}{trail}: expected one entry per {var.name} category")
@@ -951,7 +954,7 @@ def _check_targets(targets: Targets, codebook: Codebook, path: Path) -> None:
                                       f"{did_you_mean(str(unknown[0]), var.keys)}; the codebook has {list(var.keys)}")
                 if depth + 1 < len(variables):
                     for key, child in node.items():
-                        walk(child, depth + 1, f"{trail}.{key}")
+                        walk(child, depth + 1, f"{trail}.{key}", variables, where)
 
             walk(values, 0, "")
 
@@ -1037,7 +1040,8 @@ def _check_cross_refs(codebook: Codebook, frames: dict[str, CodeFrame], path: Pa
     for q in codebook.questions:
         for use in q.codeframes:
             if use.frame not in frames:
-                raise ConfigError(f"{path}: question {q.id!r} uses code frame {use.frame!r}, which is not in codeframes/ (have {sorted(frames)})")
+                raise ConfigError(f"{path}: question {q.id!r} uses code frame {use.frame!r}, which is not in codeframes/ "
+                                  f"(have {sorted(frames)})")
         if q.routing is not None and q.routing.column not in columns:
             raise ConfigError(f"{path}: question {q.id!r} is routed on column {q.routing.column!r}, which no question has")
 
@@ -1045,7 +1049,7 @@ def _check_cross_refs(codebook: Codebook, frames: dict[str, CodeFrame], path: Pa
 _SURVEY_STUB = {"name": {"sv": "", "en": ""}, "client": "", "supplier": "", "panel": {"sv": "", "en": ""}, "fieldwork": {}}
 
 
-def _salvage(model: type[Frozen], data: dict, exc: ValidationError, dropped: set[str]) -> Any:
+def _salvage(model: type[Frozen], data: dict[str, Any], exc: ValidationError, dropped: set[str]) -> Any:
     """For `validate` only, after the problems in ``exc`` were listed: the usable part of ``data``, or None.
 
     survey.yaml: top-level sections with problems fall back to their defaults (the survey texts to
@@ -1119,7 +1123,7 @@ def _load(config_dir: Path, problems: list[str] | None, dropped: set[str] | None
     if not config_dir.is_dir():
         raise ConfigError(f"{config_dir}: config folder not found; pass --config DIR with survey.yaml in it")
 
-    def attempt(fn, *args):  # noqa: ANN001, ANN202 - run a check, collecting its ConfigError when collecting
+    def attempt(fn: Callable[..., Any], *args: Any) -> Any:  # run a check, collecting its ConfigError when collecting
         if problems is None:
             return fn(*args)
         try:

@@ -83,8 +83,8 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
     for key in order:
         values, sig, flags, bases = [], [], [], []
         for cat in cats:
-            g = cell_of.get((key, cat))
-            r = cells[cells["group"].astype(str) == g] if g is not None else cells.iloc[0:0]
+            found = cell_of.get((key, cat))
+            r = cells[cells["group"].astype(str) == found] if found is not None else cells.iloc[0:0]
             values.append(float(r["value"].iloc[0]) if len(r) else math.nan)
             sig.append(str(r["sig"].iloc[0] or "") if len(r) else "")
             flags.append(str(r["base_flag"].iloc[0]) if len(r) else "missing")
@@ -136,17 +136,17 @@ def draw(spec: ChartSpec[None]) -> Figure:
     fallback = style.PALETTE.groups(n_ser)
     colors = [s.color or fallback[k] for k, s in enumerate(spec.series)]
     shown = [[not suppressed(v, s.flag_at(i)) for i, v in enumerate(s.values)] for s in spec.series]
-    finite = [v for s, ok in zip(spec.series, shown) for v, keep in zip(s.values, ok) if keep]
+    finite = [v for s, ok in zip(spec.series, shown, strict=True) for v, keep in zip(s.values, ok, strict=True) if keep]
     lo, hi = min(finite + [0]), max(finite + [0])
     numbers = [[spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)) for i, v in enumerate(s.values)] for s in spec.series]
     # the number at 10 pt beside its bar's end if it fits the bar's slot, else turned along the bar; the ▲▼ beyond
     # it, upright, in the marks' colour (never smaller text)
     font = style.LABEL_PT
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's canvas has it; the stubs type the base class
     slot_pt = (spec.width - 0.8) * 72 / n_cat * width * 0.96
     prop = FontProperties(family=style.font_family(spec.font), size=font)
     widest = max((renderer.get_text_width_height_descent(n, prop, ismath=False)[0] * 72 / fig.dpi
-                  for row, ok in zip(numbers, shown) for n, keep in zip(row, ok) if keep), default=0.0)
+                  for row, ok in zip(numbers, shown, strict=True) for n, keep in zip(row, ok, strict=True) if keep), default=0.0)
     upright = widest > slot_pt
     label_in = ((widest if upright else font * 1.25) + font * 1.3) / 72 + 0.04
     plot_h = max(spec.height - 1.0, 0.8)
@@ -154,9 +154,9 @@ def draw(spec: ChartSpec[None]) -> Figure:
     pad = max(span * 0.12, span * label_in / max(plot_h - 2 * label_in, 0.2))
     for k, s in enumerate(spec.series):
         xs = [i - 0.4 + width * (k + 0.5) for i in range(n_cat)]
-        vals = [v if keep else 0.0 for v, keep in zip(s.values, shown[k])]
+        vals = [v if keep else 0.0 for v, keep in zip(s.values, shown[k], strict=True)]
         ax.bar(xs, vals, width=width * 0.9, color=colors[k], label=s.name, zorder=2)
-        for i, (x, v) in enumerate(zip(xs, s.values)):
+        for i, (x, v) in enumerate(zip(xs, s.values, strict=True)):
             if not shown[k][i]:
                 continue
             y = v + (pad * 0.1 if v >= 0 else -pad * 0.1)
@@ -189,8 +189,8 @@ def alt_text(spec: ChartSpec[None]) -> str:
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for s in spec.series:
-        parts.append(f"{s.name}: " + ", ".join(f"{c} {spec.fmt(v, signed=True)}" for i, (c, v) in enumerate(zip(spec.categories, s.values))
-                                               if not suppressed(v, s.flag_at(i))))
+        pairs = enumerate(zip(spec.categories, s.values, strict=True))
+        parts.append(f"{s.name}: " + ", ".join(f"{c} {spec.fmt(v, signed=True)}" for i, (c, v) in pairs if not suppressed(v, s.flag_at(i))))
     return lead + "; ".join(parts) + "."
 
 

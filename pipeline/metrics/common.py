@@ -190,9 +190,9 @@ class MetricContext:
             if name not in frame.columns:
                 raise ConfigError(f"wave {design.year}: the deck groups by {name!r}, but the wave file has no {name} column; "
                                   f"add the column or remove {name!r} from the slide's by")
-            return (frame[name] == key).to_numpy()
+            return np.asarray(frame[name] == key, dtype=bool)
         values = frame[name].to_numpy() if name in frame else np.full(len(frame), MISSING)  # not asked in this wave
-        return values == int(key)
+        return np.asarray(values == int(key), dtype=bool)
 
 
 # ------------------------------------------------------------------ the part of a measure shared by its groups
@@ -209,7 +209,7 @@ class PerDesign:
     arrays are not held for every wave.
     """
 
-    def __init__(self, fn: Callable[[SurveyDesign], Any]):
+    def __init__(self, fn: Callable[[SurveyDesign], Any]) -> None:
         self.fn = fn
         self.design: SurveyDesign | None = None
         self.value: Any = None
@@ -254,7 +254,7 @@ def cells(est: Estimates, keys: Iterable[str], labels: Iterable[str] | None, mea
     names: list[str | None] = [str(lab) for lab in labels] if labels is not None else [None] * len(keys)
     return [
         Cell(k, lab, measure, float(v) * scale, float(s) * scale, est.n, est.weighted_n, est.effective_n, unit)
-        for k, lab, v, s in zip(keys, names, est.value, est.se)
+        for k, lab, v, s in zip(keys, names, est.value, est.se, strict=True)
     ]
 
 
@@ -333,4 +333,4 @@ def base_flag(n: int, suppress_below: int, flag_below: int) -> str:
 
 def answered(values: np.ndarray) -> np.ndarray:
     """True where a closed answer is present (not blank)."""
-    return values != MISSING
+    return np.asarray(values != MISSING, dtype=bool)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-
 import math
 import re
 from dataclasses import dataclass, field
@@ -216,7 +215,7 @@ class Claims:
         if lower:
             labels = [t[:1].lower() + t[1:] if not t[:2].isupper() else t for t in labels]
         if decimals is not None:
-            labels = [f"{t} ({self._num(float(r['value']), decimals, str(r.get('unit', '')))})" for t, r in zip(labels, rows)]
+            labels = [f"{t} ({self._num(float(r['value']), decimals, str(r.get('unit', '')))})" for t, r in zip(labels, rows, strict=False)]
         if len(labels) <= 1:
             return "".join(labels)
         return ", ".join(labels[:-1]) + f" {self._s('and')} " + labels[-1]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline import charts
 from pipeline.charts import ChartContext, ChartSpec
+from pipeline.claims import ClaimError, Sentence, alpha_of, preflight
 from pipeline.config import I18n, Project, Question, SlideSpec
 from pipeline.content import ChartAreas, ChartContent, SlideContent
 from pipeline.design import SurveyDesign
@@ -28,7 +29,6 @@ from pipeline.errors import ConfigError
 from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
 from pipeline.metrics.coded import frame_changes
-from pipeline.claims import ClaimError, Sentence, alpha_of, marks, preflight
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)

@@ -11,14 +11,14 @@ for each metric of the slide), e.g. ``{{ m.reach.get(category="2") | pct }}``.
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
+from jinja2 import StrictUndefined, UndefinedError
+from jinja2 import TemplateError as JinjaTemplateError
 
 from pipeline.claims import Claims
 from pipeline.errors import TemplateError

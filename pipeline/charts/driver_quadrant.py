@@ -56,15 +56,15 @@ def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) ->
     now = total[total["wave"] == ctx.wave]
     items = list(dict.fromkeys(now[now["measure"] == "agree"]["category"].astype(str)))
     agree_rows = now[now["measure"] == "agree"]
-    labels = dict(zip(agree_rows["category"].astype(str), agree_rows["label"].astype(str)))
+    labels = dict(zip(agree_rows["category"].astype(str), agree_rows["label"].astype(str), strict=True))
 
     def values(frame: pd.DataFrame, measure: str) -> tuple[float, ...]:
         part = frame[frame["measure"] == measure]
-        by = dict(zip(part["category"].astype(str), part["value"].astype(float)))
+        by = dict(zip(part["category"].astype(str), part["value"].astype(float), strict=True))
         return tuple(by.get(i, math.nan) for i in items)
 
     x, y = values(now, "agree"), values(now, imp)
-    base_by = dict(zip(agree_rows["category"].astype(str), agree_rows["n"].astype(int)))
+    base_by = dict(zip(agree_rows["category"].astype(str), agree_rows["n"].astype(int), strict=True))
     bases = tuple(base_by.get(i, 0) for i in items)
     x_label = opts.x_label or ctx.strings.get("driver_x", "")
     y_label = opts.y_label or ctx.strings.get(f"driver_y_{imp}", "")
@@ -110,7 +110,7 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     now_color = spec.series[0].color or style.PALETTE.wave(0)
     prev_color = detail.prev_color or style.PALETTE.wave(1)
     px, py = detail.prev_x, detail.prev_y
-    pts = [(x, y) for x, y in zip(xs, ys) if not (math.isnan(x) or math.isnan(y))]
+    pts = [(x, y) for x, y in zip(xs, ys, strict=False) if not (math.isnan(x) or math.isnan(y))]
     all_x = [p[0] for p in pts] + ([v for v in px if not math.isnan(v)] if px else [])
     all_y = [p[1] for p in pts] + ([v for v in py if not math.isnan(v)] if py else [])
     x_lo, x_hi = min(all_x) - 6, max(all_x) + 6
@@ -122,7 +122,7 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     ax.axhline(my, color=style.LIGHT_GREY, linewidth=1, zorder=1)
     moves = []
     if px and py:
-        for x0, y0, x1, y1 in zip(px, py, xs, ys):
+        for x0, y0, x1, y1 in zip(px, py, xs, ys, strict=False):
             if not any(math.isnan(v) for v in (x0, y0, x1, y1)):
                 ax.plot([x0, x1], [y0, y1], color=prev_color, alpha=0.6, linewidth=0.8, zorder=2)
                 ax.scatter([x0], [y0], s=PREV_SIZE, color=prev_color, zorder=2)
@@ -149,7 +149,7 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     ax.tick_params(labelsize=style.MIN_PT)
     style.clean_axes(ax)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=style.LEGEND_PT)
-    labelled = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys) if not (math.isnan(x) or math.isnan(y))]
+    labelled = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys, strict=False) if not (math.isnan(x) or math.isnan(y))]
     texts = []
     for cat, x, y in labelled:
         text = ax.text(x, y, cat, ha="center", va="center", fontsize=style.MIN_PT, color=style.TEXT, zorder=4)
@@ -239,7 +239,7 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
             # leader from the point's edge to the nearest point of the label
             near = (min(max(cx0, box[0]), box[2]), min(max(cy0, box[1]), box[3]))
             inv = ax.transData.inverted()
-            line = ax.plot(*zip(inv.transform((cx0, cy0)), inv.transform(near)), color="#9CA3AF", linewidth=0.5, zorder=2.5)[0]
+            line = ax.plot(*zip(inv.transform((cx0, cy0)), inv.transform(near), strict=True), color="#9CA3AF", linewidth=0.5, zorder=2.5)[0]
             line.set_in_layout(False)
 
 
@@ -247,7 +247,7 @@ def alt_text(spec: ChartSpec[DriverQuadrantDetail]) -> str:
     """Each item's agreement and importance, most important first."""
     detail = spec.detail or DriverQuadrantDetail()
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
-    pairs = sorted(zip(spec.categories, spec.series[0].values, spec.series[1].values), key=lambda t: -t[2])
+    pairs = sorted(zip(spec.categories, spec.series[0].values, spec.series[1].values, strict=False), key=lambda t: -t[2])
     d = 1 if detail.y_unit == "percent" else 2
     phrase = spec.word("driver_alt_item")
     shown = "; ".join(phrase.format(item=c, agree=fmt_percent(x, 0, spec.lang), weight=fmt_number(y, d, spec.lang)) for c, x, y in pairs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -36,7 +37,7 @@ class CodedOptions(Options):
 def frame_changes(ctx: MetricContext, question: Question, waves: list[int]) -> list[tuple[int, str, str]]:
     """(wave, old frame, new frame) wherever the code frame differs from the previous shown wave."""
     out = []
-    for before, after in zip(waves, waves[1:]):
+    for before, after in pairwise(waves):
         old, new = question.frame_for(before), question.frame_for(after)
         if old != new:
             out.append((after, old, new))

@@ -61,7 +61,7 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
     rows = rows[(rows["category"].astype(str) == str(category)) & (rows["group_var"] == "total")].sort_values("wave")
     if rows.empty:
         raise ConfigError(f"{kind!r} on {request.question!r} has no category {category!r}")
-    series = dict(zip(rows["wave"].astype(int), rows["value"].astype(float)))
+    series = dict(zip(rows["wave"].astype(int), rows["value"].astype(float), strict=True))
     waves = sorted(series)
     first = options.from_wave if options.from_wave is not None else waves[0]
     if first not in series:
@@ -78,7 +78,7 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
 
     g_last = annual(series[last], series[prev], last - prev) if prev else math.nan
     g_avg = annual(series[last], series[first], last - first)
-    base = {c: "" for c in COLUMNS}
+    base = dict.fromkeys(COLUMNS, "")
     base.update({"metric": "trend", "question": request.question or "", "group_var": "total", "group": "total",
                  "group_label": None, "category": str(category), "se": math.nan, "ci_low": math.nan,
                  "ci_high": math.nan, "n": 0, "n_weighted": math.nan, "n_effective": math.nan, "base_flag": "ok",

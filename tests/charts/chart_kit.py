@@ -49,7 +49,7 @@ def context(lang: str = "sv", wave: int = 2022, width: float = 8.9, height: floa
 
 def row(**fields) -> dict:
     """One tidy metric row (pipeline.metrics.common.COLUMNS) with the total group and an ok base by default."""
-    out = {c: None for c in COLUMNS}
+    out = dict.fromkeys(COLUMNS)
     out.update(metric="share", measure="share", question="q", item="", item_label="", wave=2022, group_var="total",
                group="total", group_label="Totalt", unit="percent", n=1000, n_weighted=1000.0, n_effective=900.0,
                base_flag="ok", sig="")

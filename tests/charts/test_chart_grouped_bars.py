@@ -33,7 +33,7 @@ SIG = {(2022, "phone"): "▲", (2022, "112"): "▲", (2022, "healthcare"): "▼"
 def s14_rows(flags: dict | None = None) -> list[dict]:
     out = []
     for wave, values in VALUES.items():
-        for (key, label), v in zip(CATS, values):
+        for (key, label), v in zip(CATS, values, strict=True):
             out.append(row(metric="coded", measure="first", wave=wave, category=key, label=label, value=v, n=N[wave],
                            sig=SIG.get((wave, key), ""), base_flag=(flags or {}).get((wave, key), "ok")))
     return out

@@ -26,7 +26,7 @@ def s20_rows() -> list[dict]:
     names = {"phone": "Telefon", "web": "Webbplatsen"}
     out = []
     for (item, wave), values in shares.items():
-        for (cat, label), v in zip(BANDS, values):
+        for (cat, label), v in zip(BANDS, values, strict=True):
             out.append(row(item=item, item_label=names[item], wave=wave, category=cat, label=label, value=v, n=n[wave],
                            sig="▲" if (item, wave, cat) == ("web", 2022, "3") else ""))
     return out
@@ -48,7 +48,7 @@ def s31_rows(flags: dict | None = None) -> list[dict]:
     for item, values in shares.items():
         flag = (flags or {}).get(item, "ok")
         n = means[item][1]
-        for (cat, label), v in zip(SCALE, values):
+        for (cat, label), v in zip(SCALE, values, strict=True):
             out.append(row(measure="share", item=item, item_label=f"Ärende {item}", category=cat, label=label, value=v,
                            n=n + 40, base_flag=flag, sig="▲" if (item, cat) == ("B", "5") else ""))
         out.append(row(measure="mean", item=item, item_label=f"Ärende {item}", category="mean", label="Medel",

@@ -22,7 +22,7 @@ ONLINE = {  # share naming an online doctor, 2022 and 2021
 def s42_rows(flags: dict | None = None) -> list[dict]:
     out = []
     for wave, values in ONLINE.items():
-        for (var, key, label), v in zip(GROUPS, values):
+        for (var, key, label), v in zip(GROUPS, values, strict=True):
             out.append(row(metric="coded", measure="first", wave=wave, group_var=var, group=key, group_label=label,
                            category="online_doctor", label="Nätläkare", value=v, n=2000 if key == "total" else 400,
                            base_flag=(flags or {}).get((key, wave), "ok"),
@@ -49,7 +49,7 @@ def s28_rows() -> list[dict]:
     for key, (det, pas, pro, nps, n) in NPS_BANDS.items():
         var, label = labels_[key]
         flag = "suppressed" if n < 30 else "low" if n < 100 else "ok"
-        for cat, v in zip(NPS_NAMES, (det, pas, pro)):
+        for cat, v in zip(NPS_NAMES, (det, pas, pro), strict=True):
             out.append(row(metric="nps", group_var=var, group=key, group_label=label, category=cat, label=NPS_NAMES[cat],
                            value=v, n=n, base_flag=flag, sig="▲" if (key, cat) == ("Kvinna", "promoters") else ""))
         out.append(row(metric="nps", measure="nps", group_var=var, group=key, group_label=label, category="nps", label="NPS",

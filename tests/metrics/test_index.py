@@ -4,10 +4,10 @@ answered with the given codes (e.g. how many of 1177's four services a person kn
 from __future__ import annotations
 
 import pytest
+from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
-from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 ITEMS = ("aware_phone", "aware_web", "aware_find", "aware_login")
 

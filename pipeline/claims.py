@@ -98,7 +98,7 @@ class Claims:
     ``alpha`` the significance level. ``start()`` begins a new sentence's log.
     """
 
-    def __init__(self, lang: str, strings: dict[str, str], alpha: float):
+    def __init__(self, lang: str, strings: dict[str, str], alpha: float) -> None:
         self.lang, self.strings, self.alpha = lang, strings, alpha
         self.log: list[Claim] = []
 

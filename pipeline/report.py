@@ -409,7 +409,7 @@ class ChartRenderer:
     A cached image that is not an intact PNG (a truncated write) is dropped and drawn again.
     """
 
-    def __init__(self, cache_dir: Path, jobs: int, salt: str = "", expected: int = 0):
+    def __init__(self, cache_dir: Path, jobs: int, salt: str = "", expected: int = 0) -> None:
         self.cache_dir = cache_dir
         self.salt = salt
         self.jobs = max(1, jobs)

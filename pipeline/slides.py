@@ -95,7 +95,7 @@ class SlideBuilder:
     """Builds :class:`SlideContent` for every slide of the deck config."""
 
     def __init__(self, project: Project, designs: dict[int, SurveyDesign], wave: int, lang: str, areas: ChartAreas,
-                 strict: bool = False):
+                 strict: bool = False) -> None:
         self.project = project
         self.strict = strict
         self.claim_rows: list[dict] = []  # every sentence of the deck with its claims (the xlsx sheet)

@@ -36,7 +36,7 @@ class TableView:
     returns that row as a dict; ``rows`` returns all matches as dicts.
     """
 
-    def __init__(self, name: str, table: pd.DataFrame, wave: int):
+    def __init__(self, name: str, table: pd.DataFrame, wave: int) -> None:
         self._name, self._table, self._wave = name, table, wave
         self._text: dict[str, Any] = {}  # column → its values as text (computed once per view)
         self._records: list[dict] | None = None  # the rows as dicts (made once per view)
@@ -152,7 +152,7 @@ class TextRenderer:
     both filters and globals; ``claims.log`` holds what the last sentence claimed.
     """
 
-    def __init__(self, lang: str, strings: dict[str, str] | None = None, alpha: float = 0.05):
+    def __init__(self, lang: str, strings: dict[str, str] | None = None, alpha: float = 0.05) -> None:
         self.lang = lang
         self.claims = Claims(lang, strings or {}, alpha)
         # immutable sandbox: no dunder/private attributes, and no list.append or dict.update on the

@@ -146,7 +146,7 @@ def draw(spec: ChartSpec[NpsPanelDetail]) -> Figure:
                     ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points", va="center",
                                 ha="left", fontsize=style.LABEL_PT, color=mark_color(spec.mark_colors, mark),
                                 bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
-        left = [l + v for l, v in zip(left, vals, strict=False)]
+        left = [lo + v for lo, v in zip(left, vals, strict=False)]
     for i, (y, value, mark) in enumerate(zip(ys, detail.nps, detail.nps_sig, strict=False)):
         if hidden[i] or math.isnan(value):
             continue

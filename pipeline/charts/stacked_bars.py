@@ -198,7 +198,7 @@ def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
                     ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points", va="center",
                                 ha="left", fontsize=font, color=mark_color(spec.mark_colors, mark), zorder=4,
                                 bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
-        left = [l + v for l, v in zip(left, vals, strict=False)]
+        left = [lo + v for lo, v in zip(left, vals, strict=False)]
     ax.set_xlim(0, 100)
     ax.set_yticks(ys)
     names = [style.wrap(c, detail.label_width) for c in spec.categories]

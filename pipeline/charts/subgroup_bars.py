@@ -183,7 +183,7 @@ def draw(spec: ChartSpec[SubgroupBarsDetail]) -> Figure:
                         ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points",
                                     va="center", ha="left", fontsize=font, color=mark_color(spec.mark_colors, mark),
                                     bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
-            left = [l + v for l, v in zip(left, vals, strict=False)]
+            left = [lo + v for lo, v in zip(left, vals, strict=False)]
         side = detail.side
         if side:
             for i, (y_, v) in enumerate(zip(ys, side, strict=False)):

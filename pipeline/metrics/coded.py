@@ -88,7 +88,6 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
 
     def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         coded, ok, answers, net_matrix = prepared(design)
-        frame = coded.frame
         keys = coded.keys
         domain = Domain(design, ok & group_mask)
         out: list[Cell] = []
@@ -100,7 +99,6 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
             est = estimate_means(design, answers, domain)
             out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], None, "any", "percent")
         if nets:
-            known = {n.key: n for n in frame.nets}
             est = sums.means(net_matrix) if mode == "first" else estimate_means(design, net_matrix, domain)
             out += cells(est, nets, None, mode, "percent")
         keep = set(keys) | set(nets)

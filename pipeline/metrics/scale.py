@@ -93,7 +93,9 @@ def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOption
             values = ctx.column(design, item)
             return values, answered(values) & ctx.routed(design, question), code_range(values)
 
-        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = PerDesign(prepare)) -> list[Cell]:
+        per_design = PerDesign(prepare)
+
+        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = per_design) -> list[Cell]:
             values, asked, codes = prepared(design)
             # one pass over the group's respondents: sums per cell and answer code, every measure from them
             sums = CodeSums(design, values, len(codes), asked & group_mask, low=codes[0])

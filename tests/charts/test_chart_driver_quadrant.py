@@ -66,7 +66,7 @@ def test_labels_do_not_overlap_each_other_points_or_the_frame():
     radius = math.sqrt(driver_quadrant.POINT_SIZE) / 2 * fig.dpi / 72
     points = [ax.transData.transform((x, y)) for _, _, x, y in ITEMS]
     by_label = dict(boxes(fig))
-    for (_, label, x, y), (px, py) in zip(ITEMS, points, strict=True):
+    for (_, label, _, _), (px, py) in zip(ITEMS, points, strict=True):
         box = by_label[label]
         assert frame_box.x0 <= box.x0 and box.x1 <= frame_box.x1 and frame_box.y0 <= box.y0 and box.y1 <= frame_box.y1, label
         # no label covers a point of this wave (its own or another's)

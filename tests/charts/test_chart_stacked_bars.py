@@ -90,7 +90,7 @@ def test_mean_column_sort_by_mean_and_bases():
     assert shown.count("–") == 1  # … but a dash in its place
     # … and no segments: D's bars have zero width and none of its shares is printed
     ax = fig.axes[0]
-    bars = [p for p in ax.patches]
+    bars = list(ax.patches)
     d_bars = [p for p in bars if abs(p.get_y() + p.get_height() / 2 - 0) < 1e-9]  # D is the bottom row (y = 0)
     assert len(d_bars) == 6 and all(p.get_width() == 0 for p in d_bars)
     assert "17" not in shown  # D's 17 % would be the only 17

@@ -157,7 +157,8 @@ class Claims:
         prev = row.get("prev_wave")
         prev_text = str(int(prev)) if _finite(prev) else "–"
         return self._s("claim_test", old=self._num(old, 1, unit), new=self._num(new, 1, unit), prev=prev_text,
-                       wave=int(row["wave"]), change=fmt_number(float(row["change"]) if _finite(row.get("change")) else math.nan, 1, self.lang, True),
+                       wave=int(row["wave"]),
+                       change=fmt_number(float(row["change"]) if _finite(row.get("change")) else math.nan, 1, self.lang, True),
                        p=_p(row.get("p_value"), self.lang), alpha=fmt_number(self.alpha, 2, self.lang))
 
     # ------------------------------------------------------------------ directions
@@ -222,7 +223,8 @@ class Claims:
 
     # ------------------------------------------------------------------ records
 
-    def record(self, view: Any, high: str | None = None, low: str | None = None, neutral: str = "", decimals: int = 0, **filters: Any) -> str:
+    def record(self, view: Any, high: str | None = None, low: str | None = None, neutral: str = "", decimals: int = 0,
+               **filters: Any) -> str:
         """``high`` if the report wave's shown value is above every earlier wave the slide shows, ``low`` if below all, else ``neutral``.
 
         Defaults for ``high`` / ``low`` are "högst hittills" / "lägst hittills" (strings).
@@ -244,13 +246,15 @@ class Claims:
             else:
                 state = self._s("record_none")
         unit = str(rows[0].get("unit", "")) if rows else ""
-        figures = ", ".join(f"{int(r['wave'])} {self._num(float(r['value']), decimals, unit)}" for r in sorted(rows, key=lambda r: r["wave"]))
+        figures = ", ".join(f"{int(r['wave'])} {self._num(float(r['value']), decimals, unit)}"
+                            for r in sorted(rows, key=lambda r: r["wave"]))
         self.log.append(Claim("record", f"{state} → “{chosen}”", figures, neutral=neutral or None))
         return chosen
 
     # ------------------------------------------------------------------ largest change
 
-    def largest_change(self, view: Any, sense: str = "any", by: str = "change", decimals: int = 0, unit: str = "points", **filters: Any) -> str:
+    def largest_change(self, view: Any, sense: str = "any", by: str = "change", decimals: int = 0, unit: str = "points",
+                       **filters: Any) -> str:
         """"Largest rise/fall: <groups> (<change>)" among the matched rows whose change is significant; "none … significant" if none.
 
         ``sense``: ``up``, ``down`` or ``any``; ``by``: the column holding the change
@@ -270,7 +274,8 @@ class Claims:
             sig = [r for r in sig if amount(r) > 0]
         elif sense == "down":
             sig = [r for r in sig if amount(r) < 0]
-        tested = "; ".join(f"{self._label(r)} {fmt_number(amount(r), decimals, self.lang, True)} ({_p(r.get('p_value'), self.lang)})" for r in rows)
+        tested = "; ".join(f"{self._label(r)} {fmt_number(amount(r), decimals, self.lang, True)} ({_p(r.get('p_value'), self.lang)})"
+                           for r in rows)
         if not sig:
             text = self._s("largest_none")
             self.log.append(Claim("largest_change", text, tested, f"α = {fmt_number(self.alpha, 2, self.lang)}"))
@@ -434,7 +439,8 @@ def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[st
         if specs and s.part in ("commentary", "body"):
             for value, decimals in numbers_in(s.text, lang, points):
                 if (round(abs(value), 6), decimals) not in allowed:
-                    problems.append(Problem(s.part, s.text, f"figure {fmt_number(value, 1, lang).rstrip('0').rstrip(',.')} is not on the chart"))
+                    figure = fmt_number(value, 1, lang).rstrip("0").rstrip(",.")
+                    problems.append(Problem(s.part, s.text, f"figure {figure} is not on the chart"))
                     break
     if specs and any(marks(spec) for spec in specs) and sig_legend and sig_legend not in footnote:
         problems.append(Problem("footnote", footnote, "▲▼ on the chart but the footnote does not explain them"))

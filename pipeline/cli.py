@@ -36,7 +36,8 @@ app = typer.Typer(
 )
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Config folder with survey.yaml, codebook.yaml, targets.yaml, deck.yaml.")]
-DataOpt = Annotated[Path | None, typer.Option("--data", "-d", help="Folder with one wave file per year (default: files.waves in survey.yaml).")]
+DataOpt = Annotated[Path | None, typer.Option(
+    "--data", "-d", help="Folder with one wave file per year (default: files.waves in survey.yaml).")]
 DEFAULT_CONFIG = Path(os.environ.get("SURVEY_DECK_CONFIG", "config"))
 
 _state = {"debug": False, "quiet": False, "verbose": False}
@@ -77,7 +78,8 @@ class _Progress:
         if self.enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
+            self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                transient=True)
             self.bar.start()
         return self
 
@@ -98,13 +100,17 @@ def report(
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
     wave: Annotated[int | None, typer.Option(help="Report wave (year); default: the newest wave file.")] = None,
-    lang: Annotated[str | None, typer.Option(help="Deck language, one of report.languages in survey.yaml; as shipped sv (default) or en.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        help="Deck language, one of report.languages in survey.yaml; as shipped sv (default) or en.")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: report.output_dir in survey.yaml).")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if the outputs are up to date.")] = False,
     jobs: Annotated[int | None, typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="A sentence whose claim the data do not support is an error (default: neutral form and a warning; also report.strict in survey.yaml).")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=(
+        "A sentence whose claim the data do not support is an error "
+        "(default: neutral form and a warning; also report.strict in survey.yaml)."))] = False,
     charts: Annotated[str | None, typer.Option(
-        help="Charts as 'picture' (300 dpi images) or 'native' (PowerPoint charts with editable data); default: charts in deck.yaml.")] = None,
+        help="Charts as 'picture' (300 dpi images) or 'native' (PowerPoint charts with editable data); "
+             "default: charts in deck.yaml.")] = None,
 ) -> None:
     """Build the deck (.pptx), its crosstab workbook (.xlsx), chart images and an audit manifest.
 
@@ -170,7 +176,8 @@ def tables(
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
     wave: Annotated[int | None, typer.Option(help="Report wave (default: newest).")] = None,
-    lang: Annotated[str | None, typer.Option(help="Language of labels, sheet names and the guide: one of report.languages (as shipped sv or en; default report.lang).")] = None,
+    lang: Annotated[str | None, typer.Option(help=(
+        "Language of labels, sheet names and the guide: one of report.languages (as shipped sv or en; default report.lang)."))] = None,
     question: Annotated[str | None, typer.Option(help=(
         "Tabulate this codebook question (its id, e.g. recommend) instead of the deck's slides."))] = None,
     by: Annotated[str | None, typer.Option(help=(
@@ -198,7 +205,8 @@ def weights(
     out: Annotated[Path, typer.Option(help="CSV with one row per respondent: respondent_id, wave, sex, age_group, weight.")],
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
-    targets_out: Annotated[Path | None, typer.Option("--targets-out", help="Also write the targets used: variable, category, share.")] = None,
+    targets_out: Annotated[Path | None, typer.Option(
+        "--targets-out", help="Also write the targets used: variable, category, share.")] = None,
 ) -> None:
     """Weight one wave and write its weights (and optionally the targets used).
 

@@ -32,7 +32,8 @@ from pipeline.metrics.coded import frame_changes
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
-_PREV = re.compile(r"\bprev\b|\bwave=None\b|\b(direction|by_direction|largest_change|shown_change|record)\(|\|\s*direction\b|growth_fit|projection_fit")
+_PREV = re.compile(r"\bprev\b|\bwave=None\b|\b(direction|by_direction|largest_change|shown_change|record)\(|\|\s*direction\b"
+                   r"|growth_fit|projection_fit")
 
 # The names a text template of deck.yaml can use (what ``SlideBuilder._context`` gives it), with what each holds;
 # the config reference (docs/config.md) is generated from this.
@@ -160,7 +161,8 @@ class SlideBuilder:
     def _say(self, template: I18n | None, context: dict, where: str, part: str) -> str:
         """Render a text of the slide and log it, with the claims it made, for the preflight check."""
         self.renderer.claims.start()
-        if template is not None and part not in ("title", "subtitle") and context.get("prev") is None and _PREV.search(template.get(self.lang)):
+        if (template is not None and part not in ("title", "subtitle") and context.get("prev") is None
+                and _PREV.search(template.get(self.lang))):
             # first wave of a question: a sentence comparing with the previous wave has nothing to say
             self.left_out.append(f"{where}: left out, no earlier wave to compare with")
             return ""
@@ -191,7 +193,8 @@ class SlideBuilder:
                 for wave, old, new in frame_changes(self.ctx, question, shown):
                     changes = self._frame_words(old, new)
                     if changes:
-                        parts.append(self.renderer.render(self.strings["frame_changed"], {"wave": wave, "old": old, "new": new, "changes": changes},
+                        parts.append(self.renderer.render(self.strings["frame_changed"],
+                                                          {"wave": wave, "old": old, "new": new, "changes": changes},
                                                           "strings frame_changed"))
             if question.routing is not None:
                 parts.append(question.routing.description.get(self.lang) + ".")
@@ -218,7 +221,8 @@ class SlideBuilder:
                 flags = set(main["base_flag"].astype(str))
             if flags & {"low", "suppressed"}:
                 lb = self.project.survey.statistics.low_base
-                parts.append(self.renderer.render(self.strings["low_base"], {"flag": lb.flag_below, "suppress": lb.suppress_below}, "strings low_base"))
+                parts.append(self.renderer.render(self.strings["low_base"], {"flag": lb.flag_below, "suppress": lb.suppress_below},
+                                                  "strings low_base"))
         return " ".join(p.strip() for p in parts if p.strip())
 
     def _frame_words(self, old_id: str, new_id: str) -> str:
@@ -236,7 +240,8 @@ class SlideBuilder:
             if key not in before:
                 out.append(self.strings["frame_added"].replace("{name}", c.label.get(lang)))
             elif before[key].label.get(lang) != c.label.get(lang):
-                out.append(self.strings["frame_relabelled"].replace("{old}", before[key].label.get(lang)).replace("{new}", c.label.get(lang)))
+                out.append(self.strings["frame_relabelled"].replace("{old}", before[key].label.get(lang))
+                           .replace("{new}", c.label.get(lang)))
             elif before[key].patterns != c.patterns:
                 out.append(self.strings["frame_patterns"].replace("{name}", c.label.get(lang)))
         out += [self.strings["frame_removed"].replace("{name}", c.label.get(lang)) for key, c in before.items() if key not in after]
@@ -247,9 +252,11 @@ class SlideBuilder:
             dropped = [labels.get(m, m) for m in was if m not in net.members]
             name = net.label.get(lang).lower()
             if added:
-                out.append(self.strings["frame_net"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": a} for a in added], key="l")))
+                members = self.renderer.claims.names([{"l": a} for a in added], key="l")
+                out.append(self.strings["frame_net"].replace("{name}", name).replace("{members}", members))
             if dropped:
-                out.append(self.strings["frame_net_dropped"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": d} for d in dropped], key="l")))
+                members = self.renderer.claims.names([{"l": d} for d in dropped], key="l")
+                out.append(self.strings["frame_net_dropped"].replace("{name}", name).replace("{members}", members))
         return "; ".join(out)
 
     def _wording_notes(self, question: Question, shown: list[int], context: dict) -> list[str]:
@@ -258,8 +265,11 @@ class SlideBuilder:
         older = [w for w in shown if w < self.wave and question.wording(w, self.lang) != current]
         if older:
             changed_in = min(w for w in shown if w > max(older))
-            out.append(self.renderer.render(self.strings["wording_changed"], {"wave": changed_in, "old": question.wording(max(older), self.lang)}, "strings wording_changed"))
-        item_changes = [w for item in question.items for w in shown if w < self.wave and question.wording(w, self.lang, item.id) != question.wording(self.wave, self.lang, item.id)]
+            out.append(self.renderer.render(self.strings["wording_changed"],
+                                            {"wave": changed_in, "old": question.wording(max(older), self.lang)},
+                                            "strings wording_changed"))
+        item_changes = [w for item in question.items for w in shown
+                        if w < self.wave and question.wording(w, self.lang, item.id) != question.wording(self.wave, self.lang, item.id)]
         if item_changes:
             changed_in = min(w for w in shown if w > max(item_changes))
             out.append(self.renderer.render(self.strings["items_changed"], {"wave": changed_in}, "strings items_changed"))
@@ -318,10 +328,12 @@ class SlideBuilder:
             layout=spec.layout,
             title=title,
             subtitle=self._say(spec.subtitle, context, where + " subtitle", "subtitle"),
-            question=self._render(spec.question, context, where + " question") if spec.question else (context["question"] if spec.layout in ("chart", "two_charts") else ""),
+            question=(self._render(spec.question, context, where + " question") if spec.question
+                      else (context["question"] if spec.layout in ("chart", "two_charts") else "")),
             body=tuple(self._say(b, context, where + " body", "body") for b in spec.body),
             commentary=tuple(self._say(c, context, where + " commentary", "commentary") for c in spec.commentary),
-            footnote=self._footnote(spec, question, tables, context, [c.spec for c in charts_out]) if spec.layout in ("chart", "two_charts") else "",
+            footnote=(self._footnote(spec, question, tables, context, [c.spec for c in charts_out])
+                      if spec.layout in ("chart", "two_charts") else ""),
             notes="",
             charts=tuple(charts_out),
         )
@@ -345,7 +357,8 @@ class SlideBuilder:
         for part in ("title", "subtitle"):
             text = getattr(content, part)
             if (part, text) in bad:
-                neutral = next((c.neutral for s in self.sentences if s.part == part and s.text == text for c in s.claims if c.neutral), None)
+                neutral = next((c.neutral for s in self.sentences if s.part == part and s.text == text for c in s.claims if c.neutral),
+                               None)
                 replace[part] = neutral if neutral is not None else text
         for part in ("body", "commentary"):
             kept = tuple(t for t in getattr(content, part) if t and (part, t) not in bad)  # a claim may leave a sentence empty
@@ -446,7 +459,8 @@ def metadata_warnings(project: Project, wave: int) -> list[str]:
     survey = project.survey.survey
     out = []
     if wave not in survey.fieldwork:
-        out.append(f"survey.yaml: no fieldwork period for wave {wave}; add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
+        out.append(f"survey.yaml: no fieldwork period for wave {wave}; "
+                   f"add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
     if not str(survey.supplier or "").strip():
         out.append("survey.yaml: survey.supplier is empty; add the fieldwork supplier (S11 leaves it out)")
     return out

@@ -114,7 +114,8 @@ def test_swedish_filters(sv):
 
 
 def test_english_filters(en):
-    out = en.render("{{ a | pct(1) }} {{ n | count }} {{ c | signed }} {{ e | num(2) }}", {"a": 99.24, "n": 2001, "c": -3, "e": 0.125}, WHERE)
+    out = en.render("{{ a | pct(1) }} {{ n | count }} {{ c | signed }} {{ e | num(2) }}", {"a": 99.24, "n": 2001, "c": -3, "e": 0.125},
+                    WHERE)
     assert out == "99.2% 2,001 -3 0.13"
 
 

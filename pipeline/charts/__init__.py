@@ -39,7 +39,8 @@ CHARTS: Registry[ChartKind[Any]] = Registry(
         "subgroup_bars")),
 )
 KINDS = CHARTS  # the chart kind names (``in``, iteration)
-CHART_WORDS = ("chart_base", "driver_alt_item", "chart_order_value", "chart_order_mean", "chart_order_codebook")  # the strings-file phrases a spec carries for its notes and alt text
+# the strings-file phrases a spec carries for its notes and alt text
+CHART_WORDS = ("chart_base", "driver_alt_item", "chart_order_value", "chart_order_mean", "chart_order_codebook")
 
 
 @dataclass(frozen=True)

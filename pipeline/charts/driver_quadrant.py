@@ -74,7 +74,8 @@ def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) ->
     return ChartSpec(
         kind="driver_quadrant",
         categories=tuple(labels[i] for i in items),
-        series=(Series(x_label, x, bases=bases, color=ctx.wave_color(ctx.wave)), Series(y_label, y, bases=bases, color=ctx.wave_color(ctx.wave))),
+        series=(Series(x_label, x, bases=bases, color=ctx.wave_color(ctx.wave)),
+                Series(y_label, y, bases=bases, color=ctx.wave_color(ctx.wave))),
         unit="percent",
         lang=ctx.lang,
         width=ctx.width,
@@ -130,7 +131,8 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     ax.scatter(xs, ys, s=POINT_SIZE, color=now_color, zorder=3, label=detail.wave)
     if px:
         ax.scatter([], [], s=PREV_SIZE, color=prev_color, label=detail.prev_wave)
-    corners = {1: (x_hi, y_hi, "right", "top"), 2: (x_lo, y_hi, "left", "top"), 3: (x_hi, y_lo, "right", "bottom"), 4: (x_lo, y_lo, "left", "bottom")}
+    corners = {1: (x_hi, y_hi, "right", "top"), 2: (x_lo, y_hi, "left", "top"),
+               3: (x_hi, y_lo, "right", "bottom"), 4: (x_lo, y_lo, "left", "bottom")}
     names = []
     for number, name in detail.quadrants:
         if name:

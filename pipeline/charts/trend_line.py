@@ -297,7 +297,8 @@ def alt_text(spec: ChartSpec[TrendLineDetail]) -> str:
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for s in spec.series:
-        pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values, strict=False)) if not suppressed(v, s.flag_at(i))]
+        pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values, strict=False))
+               if not suppressed(v, s.flag_at(i))]
         parts.append(f"{s.name}: " + ", ".join(pts))
     return lead + "; ".join(parts) + "."
 

@@ -84,7 +84,8 @@ def share_table(ctx: MetricContext, request: MetricRequest, options: ShareOption
                 out = [c for c in out if c.category in wanted]
             return out
 
-        frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request), ctx.groups(request), measure))
+        frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request),
+                                 ctx.groups(request), measure))
     return pd.concat(frames, ignore_index=True)
 
 

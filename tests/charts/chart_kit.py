@@ -37,9 +37,10 @@ STRINGS = {
     "chart_order_codebook": "Ordning: kodbokens (ordningen har en betydelse: skala, ålder eller tid).",
 }
 
+# the phrases English tests read
 ENGLISH = {"chart_base": "Base (n)", "driver_alt_item": "{item}: agree {agree}, importance {weight}",
            "chart_order_value": "Order: by value, largest first (newest wave).", "chart_order_mean": "Order: by mean, highest first.",
-           "chart_order_codebook": "Order: the codebook's (the order carries meaning: a scale, age or time)."}  # the phrases English tests read
+           "chart_order_codebook": "Order: the codebook's (the order carries meaning: a scale, age or time)."}
 
 
 def context(lang: str = "sv", wave: int = 2022, width: float = 8.9, height: float = 4.9) -> ChartContext:

@@ -42,7 +42,8 @@ def test_trend_axis_configured_0_to_80_still_shows_negative_nps_and_95():
 def test_trend_axis_keeps_a_configured_range_wider_than_the_data():
     """A configured 0–80 around data within 30–60 stays 0–80 (config may widen)."""
     rows = [row(metric="nps", measure="nps", unit="points", wave=w, group_var="sex", group=g, group_label=g, category="nps",
-                value=v) for g, base in (("Man", 30.0), ("Kvinna", 50.0)) for w, v in zip(WAVES, (base, base + 5, base + 8, base + 10), strict=True)]
+                value=v)
+            for g, base in (("Man", 30.0), ("Kvinna", 50.0)) for w, v in zip(WAVES, (base, base + 5, base + 8, base + 10), strict=True)]
     fig = drawn(charts.build("trend_line", frame(rows), {"measure": "nps", "y_min": 0, "y_max": 80}, context()))
     assert fig.axes[0].get_ylim() == (0.0, 80.0)
 

@@ -24,7 +24,8 @@ def s27_rows(importance: str = "relative_weight") -> list[dict]:
     out = []
     for k, (key, label, x, y) in enumerate(ITEMS):
         for wave, dx, dy in ((2022, 0.0, 0.0), (2021, -2.0 - k % 3, -1.5 + (k % 4) * 0.8)):
-            out.append(row(metric="drivers", measure="agree", wave=wave, category=key, label=label, value=x + dx, n=1990 if wave == 2022 else 2092))
+            out.append(row(metric="drivers", measure="agree", wave=wave, category=key, label=label, value=x + dx,
+                           n=1990 if wave == 2022 else 2092))
             out.append(row(metric="drivers", measure="relative_weight", wave=wave, category=key, label=label, value=y + dy, n=1990))
             out.append(row(metric="drivers", measure="correlation", wave=wave, category=key, label=label, value=0.2 + y / 40,
                            unit="coefficient", n=1990))

@@ -40,7 +40,8 @@ def s14_rows(flags: dict | None = None) -> list[dict]:
 
 
 def s14_spec(**opts) -> ChartSpec:
-    return charts.build("grouped_bars", frame(s14_rows()), {"description": "Liggande stapeldiagram över vart man vänder sig", **opts}, context())
+    return charts.build("grouped_bars", frame(s14_rows()), {"description": "Liggande stapeldiagram över vart man vänder sig", **opts},
+                        context())
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):

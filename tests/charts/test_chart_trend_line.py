@@ -22,7 +22,8 @@ def s18_rows(flags: dict | None = None) -> list[dict]:
 
 
 def s18(lang: str = "sv", flags: dict | None = None):
-    opts = {"categories": ["1"], "decimals": 1, "y_min": 80, "y_max": 102, "description": "Linjediagram över andelen som hört talas om 1177"}
+    opts = {"categories": ["1"], "decimals": 1, "y_min": 80, "y_max": 102,
+            "description": "Linjediagram över andelen som hört talas om 1177"}
     return charts.build("trend_line", frame(s18_rows(flags)), opts, context(lang))
 
 

@@ -35,7 +35,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from pipeline.errors import PipelineError
 from pipeline.numbers import fmt_number, fmt_percent, number_symbols, percent_sign, round_half_away
@@ -76,7 +76,7 @@ def shown(value: float, decimals: int) -> float:
     return float(round_half_away(value, decimals)) if _finite(value) else math.nan
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[float]:
     try:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
@@ -119,7 +119,7 @@ class Claims:
             return fmt_percent(value, decimals, self.lang, signed)
         return fmt_number(value, decimals, self.lang, signed)
 
-    def _label(self, row: dict) -> str:
+    def _label(self, row: dict[str, Any]) -> str:
         for key in ("group_label", "item_label", "label"):
             if key == "group_label" and row.get("group_var") == "total":
                 continue
@@ -130,14 +130,14 @@ class Claims:
                 return text
         return str(row.get("category", ""))
 
-    def _significant(self, row: dict) -> bool | None:
+    def _significant(self, row: dict[str, Any]) -> bool | None:
         """True/False by the test at alpha; None if there is nothing to compare against."""
         if not _finite(row.get("change")):
             return None
         p = row.get("p_value")
         return _finite(p) and float(p) < self.alpha
 
-    def _sense(self, row: dict) -> str:
+    def _sense(self, row: dict[str, Any]) -> str:
         """``up``, ``down``, ``flat`` (not significant) or ``none`` (no previous wave)."""
         sig = self._significant(row)
         if sig is None:
@@ -146,7 +146,7 @@ class Claims:
             return "flat"
         return "up" if float(row["change"]) > 0 else "down"
 
-    def _test_text(self, row: dict, decimals: int = 0) -> str:
+    def _test_text(self, row: dict[str, Any], decimals: int = 0) -> str:
         unit = str(row.get("unit", ""))
         if unit == "growth":  # a trend's annual growth: the slope's test
             return self._s("claim_growth", span=str(row.get("label", "")).replace("-", "–"),
@@ -163,7 +163,7 @@ class Claims:
 
     # ------------------------------------------------------------------ directions
 
-    def direction(self, row: dict) -> str:
+    def direction(self, row: dict[str, Any]) -> str:
         """The direction word of a row's change: rises / falls / is unchanged (or 'no earlier wave'), tested at alpha."""
         sense = self._sense(row)
         word = self._s(f"dir_{sense}")
@@ -171,7 +171,7 @@ class Claims:
         self.log.append(Claim("direction", f"{what}: {word}", self._test_text(row) if sense != "none" else self._s("claim_no_prev")))
         return word
 
-    def by_direction(self, row: dict, up: str = "", down: str = "", flat: str = "", neutral: str = "") -> str:
+    def by_direction(self, row: dict[str, Any], up: str = "", down: str = "", flat: str = "", neutral: str = "") -> str:
         """``up`` / ``down`` / ``flat`` text by the tested direction of a row's change; ``neutral`` without a previous wave.
 
         A form left empty falls back to ``neutral`` (so a title can have a claim
@@ -186,7 +186,7 @@ class Claims:
     # ------------------------------------------------------------------ ranks
 
     def leaders(self, view: Any, n: int = 1, by: str = "value", decimals: int = 0, lowest: bool = False,
-                exclude: list | tuple = (), **filters: Any) -> list[dict]:
+                exclude: list[Any] | tuple[Any, ...] = (), **filters: Any) -> list[dict[str, Any]]:
         """The rows of the first ``n`` places by ``by`` as shown (rounded to ``decimals``), every tie with the n-th place included.
 
         ``exclude``: category keys left out (e.g. a net the chart does not show).
@@ -207,7 +207,7 @@ class Claims:
                               self._s("claim_ties") if ties else ""))
         return out
 
-    def names(self, rows: list[dict], key: str = "", lower: bool = False, decimals: int | None = None) -> str:
+    def names(self, rows: list[dict[str, Any]], key: str = "", lower: bool = False, decimals: int | None = None) -> str:
         """The rows' labels joined as a list in words ("a, b och c"); ``key`` picks the label column.
 
         With ``decimals`` each label is followed by its value as shown: "a (78 %) och b (73 %)".
@@ -263,7 +263,7 @@ class Claims:
         """
         rows = [r for r in view.rows(**filters) if _finite(r.get(by))]
 
-        def amount(r: dict) -> float:
+        def amount(r: dict[str, Any]) -> float:
             if by == "change":
                 new = float(r["value"])
                 return shown(new, decimals) - shown(new - float(r["change"]), decimals)
@@ -297,7 +297,7 @@ class Claims:
         """The sum of the matched rows' values as the chart shows them (each rounded first), so text and labels agree."""
         return sum(shown(float(r["value"]), decimals) for r in view.rows(**filters) if _finite(r.get("value")))
 
-    def shown_change(self, row: dict, decimals: int = 0) -> float:
+    def shown_change(self, row: dict[str, Any], decimals: int = 0) -> float:
         """A row's change as the difference of its two shown (rounded) values."""
         if not _finite(row.get("change")):
             return math.nan

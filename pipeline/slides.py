@@ -64,7 +64,7 @@ class Presentation:
     slides: list[SlideContent]
     tables: dict[str, pd.DataFrame]
     warnings: list[str] = field(default_factory=list)
-    claims: list[dict] = field(default_factory=list)  # one row per sentence: slide, part, sentence, claims, figures, test, check
+    claims: list[dict[str, Any]] = field(default_factory=list)  # one row per sentence: slide, part, sentence, claims, figures, test, check
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (slide id, reason), each slide once
     preflight: dict[str, Any] = field(default_factory=dict)  # sentences / claims checked, problems found, fallbacks used
 
@@ -87,7 +87,7 @@ def replace_content(content: SlideContent, **changes: Any) -> SlideContent:
     return dataclasses.replace(content, **changes)
 
 
-def chart_key(spec: ChartSpec) -> str:
+def chart_key(spec: ChartSpec[Any]) -> str:
     """Content hash of a chart spec (names the image file and keys the image cache)."""
     return hashlib.sha256(repr(spec).encode("utf-8")).hexdigest()[:16]
 
@@ -99,7 +99,7 @@ class SlideBuilder:
                  strict: bool = False) -> None:
         self.project = project
         self.strict = strict
-        self.claim_rows: list[dict] = []  # every sentence of the deck with its claims (the xlsx sheet)
+        self.claim_rows: list[dict[str, Any]] = []  # every sentence of the deck with its claims (the xlsx sheet)
         self.problems: list[str] = []  # every preflight finding
         self.left_out: list[str] = []  # sentences left out for want of a previous wave
         self.designs = designs
@@ -153,12 +153,12 @@ class SlideBuilder:
             raise RuntimeError(f"template names {sorted(context)} differ from slides.TEMPLATE_NAMES {sorted(TEMPLATE_NAMES)}")
         return context
 
-    def _render(self, template: I18n | None, context: dict, where: str) -> str:
+    def _render(self, template: I18n | None, context: dict[str, Any], where: str) -> str:
         if template is None:
             return ""
         return self.renderer.render(template.get(self.lang), context, where)
 
-    def _say(self, template: I18n | None, context: dict, where: str, part: str) -> str:
+    def _say(self, template: I18n | None, context: dict[str, Any], where: str, part: str) -> str:
         """Render a text of the slide and log it, with the claims it made, for the preflight check."""
         self.renderer.claims.start()
         if (template is not None and part not in ("title", "subtitle") and context.get("prev") is None
@@ -179,7 +179,8 @@ class SlideBuilder:
     # ---------------------------------------------------------------- footnote
 
     def _footnote(
-        self, spec: SlideSpec, question: Question | None, tables: dict[str, pd.DataFrame], context: dict, chart_specs: list[ChartSpec]
+        self, spec: SlideSpec, question: Question | None, tables: dict[str, pd.DataFrame], context: dict[str, Any],
+        chart_specs: list[ChartSpec[Any]],
     ) -> str:
         parts: list[str] = []
         custom = self._render(spec.footnote, context, f"deck.yaml slide {spec.id} footnote")
@@ -201,11 +202,13 @@ class SlideBuilder:
             total = main[main["group_var"] == "total"]
             by_series = chart_specs[0] if chart_specs and chart_specs[0].series_bases else None
             if by_series is not None:
-                base_text = " ".join(f"{s.name} ({self.locale.count(max(s.bases))})" for s in by_series.series if s.bases and max(s.bases))
+                base_text = " ".join(f"{s.name} ({self.locale.count(max(s.bases))})" for s in by_series.series
+                                     if s.bases and max(s.bases) != 0)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             elif not total.empty:
                 bases = total.groupby("wave")["n"].max().sort_index(ascending=False)
-                base_text = " ".join(f"{int(w)} ({self.locale.count(n)})" for w, n in bases.items() if int(w) <= self.wave)
+                base_text = " ".join(f"{int(w)} ({self.locale.count(n)})" for w, n in zip(bases.index, bases, strict=True)
+                                     if int(w) <= self.wave)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             now = main[main["wave"] == self.wave]
             # the ▲▼ key wherever the slide's chart shows a mark (it may show older waves' marks, or drop marks
@@ -259,7 +262,7 @@ class SlideBuilder:
                 out.append(self.strings["frame_net_dropped"].replace("{name}", name).replace("{members}", members))
         return "; ".join(out)
 
-    def _wording_notes(self, question: Question, shown: list[int], context: dict) -> list[str]:
+    def _wording_notes(self, question: Question, shown: list[int], context: dict[str, Any]) -> list[str]:
         out = []
         current = question.wording(self.wave, self.lang)
         older = [w for w in shown if w < self.wave and question.wording(w, self.lang) != current]

@@ -175,7 +175,8 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
     from matplotlib.text import Text
 
     fig.draw_without_rendering()  # fixes the layout, so display coordinates are final
-    renderer = fig.canvas.get_renderer()
+    # the canvas is Agg (style.py); FigureCanvasBase does not declare its get_renderer
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     to_px = ax.transData.transform
     scale = fig.dpi / 72.0
     r_now = math.sqrt(POINT_SIZE) / 2 * scale + 1
@@ -185,9 +186,9 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
     p_now = [tuple(to_px(p)) for p in points]
     soft_parts = [np.empty((0, 2))]  # previous dots and points along the movement lines
     for x0, y0, x1, y1 in moves:
-        a, b = to_px((x0, y0)), to_px((x1, y1))
-        steps = max(2, int(math.hypot(*(b - a)) / (4 * scale)))
-        soft_parts.append(a + (b - a) * np.linspace(0, 1, steps)[:-1, None])
+        start, end = to_px((x0, y0)), to_px((x1, y1))
+        steps = max(2, int(math.hypot(*(end - start)) / (4 * scale)))
+        soft_parts.append(start + (end - start) * np.linspace(0, 1, steps)[:-1, None])
     soft = np.vstack(soft_parts)
     placed = [tuple(t.get_window_extent(renderer).extents) for t in fixed]
 
@@ -205,7 +206,7 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
 
     for i in sorted(range(len(texts)), key=lambda i: (crowding(i), i)):
         text = texts[i]
-        w, h = Text.get_window_extent(text, renderer).size
+        w, h = map(float, Text.get_window_extent(text, renderer).size)
         cx0, cy0 = p_now[i]
         candidates = []
         for side in (1, -1):  # right, left
@@ -233,6 +234,7 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
                                                    & (soft[:, 1] > box[1] - r_prev) & (soft[:, 1] < box[3] + r_prev)))
             if cost < best_cost:
                 best, best_cost = (box, gap), cost
+        assert best is not None  # there is always a candidate place
         (box, gap) = best
         placed.append(box)
         centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)

@@ -80,8 +80,8 @@ def build(rows: pd.DataFrame, opts: SubgroupBarsOptions, ctx: ChartContext) -> C
         side = None
         if side_measure:
             srows = rows[(rows["measure"] == side_measure) & (rows["wave"] == ctx.wave)]
-            by = dict(zip(srows["group"].astype(str), srows["value"].astype(float), strict=True))
-            side = tuple(by.get(g, math.nan) for g in group_keys)
+            side_by = dict(zip(srows["group"].astype(str), srows["value"].astype(float), strict=True))
+            side = tuple(side_by.get(g, math.nan) for g in group_keys)
     else:
         for wave in sorted(data["wave"].unique(), reverse=True):
             part = data[data["wave"] == wave]

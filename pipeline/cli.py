@@ -262,6 +262,7 @@ def synth(
 
 def _usage_error(exc: Exception) -> int:
     """Print a command-line usage error as one ``Error:`` line with a pointer to ``--help``; return its exit code (2)."""
+    # exc is click's usage error, recognised by its attributes (main checks them with hasattr), hence the type: ignores
     if type(exc).__name__ == "NoArgsIsHelpError":  # bare `survey-deck`: show the help
         exc.show()  # type: ignore[attr-defined]
         return int(exc.exit_code)  # type: ignore[attr-defined]

@@ -369,7 +369,7 @@ def _warm_up() -> None:
 
     for kind in charts.KINDS:
         charts.module(kind)
-    import matplotlib.pyplot  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401 - imported for its cost only: pyplot is the slow import the worker pays ahead
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

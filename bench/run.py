@@ -296,8 +296,8 @@ def big_wave(project, designs, n: int):
     """The 1M respondents' sex and age group, the same rows as bench/data1m.py's 2022 wave, as a Wave."""
     import numpy as np
     import pandas as pd
-
     from data1m import sample_rows
+
     from pipeline.load import Wave
 
     small = designs[2022].frame

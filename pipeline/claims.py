@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from pipeline.errors import PipelineError
 from pipeline.numbers import fmt_number, fmt_percent, number_symbols, percent_sign, round_half_away
@@ -77,7 +76,7 @@ def shown(value: float, decimals: int) -> float:
     return float(round_half_away(value, decimals)) if _finite(value) else math.nan
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[float]:
     try:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
@@ -99,7 +98,7 @@ class Claims:
     ``alpha`` the significance level. ``start()`` begins a new sentence's log.
     """
 
-    def __init__(self, lang: str, strings: dict[str, str], alpha: float):
+    def __init__(self, lang: str, strings: dict[str, str], alpha: float) -> None:
         self.lang, self.strings, self.alpha = lang, strings, alpha
         self.log: list[Claim] = []
 
@@ -120,7 +119,7 @@ class Claims:
             return fmt_percent(value, decimals, self.lang, signed)
         return fmt_number(value, decimals, self.lang, signed)
 
-    def _label(self, row: dict) -> str:
+    def _label(self, row: dict[str, Any]) -> str:
         for key in ("group_label", "item_label", "label"):
             if key == "group_label" and row.get("group_var") == "total":
                 continue
@@ -131,14 +130,14 @@ class Claims:
                 return text
         return str(row.get("category", ""))
 
-    def _significant(self, row: dict) -> bool | None:
+    def _significant(self, row: dict[str, Any]) -> bool | None:
         """True/False by the test at alpha; None if there is nothing to compare against."""
         if not _finite(row.get("change")):
             return None
         p = row.get("p_value")
         return _finite(p) and float(p) < self.alpha
 
-    def _sense(self, row: dict) -> str:
+    def _sense(self, row: dict[str, Any]) -> str:
         """``up``, ``down``, ``flat`` (not significant) or ``none`` (no previous wave)."""
         sig = self._significant(row)
         if sig is None:
@@ -147,7 +146,7 @@ class Claims:
             return "flat"
         return "up" if float(row["change"]) > 0 else "down"
 
-    def _test_text(self, row: dict, decimals: int = 0) -> str:
+    def _test_text(self, row: dict[str, Any], decimals: int = 0) -> str:
         unit = str(row.get("unit", ""))
         if unit == "growth":  # a trend's annual growth: the slope's test
             return self._s("claim_growth", span=str(row.get("label", "")).replace("-", "–"),
@@ -158,12 +157,13 @@ class Claims:
         prev = row.get("prev_wave")
         prev_text = str(int(prev)) if _finite(prev) else "–"
         return self._s("claim_test", old=self._num(old, 1, unit), new=self._num(new, 1, unit), prev=prev_text,
-                       wave=int(row["wave"]), change=fmt_number(float(row["change"]) if _finite(row.get("change")) else math.nan, 1, self.lang, True),
+                       wave=int(row["wave"]),
+                       change=fmt_number(float(row["change"]) if _finite(row.get("change")) else math.nan, 1, self.lang, True),
                        p=_p(row.get("p_value"), self.lang), alpha=fmt_number(self.alpha, 2, self.lang))
 
     # ------------------------------------------------------------------ directions
 
-    def direction(self, row: dict) -> str:
+    def direction(self, row: dict[str, Any]) -> str:
         """The direction word of a row's change: rises / falls / is unchanged (or 'no earlier wave'), tested at alpha."""
         sense = self._sense(row)
         word = self._s(f"dir_{sense}")
@@ -171,7 +171,7 @@ class Claims:
         self.log.append(Claim("direction", f"{what}: {word}", self._test_text(row) if sense != "none" else self._s("claim_no_prev")))
         return word
 
-    def by_direction(self, row: dict, up: str = "", down: str = "", flat: str = "", neutral: str = "") -> str:
+    def by_direction(self, row: dict[str, Any], up: str = "", down: str = "", flat: str = "", neutral: str = "") -> str:
         """``up`` / ``down`` / ``flat`` text by the tested direction of a row's change; ``neutral`` without a previous wave.
 
         A form left empty falls back to ``neutral`` (so a title can have a claim
@@ -186,7 +186,7 @@ class Claims:
     # ------------------------------------------------------------------ ranks
 
     def leaders(self, view: Any, n: int = 1, by: str = "value", decimals: int = 0, lowest: bool = False,
-                exclude: list | tuple = (), **filters: Any) -> list[dict]:
+                exclude: list[Any] | tuple[Any, ...] = (), **filters: Any) -> list[dict[str, Any]]:
         """The rows of the first ``n`` places by ``by`` as shown (rounded to ``decimals``), every tie with the n-th place included.
 
         ``exclude``: category keys left out (e.g. a net the chart does not show).
@@ -207,7 +207,7 @@ class Claims:
                               self._s("claim_ties") if ties else ""))
         return out
 
-    def names(self, rows: list[dict], key: str = "", lower: bool = False, decimals: int | None = None) -> str:
+    def names(self, rows: list[dict[str, Any]], key: str = "", lower: bool = False, decimals: int | None = None) -> str:
         """The rows' labels joined as a list in words ("a, b och c"); ``key`` picks the label column.
 
         With ``decimals`` each label is followed by its value as shown: "a (78 %) och b (73 %)".
@@ -216,14 +216,15 @@ class Claims:
         if lower:
             labels = [t[:1].lower() + t[1:] if not t[:2].isupper() else t for t in labels]
         if decimals is not None:
-            labels = [f"{t} ({self._num(float(r['value']), decimals, str(r.get('unit', '')))})" for t, r in zip(labels, rows)]
+            labels = [f"{t} ({self._num(float(r['value']), decimals, str(r.get('unit', '')))})" for t, r in zip(labels, rows, strict=False)]
         if len(labels) <= 1:
             return "".join(labels)
         return ", ".join(labels[:-1]) + f" {self._s('and')} " + labels[-1]
 
     # ------------------------------------------------------------------ records
 
-    def record(self, view: Any, high: str | None = None, low: str | None = None, neutral: str = "", decimals: int = 0, **filters: Any) -> str:
+    def record(self, view: Any, high: str | None = None, low: str | None = None, neutral: str = "", decimals: int = 0,
+               **filters: Any) -> str:
         """``high`` if the report wave's shown value is above every earlier wave the slide shows, ``low`` if below all, else ``neutral``.
 
         Defaults for ``high`` / ``low`` are "högst hittills" / "lägst hittills" (strings).
@@ -245,13 +246,15 @@ class Claims:
             else:
                 state = self._s("record_none")
         unit = str(rows[0].get("unit", "")) if rows else ""
-        figures = ", ".join(f"{int(r['wave'])} {self._num(float(r['value']), decimals, unit)}" for r in sorted(rows, key=lambda r: r["wave"]))
+        figures = ", ".join(f"{int(r['wave'])} {self._num(float(r['value']), decimals, unit)}"
+                            for r in sorted(rows, key=lambda r: r["wave"]))
         self.log.append(Claim("record", f"{state} → “{chosen}”", figures, neutral=neutral or None))
         return chosen
 
     # ------------------------------------------------------------------ largest change
 
-    def largest_change(self, view: Any, sense: str = "any", by: str = "change", decimals: int = 0, unit: str = "points", **filters: Any) -> str:
+    def largest_change(self, view: Any, sense: str = "any", by: str = "change", decimals: int = 0, unit: str = "points",
+                       **filters: Any) -> str:
         """"Largest rise/fall: <groups> (<change>)" among the matched rows whose change is significant; "none … significant" if none.
 
         ``sense``: ``up``, ``down`` or ``any``; ``by``: the column holding the change
@@ -260,7 +263,7 @@ class Claims:
         """
         rows = [r for r in view.rows(**filters) if _finite(r.get(by))]
 
-        def amount(r: dict) -> float:
+        def amount(r: dict[str, Any]) -> float:
             if by == "change":
                 new = float(r["value"])
                 return shown(new, decimals) - shown(new - float(r["change"]), decimals)
@@ -271,7 +274,8 @@ class Claims:
             sig = [r for r in sig if amount(r) > 0]
         elif sense == "down":
             sig = [r for r in sig if amount(r) < 0]
-        tested = "; ".join(f"{self._label(r)} {fmt_number(amount(r), decimals, self.lang, True)} ({_p(r.get('p_value'), self.lang)})" for r in rows)
+        tested = "; ".join(f"{self._label(r)} {fmt_number(amount(r), decimals, self.lang, True)} ({_p(r.get('p_value'), self.lang)})"
+                           for r in rows)
         if not sig:
             text = self._s("largest_none")
             self.log.append(Claim("largest_change", text, tested, f"α = {fmt_number(self.alpha, 2, self.lang)}"))
@@ -293,7 +297,7 @@ class Claims:
         """The sum of the matched rows' values as the chart shows them (each rounded first), so text and labels agree."""
         return sum(shown(float(r["value"]), decimals) for r in view.rows(**filters) if _finite(r.get("value")))
 
-    def shown_change(self, row: dict, decimals: int = 0) -> float:
+    def shown_change(self, row: dict[str, Any], decimals: int = 0) -> float:
         """A row's change as the difference of its two shown (rounded) values."""
         if not _finite(row.get("change")):
             return math.nan
@@ -435,7 +439,8 @@ def preflight(sentences: list[Sentence], specs: list[Any], notes_tables: list[st
         if specs and s.part in ("commentary", "body"):
             for value, decimals in numbers_in(s.text, lang, points):
                 if (round(abs(value), 6), decimals) not in allowed:
-                    problems.append(Problem(s.part, s.text, f"figure {fmt_number(value, 1, lang).rstrip('0').rstrip(',.')} is not on the chart"))
+                    figure = fmt_number(value, 1, lang).rstrip("0").rstrip(",.")
+                    problems.append(Problem(s.part, s.text, f"figure {figure} is not on the chart"))
                     break
     if specs and any(marks(spec) for spec in specs) and sig_legend and sig_legend not in footnote:
         problems.append(Problem("footnote", footnote, "▲▼ on the chart but the footnote does not explain them"))

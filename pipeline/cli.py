@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -36,7 +36,8 @@ app = typer.Typer(
 )
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Config folder with survey.yaml, codebook.yaml, targets.yaml, deck.yaml.")]
-DataOpt = Annotated[Optional[Path], typer.Option("--data", "-d", help="Folder with one wave file per year (default: files.waves in survey.yaml).")]
+DataOpt = Annotated[Path | None, typer.Option(
+    "--data", "-d", help="Folder with one wave file per year (default: files.waves in survey.yaml).")]
 DEFAULT_CONFIG = Path(os.environ.get("SURVEY_DECK_CONFIG", "config"))
 
 _state = {"debug": False, "quiet": False, "verbose": False}
@@ -73,11 +74,12 @@ class _Progress:
         self.bar: Any = None  # a rich Progress while shown
         self.tasks: dict[str, int] = {}
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> _Progress:
         if self.enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
+            self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                transient=True)
             self.bar.start()
         return self
 
@@ -97,14 +99,18 @@ class _Progress:
 def report(
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
-    wave: Annotated[Optional[int], typer.Option(help="Report wave (year); default: the newest wave file.")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Deck language, one of report.languages in survey.yaml; as shipped sv (default) or en.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: report.output_dir in survey.yaml).")] = None,
+    wave: Annotated[int | None, typer.Option(help="Report wave (year); default: the newest wave file.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        help="Deck language, one of report.languages in survey.yaml; as shipped sv (default) or en.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: report.output_dir in survey.yaml).")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if the outputs are up to date.")] = False,
-    jobs: Annotated[Optional[int], typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="A sentence whose claim the data do not support is an error (default: neutral form and a warning; also report.strict in survey.yaml).")] = False,
-    charts: Annotated[Optional[str], typer.Option(
-        help="Charts as 'picture' (300 dpi images) or 'native' (PowerPoint charts with editable data); default: charts in deck.yaml.")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Processes for chart rendering (default: all cores).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=(
+        "A sentence whose claim the data do not support is an error "
+        "(default: neutral form and a warning; also report.strict in survey.yaml)."))] = False,
+    charts: Annotated[str | None, typer.Option(
+        help="Charts as 'picture' (300 dpi images) or 'native' (PowerPoint charts with editable data); "
+             "default: charts in deck.yaml.")] = None,
 ) -> None:
     """Build the deck (.pptx), its crosstab workbook (.xlsx), chart images and an audit manifest.
 
@@ -141,10 +147,10 @@ def refresh(
     deck: Annotated[Path, typer.Argument(help="A deck made by survey-deck report and edited by hand (.pptx).")],
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
-    wave: Annotated[Optional[int], typer.Option(help="Wave (year) whose numbers go in; default: the newest wave file.")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Deck language, one of report.languages (default report.lang).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="The refreshed deck (default: DECK-<wave>.pptx beside DECK).")] = None,
-    jobs: Annotated[Optional[int], typer.Option(help="Processes for chart pictures (default: all cores).")] = None,
+    wave: Annotated[int | None, typer.Option(help="Wave (year) whose numbers go in; default: the newest wave file.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Deck language, one of report.languages (default report.lang).")] = None,
+    out: Annotated[Path | None, typer.Option(help="The refreshed deck (default: DECK-<wave>.pptx beside DECK).")] = None,
+    jobs: Annotated[int | None, typer.Option(help="Processes for chart pictures (default: all cores).")] = None,
 ) -> None:
     """Put this wave's numbers into a deck someone has edited, keeping their edits.
 
@@ -169,11 +175,12 @@ def tables(
         "or .csv (one long table); with --question, that question's crosstab."))],
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
-    wave: Annotated[Optional[int], typer.Option(help="Report wave (default: newest).")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Language of labels, sheet names and the guide: one of report.languages (as shipped sv or en; default report.lang).")] = None,
-    question: Annotated[Optional[str], typer.Option(help=(
+    wave: Annotated[int | None, typer.Option(help="Report wave (default: newest).")] = None,
+    lang: Annotated[str | None, typer.Option(help=(
+        "Language of labels, sheet names and the guide: one of report.languages (as shipped sv or en; default report.lang)."))] = None,
+    question: Annotated[str | None, typer.Option(help=(
         "Tabulate this codebook question (its id, e.g. recommend) instead of the deck's slides."))] = None,
-    by: Annotated[Optional[str], typer.Option(help=(
+    by: Annotated[str | None, typer.Option(help=(
         "With --question: the banner, grouping variables separated by commas (sex, age_group, region or a "
         "single-choice question); cross two with *, e.g. --by 'sex,age_group,sex*age_group'. Default: the total only."))] = None,
 ) -> None:
@@ -198,7 +205,8 @@ def weights(
     out: Annotated[Path, typer.Option(help="CSV with one row per respondent: respondent_id, wave, sex, age_group, weight.")],
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
-    targets_out: Annotated[Optional[Path], typer.Option("--targets-out", help="Also write the targets used: variable, category, share.")] = None,
+    targets_out: Annotated[Path | None, typer.Option(
+        "--targets-out", help="Also write the targets used: variable, category, share.")] = None,
 ) -> None:
     """Weight one wave and write its weights (and optionally the targets used).
 
@@ -220,7 +228,7 @@ def weights(
 def validate(
     config: ConfigOpt = DEFAULT_CONFIG,
     data: DataOpt = None,
-    wave: Annotated[Optional[int], typer.Option(help="Report wave (year) to check; default: as report (the newest wave file).")] = None,
+    wave: Annotated[int | None, typer.Option(help="Report wave (year) to check; default: as report (the newest wave file).")] = None,
 ) -> None:
     """Dry-run the report without drawing or writing anything; list every problem found.
 
@@ -241,7 +249,7 @@ def synth(
     config: ConfigOpt = DEFAULT_CONFIG,
     model: Annotated[Path, typer.Option(help="Population model (YAML) the sample waves are drawn from.")] = Path("data/synth/model.yaml"),
     out: Annotated[Path, typer.Option(help="Folder for the generated wave files.")] = Path("data/waves"),
-    wave: Annotated[Optional[list[int]], typer.Option(help="Only these waves (repeatable); default: all in the model.")] = None,
+    wave: Annotated[list[int] | None, typer.Option(help="Only these waves (repeatable); default: all in the model.")] = None,
 ) -> None:
     """Generate the sample waves (seeded, deterministic) from the population model.
 
@@ -254,6 +262,7 @@ def synth(
 
 def _usage_error(exc: Exception) -> int:
     """Print a command-line usage error as one ``Error:`` line with a pointer to ``--help``; return its exit code (2)."""
+    # exc is click's usage error, recognised by its attributes (main checks them with hasattr), hence the type: ignores
     if type(exc).__name__ == "NoArgsIsHelpError":  # bare `survey-deck`: show the help
         exc.show()  # type: ignore[attr-defined]
         return int(exc.exit_code)  # type: ignore[attr-defined]

@@ -178,7 +178,8 @@ def pick_wave(available: dict[int, Path], wave: int | str | None, waves_dir: Pat
     if wave in (None, "latest"):
         return max(available)
     if int(wave) not in available:
-        raise DataError(f"{waves_dir}: no wave file for {wave}; found waves {sorted(available)}; put {wave}.csv (or .parquet/.sav/.xlsx) in {waves_dir} or pass --wave with one of those years")
+        raise DataError(f"{waves_dir}: no wave file for {wave}; found waves {sorted(available)}; "
+                        f"put {wave}.csv (or .parquet/.sav/.xlsx) in {waves_dir} or pass --wave with one of those years")
     return int(wave)
 
 
@@ -203,11 +204,13 @@ def output_name(project: Project, wave: int, lang: str) -> str:
     except KeyError as exc:
         raise ConfigError(f"{where}: unknown placeholder {{{exc.args[0]}}}; the name may use {{wave}} only, e.g. '1177-{{wave}}'") from None
     except (IndexError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"{where}: cannot be formatted ({exc}); write {{wave}} for the wave and double other braces ({{{{ and }}}})") from None
+        raise ConfigError(f"{where}: cannot be formatted ({exc}); "
+                          "write {wave} for the wave and double other braces ({{ and }})") from None
     name += "" if lang == project.survey.report.lang else f"-{lang}"  # the default language's outputs carry no suffix
     size = len(name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
-        raise ConfigError(f"{where}: the output name is {size} bytes long; file names are limited, so shorten report.name to {MAX_NAME_BYTES} bytes or fewer")
+        raise ConfigError(f"{where}: the output name is {size} bytes long; "
+                          f"file names are limited, so shorten report.name to {MAX_NAME_BYTES} bytes or fewer")
     return safe_name(name)
 
 
@@ -246,7 +249,8 @@ def plan_run(
     return Plan(project, waves_dir, files, report_wave, lang or project.survey.report.lang)
 
 
-def load_waves(plan: Plan, years: list[int] | None = None, hashes: dict[int, str] | None = None, progress: Progress | None = None) -> dict[int, Wave]:
+def load_waves(plan: Plan, years: list[int] | None = None, hashes: dict[int, str] | None = None,
+               progress: Progress | None = None) -> dict[int, Wave]:
     """Load and check the wave files of ``years`` (default: those the report uses), oldest first."""
     from pipeline.load import load_wave
 
@@ -287,7 +291,8 @@ def present(
     from pipeline.locale import Locale
 
     request = MetricRequest(kind="weighting", waves="all")
-    diagnostics = Locale.of(plan.project, plan.lang).label_rows(compute(MetricContext(plan.project, designs, plan.wave), request), plan.project, request)
+    rows = compute(MetricContext(plan.project, designs, plan.wave), request)
+    diagnostics = Locale.of(plan.project, plan.lang).label_rows(rows, plan.project, request)
     return pres, diagnostics
 
 
@@ -364,7 +369,7 @@ def _warm_up() -> None:
 
     for kind in charts.KINDS:
         charts.module(kind)
-    import matplotlib.pyplot  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401 - imported for its cost only: pyplot is the slow import the worker pays ahead
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -409,7 +414,7 @@ class ChartRenderer:
     A cached image that is not an intact PNG (a truncated write) is dropped and drawn again.
     """
 
-    def __init__(self, cache_dir: Path, jobs: int, salt: str = "", expected: int = 0):
+    def __init__(self, cache_dir: Path, jobs: int, salt: str = "", expected: int = 0) -> None:
         self.cache_dir = cache_dir
         self.salt = salt
         self.jobs = max(1, jobs)
@@ -622,7 +627,8 @@ def run_report(
             "wave": report_wave,
             "lang": lang,
             "slides": len(pres.slides),
-            "inputs": [{"file": str(p), "sha256": inputs[str(p)], "wave": y, "rows": waves[y].n, "excluded": waves[y].excluded} for y, p in used.items()],
+            "inputs": [{"file": str(p), "sha256": inputs[str(p)], "wave": y, "rows": waves[y].n, "excluded": waves[y].excluded}
+                       for y, p in used.items()],
             "config": [{"file": str(f), "sha256": file_sha256(f)} for f in config_files(project)],
             "config_sha256": project.files_hash,
             "template": {"file": str(template), "sha256": template_sha256},

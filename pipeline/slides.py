@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline import charts
 from pipeline.charts import ChartContext, ChartSpec
+from pipeline.claims import ClaimError, Sentence, alpha_of, preflight
 from pipeline.config import I18n, Project, Question, SlideSpec
 from pipeline.content import ChartAreas, ChartContent, SlideContent
 from pipeline.design import SurveyDesign
@@ -28,11 +29,11 @@ from pipeline.errors import ConfigError
 from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
 from pipeline.metrics.coded import frame_changes
-from pipeline.claims import ClaimError, Sentence, alpha_of, marks, preflight
 from pipeline.text import TableView, TextRenderer
 
 log = logging.getLogger(__name__)
-_PREV = re.compile(r"\bprev\b|\bwave=None\b|\b(direction|by_direction|largest_change|shown_change|record)\(|\|\s*direction\b|growth_fit|projection_fit")
+_PREV = re.compile(r"\bprev\b|\bwave=None\b|\b(direction|by_direction|largest_change|shown_change|record)\(|\|\s*direction\b"
+                   r"|growth_fit|projection_fit")
 
 # The names a text template of deck.yaml can use (what ``SlideBuilder._context`` gives it), with what each holds;
 # the config reference (docs/config.md) is generated from this.
@@ -63,7 +64,7 @@ class Presentation:
     slides: list[SlideContent]
     tables: dict[str, pd.DataFrame]
     warnings: list[str] = field(default_factory=list)
-    claims: list[dict] = field(default_factory=list)  # one row per sentence: slide, part, sentence, claims, figures, test, check
+    claims: list[dict[str, Any]] = field(default_factory=list)  # one row per sentence: slide, part, sentence, claims, figures, test, check
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (slide id, reason), each slide once
     preflight: dict[str, Any] = field(default_factory=dict)  # sentences / claims checked, problems found, fallbacks used
 
@@ -86,7 +87,7 @@ def replace_content(content: SlideContent, **changes: Any) -> SlideContent:
     return dataclasses.replace(content, **changes)
 
 
-def chart_key(spec: ChartSpec) -> str:
+def chart_key(spec: ChartSpec[Any]) -> str:
     """Content hash of a chart spec (names the image file and keys the image cache)."""
     return hashlib.sha256(repr(spec).encode("utf-8")).hexdigest()[:16]
 
@@ -95,10 +96,10 @@ class SlideBuilder:
     """Builds :class:`SlideContent` for every slide of the deck config."""
 
     def __init__(self, project: Project, designs: dict[int, SurveyDesign], wave: int, lang: str, areas: ChartAreas,
-                 strict: bool = False):
+                 strict: bool = False) -> None:
         self.project = project
         self.strict = strict
-        self.claim_rows: list[dict] = []  # every sentence of the deck with its claims (the xlsx sheet)
+        self.claim_rows: list[dict[str, Any]] = []  # every sentence of the deck with its claims (the xlsx sheet)
         self.problems: list[str] = []  # every preflight finding
         self.left_out: list[str] = []  # sentences left out for want of a previous wave
         self.designs = designs
@@ -152,15 +153,16 @@ class SlideBuilder:
             raise RuntimeError(f"template names {sorted(context)} differ from slides.TEMPLATE_NAMES {sorted(TEMPLATE_NAMES)}")
         return context
 
-    def _render(self, template: I18n | None, context: dict, where: str) -> str:
+    def _render(self, template: I18n | None, context: dict[str, Any], where: str) -> str:
         if template is None:
             return ""
         return self.renderer.render(template.get(self.lang), context, where)
 
-    def _say(self, template: I18n | None, context: dict, where: str, part: str) -> str:
+    def _say(self, template: I18n | None, context: dict[str, Any], where: str, part: str) -> str:
         """Render a text of the slide and log it, with the claims it made, for the preflight check."""
         self.renderer.claims.start()
-        if template is not None and part not in ("title", "subtitle") and context.get("prev") is None and _PREV.search(template.get(self.lang)):
+        if (template is not None and part not in ("title", "subtitle") and context.get("prev") is None
+                and _PREV.search(template.get(self.lang))):
             # first wave of a question: a sentence comparing with the previous wave has nothing to say
             self.left_out.append(f"{where}: left out, no earlier wave to compare with")
             return ""
@@ -177,7 +179,8 @@ class SlideBuilder:
     # ---------------------------------------------------------------- footnote
 
     def _footnote(
-        self, spec: SlideSpec, question: Question | None, tables: dict[str, pd.DataFrame], context: dict, chart_specs: list[ChartSpec]
+        self, spec: SlideSpec, question: Question | None, tables: dict[str, pd.DataFrame], context: dict[str, Any],
+        chart_specs: list[ChartSpec[Any]],
     ) -> str:
         parts: list[str] = []
         custom = self._render(spec.footnote, context, f"deck.yaml slide {spec.id} footnote")
@@ -191,18 +194,21 @@ class SlideBuilder:
                 for wave, old, new in frame_changes(self.ctx, question, shown):
                     changes = self._frame_words(old, new)
                     if changes:
-                        parts.append(self.renderer.render(self.strings["frame_changed"], {"wave": wave, "old": old, "new": new, "changes": changes},
+                        parts.append(self.renderer.render(self.strings["frame_changed"],
+                                                          {"wave": wave, "old": old, "new": new, "changes": changes},
                                                           "strings frame_changed"))
             if question.routing is not None:
                 parts.append(question.routing.description.get(self.lang) + ".")
             total = main[main["group_var"] == "total"]
             by_series = chart_specs[0] if chart_specs and chart_specs[0].series_bases else None
             if by_series is not None:
-                base_text = " ".join(f"{s.name} ({self.locale.count(max(s.bases))})" for s in by_series.series if s.bases and max(s.bases))
+                base_text = " ".join(f"{s.name} ({self.locale.count(max(s.bases))})" for s in by_series.series
+                                     if s.bases and max(s.bases) != 0)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             elif not total.empty:
                 bases = total.groupby("wave")["n"].max().sort_index(ascending=False)
-                base_text = " ".join(f"{int(w)} ({self.locale.count(n)})" for w, n in bases.items() if int(w) <= self.wave)
+                base_text = " ".join(f"{int(w)} ({self.locale.count(n)})" for w, n in zip(bases.index, bases, strict=True)
+                                     if int(w) <= self.wave)
                 parts.append(f"{self.strings['bases_prefix']}: {base_text}")
             now = main[main["wave"] == self.wave]
             # the ▲▼ key wherever the slide's chart shows a mark (it may show older waves' marks, or drop marks
@@ -218,7 +224,8 @@ class SlideBuilder:
                 flags = set(main["base_flag"].astype(str))
             if flags & {"low", "suppressed"}:
                 lb = self.project.survey.statistics.low_base
-                parts.append(self.renderer.render(self.strings["low_base"], {"flag": lb.flag_below, "suppress": lb.suppress_below}, "strings low_base"))
+                parts.append(self.renderer.render(self.strings["low_base"], {"flag": lb.flag_below, "suppress": lb.suppress_below},
+                                                  "strings low_base"))
         return " ".join(p.strip() for p in parts if p.strip())
 
     def _frame_words(self, old_id: str, new_id: str) -> str:
@@ -236,7 +243,8 @@ class SlideBuilder:
             if key not in before:
                 out.append(self.strings["frame_added"].replace("{name}", c.label.get(lang)))
             elif before[key].label.get(lang) != c.label.get(lang):
-                out.append(self.strings["frame_relabelled"].replace("{old}", before[key].label.get(lang)).replace("{new}", c.label.get(lang)))
+                out.append(self.strings["frame_relabelled"].replace("{old}", before[key].label.get(lang))
+                           .replace("{new}", c.label.get(lang)))
             elif before[key].patterns != c.patterns:
                 out.append(self.strings["frame_patterns"].replace("{name}", c.label.get(lang)))
         out += [self.strings["frame_removed"].replace("{name}", c.label.get(lang)) for key, c in before.items() if key not in after]
@@ -247,19 +255,24 @@ class SlideBuilder:
             dropped = [labels.get(m, m) for m in was if m not in net.members]
             name = net.label.get(lang).lower()
             if added:
-                out.append(self.strings["frame_net"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": a} for a in added], key="l")))
+                members = self.renderer.claims.names([{"l": a} for a in added], key="l")
+                out.append(self.strings["frame_net"].replace("{name}", name).replace("{members}", members))
             if dropped:
-                out.append(self.strings["frame_net_dropped"].replace("{name}", name).replace("{members}", self.renderer.claims.names([{"l": d} for d in dropped], key="l")))
+                members = self.renderer.claims.names([{"l": d} for d in dropped], key="l")
+                out.append(self.strings["frame_net_dropped"].replace("{name}", name).replace("{members}", members))
         return "; ".join(out)
 
-    def _wording_notes(self, question: Question, shown: list[int], context: dict) -> list[str]:
+    def _wording_notes(self, question: Question, shown: list[int], context: dict[str, Any]) -> list[str]:
         out = []
         current = question.wording(self.wave, self.lang)
         older = [w for w in shown if w < self.wave and question.wording(w, self.lang) != current]
         if older:
             changed_in = min(w for w in shown if w > max(older))
-            out.append(self.renderer.render(self.strings["wording_changed"], {"wave": changed_in, "old": question.wording(max(older), self.lang)}, "strings wording_changed"))
-        item_changes = [w for item in question.items for w in shown if w < self.wave and question.wording(w, self.lang, item.id) != question.wording(self.wave, self.lang, item.id)]
+            out.append(self.renderer.render(self.strings["wording_changed"],
+                                            {"wave": changed_in, "old": question.wording(max(older), self.lang)},
+                                            "strings wording_changed"))
+        item_changes = [w for item in question.items for w in shown
+                        if w < self.wave and question.wording(w, self.lang, item.id) != question.wording(self.wave, self.lang, item.id)]
         if item_changes:
             changed_in = min(w for w in shown if w > max(item_changes))
             out.append(self.renderer.render(self.strings["items_changed"], {"wave": changed_in}, "strings items_changed"))
@@ -318,10 +331,12 @@ class SlideBuilder:
             layout=spec.layout,
             title=title,
             subtitle=self._say(spec.subtitle, context, where + " subtitle", "subtitle"),
-            question=self._render(spec.question, context, where + " question") if spec.question else (context["question"] if spec.layout in ("chart", "two_charts") else ""),
+            question=(self._render(spec.question, context, where + " question") if spec.question
+                      else (context["question"] if spec.layout in ("chart", "two_charts") else "")),
             body=tuple(self._say(b, context, where + " body", "body") for b in spec.body),
             commentary=tuple(self._say(c, context, where + " commentary", "commentary") for c in spec.commentary),
-            footnote=self._footnote(spec, question, tables, context, [c.spec for c in charts_out]) if spec.layout in ("chart", "two_charts") else "",
+            footnote=(self._footnote(spec, question, tables, context, [c.spec for c in charts_out])
+                      if spec.layout in ("chart", "two_charts") else ""),
             notes="",
             charts=tuple(charts_out),
         )
@@ -345,7 +360,8 @@ class SlideBuilder:
         for part in ("title", "subtitle"):
             text = getattr(content, part)
             if (part, text) in bad:
-                neutral = next((c.neutral for s in self.sentences if s.part == part and s.text == text for c in s.claims if c.neutral), None)
+                neutral = next((c.neutral for s in self.sentences if s.part == part and s.text == text for c in s.claims if c.neutral),
+                               None)
                 replace[part] = neutral if neutral is not None else text
         for part in ("body", "commentary"):
             kept = tuple(t for t in getattr(content, part) if t and (part, t) not in bad)  # a claim may leave a sentence empty
@@ -448,7 +464,8 @@ def metadata_warnings(project: Project, wave: int) -> list[str]:
     texts = project.deck.model_dump_json()
     out = []
     if "fieldwork" in texts and wave not in survey.fieldwork:
-        out.append(f"survey.yaml: no fieldwork period for wave {wave}; add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
+        out.append(f"survey.yaml: no fieldwork period for wave {wave}; "
+                   f"add survey.fieldwork.{wave}: {{sv: …, en: …}} (S01 and S11 leave it out)")
     if "supplier" in texts and not str(survey.supplier or "").strip():
         out.append("survey.yaml: survey.supplier is empty; add the fieldwork supplier (S11 leaves it out)")
     return out

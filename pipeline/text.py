@@ -11,14 +11,14 @@ for each metric of the slide), e.g. ``{{ m.reach.get(category="2") | pct }}``.
 
 from __future__ import annotations
 
-import re
-
 import math
-from typing import Any
+import re
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError, UndefinedError
+from jinja2 import StrictUndefined, UndefinedError
+from jinja2 import TemplateError as JinjaTemplateError
 
 from pipeline.claims import Claims
 from pipeline.errors import TemplateError
@@ -36,17 +36,17 @@ class TableView:
     returns that row as a dict; ``rows`` returns all matches as dicts.
     """
 
-    def __init__(self, name: str, table: pd.DataFrame, wave: int):
+    def __init__(self, name: str, table: pd.DataFrame, wave: int) -> None:
         self._name, self._table, self._wave = name, table, wave
         self._text: dict[str, Any] = {}  # column → its values as text (computed once per view)
-        self._records: list[dict] | None = None  # the rows as dicts (made once per view)
+        self._records: list[dict[str, Any]] | None = None  # the rows as dicts (made once per view)
 
     def _as_text(self, key: str) -> Any:
         if key not in self._text:
             self._text[key] = self._table[key].astype(str).to_numpy()
         return self._text[key]
 
-    def _match(self, filters: dict[str, Any]) -> list[dict]:
+    def _match(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """The rows (in table order) matching ``filters`` and the defaults."""
         t = self._table
         defaults: dict[str, Any] = {"wave": self._wave}
@@ -64,12 +64,12 @@ class TableView:
                 mask &= self._as_text(key) == str(value)
             else:
                 mask &= (t[key] == value).to_numpy(dtype=bool, na_value=False)
-        if self._records is None:
-            self._records = t.to_dict("records")
+        if self._records is None:  # the columns are the metric table's, all str
+            self._records = cast("list[dict[str, Any]]", t.to_dict("records"))
         return [self._records[i] for i in np.flatnonzero(mask)]
 
     @staticmethod
-    def _first_measure(found: list[dict]) -> list[dict]:
+    def _first_measure(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Only the rows of the first row's measure, when the matches mix measures."""
         measures = {r["measure"] for r in found if not _missing(r["measure"])}
         if len(measures) > 1:
@@ -82,11 +82,11 @@ class TableView:
         """The wave the deck reports on (the default of ``wave`` in every lookup)."""
         return self._wave
 
-    def rows(self, **filters: Any) -> list[dict]:
+    def rows(self, **filters: Any) -> list[dict[str, Any]]:
         """Every row matching the filters (total group and report wave unless given), as dicts."""
         return [dict(r) for r in self._match(filters)]
 
-    def row(self, **filters: Any) -> dict:
+    def row(self, **filters: Any) -> dict[str, Any]:
         """The one row matching the filters (total group, report wave, first measure unless given), as a dict."""
         found = self._match(filters)
         if "measure" not in filters and len(found) > 1:
@@ -102,15 +102,15 @@ class TableView:
         """The value of the one row matching the filters, e.g. ``m.main.get(category="1")``."""
         return float(self.row(**filters)["value"])
 
-    def top(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
+    def top(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict[str, Any]]:
         """The ``n`` rows with the highest ``by`` (value, change …) among the matches."""
         return self._ranked(n, by, filters, highest=True)
 
-    def bottom(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict]:
+    def bottom(self, n: int = 1, by: str = "value", **filters: Any) -> list[dict[str, Any]]:
         """The ``n`` rows with the lowest ``by`` among the matches."""
         return self._ranked(n, by, filters, highest=False)
 
-    def _ranked(self, n: int, by: str, filters: dict[str, Any], highest: bool) -> list[dict]:
+    def _ranked(self, n: int, by: str, filters: dict[str, Any], highest: bool) -> list[dict[str, Any]]:
         """Matches without uncoded/don't know, ordered by ``by`` (ties in table order, missing values last)."""
         found = self._match(filters)
         if "measure" not in filters and found:
@@ -152,7 +152,7 @@ class TextRenderer:
     both filters and globals; ``claims.log`` holds what the last sentence claimed.
     """
 
-    def __init__(self, lang: str, strings: dict[str, str] | None = None, alpha: float = 0.05):
+    def __init__(self, lang: str, strings: dict[str, str] | None = None, alpha: float = 0.05) -> None:
         self.lang = lang
         self.claims = Claims(lang, strings or {}, alpha)
         # immutable sandbox: no dunder/private attributes, and no list.append or dict.update on the

@@ -13,12 +13,12 @@ from collections import defaultdict
 
 import matplotlib.colors as mcolors
 import pytest
+from helpers import REPO
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from helpers import REPO
 from pipeline import charts
 from pipeline.charts import ChartSpec, Series
 from pipeline.content import ChartAreas
@@ -61,7 +61,7 @@ def legend_colours(fig: Figure) -> dict[str, str]:
         legend = ax.get_legend()
         if legend is None:
             continue
-        for handle, text in zip(legend.legend_handles, legend.get_texts()):
+        for handle, text in zip(legend.legend_handles, legend.get_texts(), strict=True):
             colour = handle.get_color() if isinstance(handle, Line2D) else handle.get_facecolor()
             if not isinstance(colour, str):
                 colour = colour[0] if len(colour) and not isinstance(colour[0], float) else colour
@@ -102,7 +102,7 @@ def values_outside_axes(fig: Figure) -> list[str]:
         for line in ax.get_lines():
             if not line.get_label() or line.get_label().startswith("_"):
                 continue  # reference lines (means, zero) are not values
-            for x, y in zip(line.get_xdata(), line.get_ydata()):
+            for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True):
                 if not (x0 - tol_x <= x <= x1 + tol_x and y0 - tol_y <= y <= y1 + tol_y):
                     out.append(f"point ({x:g}, {y:g}) outside {x0:g}–{x1:g} × {y0:g}–{y1:g}")
     return out

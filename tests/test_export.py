@@ -94,10 +94,11 @@ def test_csv_neutralises_formulas(tmp_path):
 
 # ---------------------------------------------------------------------------- crosstab workbook
 
-from openpyxl.utils import get_column_letter  # noqa: E402
+# the crosstab tests' imports sit with them (E402)
+from openpyxl.utils import get_column_letter  # noqa: E402 - see above
 
-from pipeline.crosstab import Column, Crosstab, Row  # noqa: E402
-from pipeline.export import crosstab_frame, crosstab_phrases, sheet_name, write_crosstabs_csv, write_crosstabs_xlsx  # noqa: E402
+from pipeline.crosstab import Column, Crosstab, Row  # noqa: E402 - see above
+from pipeline.export import crosstab_frame, crosstab_phrases, sheet_name, write_crosstabs_csv, write_crosstabs_xlsx  # noqa: E402 - see above
 
 
 def _xtab(correction: str = "none") -> Crosstab:

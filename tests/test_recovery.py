@@ -9,11 +9,12 @@ rounded to whole per cent).
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pytest
 import yaml
-
 from helpers import FIXTURES
+
 from pipeline.config import MetricRequest
 from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
@@ -97,7 +98,7 @@ def test_grouped_bar_slides_match_published_rows(ctx, published, slide, kind, qu
     request = MetricRequest(kind=kind, question=question, waves=3)
     t = Locale.of(ctx.project, "sv").label_rows(compute(ctx, request), ctx.project, request)  # the deck's words for the rows
     t = t[t["group"] == "total"]
-    labels = dict(zip(t["label"], t["category"]))
+    labels = dict(zip(t["label"], t["category"], strict=True))
     matched = 0
     for label, fig in published[slide]["figures"].items():
         if label not in labels:
@@ -121,8 +122,8 @@ def test_value_batteries_match_published_rows(ctx, published):
         t = t[(t["group"] == "total") & (t["measure"] == measure)]
         order = items or list(dict.fromkeys(t["item"]))
         wave_list = published[slide]["waves"]
-        for item, tuple_ in zip(order, published[slide]["row_tuples"]):
-            for wave, value in zip(wave_list, tuple_):
+        for item, tuple_ in zip(order, published[slide]["row_tuples"], strict=True):
+            for wave, value in zip(wave_list, tuple_, strict=True):
                 r = row(t, item=item, wave=wave)
                 assert within_ci(r, value) or abs(r["value"] - value) <= 1.0, (slide, item, wave, r["value"], value)
 
@@ -143,17 +144,19 @@ def test_unweighted_figures_differ_from_weighted(ctx, shipped_designs):
 def test_subgroup_patterns_of_the_commentary(ctx, published):
     """Men 18–29 naming 1177 fall from about 45 % to 39 % (S38); online doctors rise 3 points (S42), most among 18–44 and
     women; NPS of 18–29 rises every wave."""
-    t = compute(ctx, MetricRequest(kind="coded", question="advice_contact", waves=2, by=["sex_age", "sex", "age_group"], options={"nets": ["online_doctor"]}))
+    t = compute(ctx, MetricRequest(kind="coded", question="advice_contact", waves=2, by=["sex_age", "sex", "age_group"],
+                                   options={"nets": ["online_doctor"]}))
     men = t[(t["group"] == "Man 18-29") & (t["category"] == "1177")].set_index("wave")["value"]
     for wave, value in published["S38"]["figures"]["Man 18-29 år"]["values"].items():
         assert men[wave] == pytest.approx(value, abs=1.0), wave
     net = t[(t["category"] == "online_doctor") & (t["wave"] == 2022)].set_index("group")["change"]
-    assert net["total"] == pytest.approx(published["S42"]["figures"]["Nätläkare, förändring totalt (procentenheter)"]["values"]["2021->2022"], abs=0.6)
+    published_total = published["S42"]["figures"]["Nätläkare, förändring totalt (procentenheter)"]["values"]["2021->2022"]
+    assert net["total"] == pytest.approx(published_total, abs=0.6)
     for g in ("18-29", "30-44", "Kvinna"):
         assert net[g] > net["total"]
     nps = compute(ctx, MetricRequest(kind="nps", question="recommend", waves="all", by=["age_group"]))
     young = nps[(nps["group"] == "18-29") & (nps["measure"] == "nps")].sort_values("wave")["value"].tolist()
-    assert all(b > a for a, b in zip(young, young[1:])) and len(young) >= 3
+    assert all(b > a for a, b in pairwise(young)) and len(young) >= 3
     bands = compute(ctx, MetricRequest(kind="nps", question="recommend", by=["sex", "age_group"]))
     det = bands[bands["category"] == "detractors"].set_index("group")["value"]
     assert det["Man"] > det["Kvinna"] and det["18-29"] > det["65+"]
@@ -201,7 +204,7 @@ def test_every_row_tuple_of_the_grouped_bar_slides_is_reproduced(ctx, published,
     present = [c for c in dict.fromkeys(t["category"].astype(str)) if set(waves) <= set(t[t["category"].astype(str) == c]["wave"])]
     cands = [{w: row(t, category=c, wave=w) for w in waves} for c in present]  # codes of every wave's code frame
     tuples = published[slide]["row_tuples"]
-    found = matching(tuples, cands, lambda tup, cand: all(close(cand[w], v) for w, v in zip(waves, tup)))
+    found = matching(tuples, cands, lambda tup, cand: all(close(cand[w], v) for w, v in zip(waves, tup, strict=False)))
     assert sorted(found) == list(range(len(tuples))), [tuples[i] for i in range(len(tuples)) if i not in found]
 
 
@@ -213,8 +216,8 @@ def test_s20_every_row_of_extent_of_use_including_login(ctx, published):
     rows_ = published["S20"]["row_tuples"]
     order = [(item, wave) for item in ("use_phone", "use_web", "use_login") for wave in (2022, 2021, 2020)]
     assert len(rows_) == len(order)
-    for (item, wave), published_row in zip(order, rows_):
-        for code, value in zip(("1", "2", "3", "99"), published_row["values"]):
+    for (item, wave), published_row in zip(order, rows_, strict=True):
+        for code, value in zip(("1", "2", "3", "99"), published_row["values"], strict=True):
             r = row(t, item=item, category=code, wave=wave)
             assert within_ci(r, value), (item, wave, code, r["value"], value)
         assert row(t, item=item, category="1", wave=wave)["n"] == published_row["n"]
@@ -240,7 +243,7 @@ def test_s31_every_time_slot(ctx, published):
     t = compute(ctx, MetricRequest(kind="scale", question="digital_times"))
     t = t[t["group"] == "total"]
     items = ["dt_weekday", "dt_weekend", "dt_evening", "dt_night"]
-    for item, fig in zip(items, published["S31"]["figures"].values()):
+    for item, fig in zip(items, published["S31"]["figures"].values(), strict=True):
         for band, value in fig["values"][2022].items():
             assert close(row(t, item=item, category="99" if band == "Vet ej" else band), value), (item, band)
         mean = row(t, item=item, measure="mean")
@@ -257,7 +260,7 @@ def test_s32_reliable_cells(ctx, published):
         assert close(row(t, item=item, category="1-2"), cells["1-2"][i]), item
         assert close(row(t, item=item, category="9-10"), cells["9-10"][i]), item
     assert close(row(t, item="dp_psychologist", category="99"), 11) and close(row(t, item="dp_physio", category="99"), 11)
-    for item, fig in zip(items, published["S32"]["figures"].values()):
+    for item, fig in zip(items, published["S32"]["figures"].values(), strict=True):
         mean = row(t, item=item, measure="mean")
         assert close(mean, fig["mean"], 0.05) and abs(mean["n"] - fig["n"]) <= 10, item
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import CONFIG, REPO, WAVES
 from pptx import Presentation
 
-from helpers import CONFIG, REPO, WAVES
 from pipeline.numbers import fmt_number
 from pipeline.report import run_report
 
@@ -103,7 +103,7 @@ def test_notes_numbers_equal_tables_export(built):
         cells = [c.strip() for c in line.split("|")]
         if len(cells) != len(header) or not cells[0]:
             continue
-        for wave, cell in zip(header[1:], cells[1:]):
+        for wave, cell in zip(header[1:], cells[1:], strict=False):
             value = cell.rstrip("▲▼")
             match = table[(table["label"] == cells[0]) & (table["wave"] == int(wave))]
             assert len(match) == 1, cells[0]
@@ -368,7 +368,7 @@ def test_deck_crosstabs_take_the_slides_words_and_warn_instead_of_failing(shippe
     assert sheets["S28"][0].question == "Rendered question"
     assert [c.label for c in sheets["S28"][0].columns][:3] == ["Totalt 2022", "Man", "Kvinna"]
 
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003
+    def broken(*args, **kwargs):
         raise ConfigError("deck.yaml slide S28: something the crosstab cannot do")
 
     monkeypatch.setattr(crosstab, "slide_crosstabs", broken)

@@ -95,13 +95,13 @@ def test_sandbox_blocks_attribute_escapes(sv, template):
     assert "unsafe" in str(err.value)
 
 
-@pytest.mark.parametrize("template", ["{{ d.update({'a': 2}) }}", "{{ l.append(1) }}", "{{ l.pop() }}", "{{ d.clear() }}"])
+@pytest.mark.parametrize("template", ["{{ d.update({'a': 2}) }}", "{{ xs.append(1) }}", "{{ xs.pop() }}", "{{ d.clear() }}"])
 def test_templates_cannot_change_the_context(sv, template):
     """A template cannot modify what later templates of the deck see."""
-    d, l = {"a": 1}, [1, 2]
+    d, xs = {"a": 1}, [1, 2]
     with pytest.raises(TemplateError, match=WHERE):
-        sv.render(template, {"d": d, "l": l}, WHERE)
-    assert d == {"a": 1} and l == [1, 2]
+        sv.render(template, {"d": d, "xs": xs}, WHERE)
+    assert d == {"a": 1} and xs == [1, 2]
 
 
 # ------------------------------------------------------------------ filters and spaces
@@ -114,7 +114,8 @@ def test_swedish_filters(sv):
 
 
 def test_english_filters(en):
-    out = en.render("{{ a | pct(1) }} {{ n | count }} {{ c | signed }} {{ e | num(2) }}", {"a": 99.24, "n": 2001, "c": -3, "e": 0.125}, WHERE)
+    out = en.render("{{ a | pct(1) }} {{ n | count }} {{ c | signed }} {{ e | num(2) }}", {"a": 99.24, "n": 2001, "c": -3, "e": 0.125},
+                    WHERE)
     assert out == "99.2% 2,001 -3 0.13"
 
 

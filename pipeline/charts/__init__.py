@@ -39,7 +39,8 @@ CHARTS: Registry[ChartKind[Any]] = Registry(
         "subgroup_bars")),
 )
 KINDS = CHARTS  # the chart kind names (``in``, iteration)
-CHART_WORDS = ("chart_base", "driver_alt_item", "chart_order_value", "chart_order_mean", "chart_order_codebook")  # the strings-file phrases a spec carries for its notes and alt text
+# the strings-file phrases a spec carries for its notes and alt text
+CHART_WORDS = ("chart_base", "driver_alt_item", "chart_order_value", "chart_order_mean", "chart_order_codebook")
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def default_alt_text(spec: ChartSpec[Any]) -> str:
     """The description, then up to six figures of each of the first three series."""
     parts = [spec.description.rstrip(".") + "."] if spec.description else []
     for s in spec.series[:3]:
-        pairs = [f"{c} {spec.fmt(v)}" for i, (c, v) in enumerate(zip(spec.categories, s.values)) if _shown(v, s.flag_at(i))]
+        pairs = [f"{c} {spec.fmt(v)}" for i, (c, v) in enumerate(zip(spec.categories, s.values, strict=False)) if _shown(v, s.flag_at(i))]
         if pairs:
             parts.append(f"{s.name}: " + "; ".join(pairs[:6]) + ("; …" if len(pairs) > 6 else "") + ".")
     return " ".join(parts)

@@ -68,7 +68,7 @@ def keyed(rows: pd.DataFrame, key: str) -> pd.Series:
 def labels_for(rows: pd.DataFrame, key: str) -> dict[str, str]:
     """The display label of each chart row key."""
     col = {"category": "label", "item": "item_label", "group": "group_label"}[key]
-    return dict(zip(keyed(rows, key), rows[col].astype(str)))
+    return dict(zip(keyed(rows, key), rows[col].astype(str), strict=True))
 
 
 def series_names(rows: pd.DataFrame, by: str) -> list[tuple[str, str]]:
@@ -77,7 +77,7 @@ def series_names(rows: pd.DataFrame, by: str) -> list[tuple[str, str]]:
         waves = sorted(rows["wave"].unique(), reverse=True)
         return [(str(w), str(w)) for w in waves]
     seen: dict[str, str] = {}
-    for key, label in zip(rows[by].astype(str), rows[f"{by}_label" if by == "group" else "label"].astype(str)):
+    for key, label in zip(rows[by].astype(str), rows[f"{by}_label" if by == "group" else "label"].astype(str), strict=True):
         seen.setdefault(key, label)
     return list(seen.items())
 
@@ -99,7 +99,7 @@ def pivot(
         names = sorted(names, key=lambda kv: rank.get(kv[0], len(rank)))
     for skey, sname in names:
         part = rows[(rows["wave"].astype(str) if series_by == "wave" else rows[series_by].astype(str)) == skey]
-        by_key = {k: r for k, (_, r) in zip(keyed(part, row_key), part.iterrows())}
+        by_key = {k: r for k, (_, r) in zip(keyed(part, row_key), part.iterrows(), strict=True)}
         values, sig, flags, bases = [], [], [], []
         for k in keys:
             r = by_key.get(k)
@@ -206,7 +206,7 @@ def mark_color(colors: tuple[str, str], mark: str) -> str:
 
 def series_colors(series: list[Series], colors: list[str]) -> list[Series]:
     """The series, each with its colour."""
-    return [replace(s, color=c) for s, c in zip(series, colors)]
+    return [replace(s, color=c) for s, c in zip(series, colors, strict=False)]
 
 
 def marks_shown(sig: tuple[str, ...], waves: list[int], shown: list[int], loaded: tuple[int, ...]) -> tuple[str, ...]:
@@ -215,4 +215,4 @@ def marks_shown(sig: tuple[str, ...], waves: list[int], shown: list[int], loaded
     if not loaded:
         return sig
     before = {w: max((x for x in loaded if x < w), default=None) for w in set(waves)}
-    return tuple(m if m and before.get(w) in shown else "" for m, w in zip(sig, waves))
+    return tuple(m if m and before.get(w) in shown else "" for m, w in zip(sig, waves, strict=False))

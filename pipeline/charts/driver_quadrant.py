@@ -56,15 +56,15 @@ def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) ->
     now = total[total["wave"] == ctx.wave]
     items = list(dict.fromkeys(now[now["measure"] == "agree"]["category"].astype(str)))
     agree_rows = now[now["measure"] == "agree"]
-    labels = dict(zip(agree_rows["category"].astype(str), agree_rows["label"].astype(str)))
+    labels = dict(zip(agree_rows["category"].astype(str), agree_rows["label"].astype(str), strict=True))
 
     def values(frame: pd.DataFrame, measure: str) -> tuple[float, ...]:
         part = frame[frame["measure"] == measure]
-        by = dict(zip(part["category"].astype(str), part["value"].astype(float)))
+        by = dict(zip(part["category"].astype(str), part["value"].astype(float), strict=True))
         return tuple(by.get(i, math.nan) for i in items)
 
     x, y = values(now, "agree"), values(now, imp)
-    base_by = dict(zip(agree_rows["category"].astype(str), agree_rows["n"].astype(int)))
+    base_by = dict(zip(agree_rows["category"].astype(str), agree_rows["n"].astype(int), strict=True))
     bases = tuple(base_by.get(i, 0) for i in items)
     x_label = opts.x_label or ctx.strings.get("driver_x", "")
     y_label = opts.y_label or ctx.strings.get(f"driver_y_{imp}", "")
@@ -74,7 +74,8 @@ def build(rows: pd.DataFrame, opts: DriverQuadrantOptions, ctx: ChartContext) ->
     return ChartSpec(
         kind="driver_quadrant",
         categories=tuple(labels[i] for i in items),
-        series=(Series(x_label, x, bases=bases, color=ctx.wave_color(ctx.wave)), Series(y_label, y, bases=bases, color=ctx.wave_color(ctx.wave))),
+        series=(Series(x_label, x, bases=bases, color=ctx.wave_color(ctx.wave)),
+                Series(y_label, y, bases=bases, color=ctx.wave_color(ctx.wave))),
         unit="percent",
         lang=ctx.lang,
         width=ctx.width,
@@ -110,7 +111,7 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     now_color = spec.series[0].color or style.PALETTE.wave(0)
     prev_color = detail.prev_color or style.PALETTE.wave(1)
     px, py = detail.prev_x, detail.prev_y
-    pts = [(x, y) for x, y in zip(xs, ys) if not (math.isnan(x) or math.isnan(y))]
+    pts = [(x, y) for x, y in zip(xs, ys, strict=False) if not (math.isnan(x) or math.isnan(y))]
     all_x = [p[0] for p in pts] + ([v for v in px if not math.isnan(v)] if px else [])
     all_y = [p[1] for p in pts] + ([v for v in py if not math.isnan(v)] if py else [])
     x_lo, x_hi = min(all_x) - 6, max(all_x) + 6
@@ -122,7 +123,7 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     ax.axhline(my, color=style.LIGHT_GREY, linewidth=1, zorder=1)
     moves = []
     if px and py:
-        for x0, y0, x1, y1 in zip(px, py, xs, ys):
+        for x0, y0, x1, y1 in zip(px, py, xs, ys, strict=False):
             if not any(math.isnan(v) for v in (x0, y0, x1, y1)):
                 ax.plot([x0, x1], [y0, y1], color=prev_color, alpha=0.6, linewidth=0.8, zorder=2)
                 ax.scatter([x0], [y0], s=PREV_SIZE, color=prev_color, zorder=2)
@@ -130,7 +131,8 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     ax.scatter(xs, ys, s=POINT_SIZE, color=now_color, zorder=3, label=detail.wave)
     if px:
         ax.scatter([], [], s=PREV_SIZE, color=prev_color, label=detail.prev_wave)
-    corners = {1: (x_hi, y_hi, "right", "top"), 2: (x_lo, y_hi, "left", "top"), 3: (x_hi, y_lo, "right", "bottom"), 4: (x_lo, y_lo, "left", "bottom")}
+    corners = {1: (x_hi, y_hi, "right", "top"), 2: (x_lo, y_hi, "left", "top"),
+               3: (x_hi, y_lo, "right", "bottom"), 4: (x_lo, y_lo, "left", "bottom")}
     names = []
     for number, name in detail.quadrants:
         if name:
@@ -149,7 +151,7 @@ def draw(spec: ChartSpec[DriverQuadrantDetail]) -> Figure:
     ax.tick_params(labelsize=style.MIN_PT)
     style.clean_axes(ax)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=style.LEGEND_PT)
-    labelled = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys) if not (math.isnan(x) or math.isnan(y))]
+    labelled = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys, strict=False) if not (math.isnan(x) or math.isnan(y))]
     texts = []
     for cat, x, y in labelled:
         text = ax.text(x, y, cat, ha="center", va="center", fontsize=style.MIN_PT, color=style.TEXT, zorder=4)
@@ -173,7 +175,8 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
     from matplotlib.text import Text
 
     fig.draw_without_rendering()  # fixes the layout, so display coordinates are final
-    renderer = fig.canvas.get_renderer()
+    # the canvas is Agg (style.py); FigureCanvasBase does not declare its get_renderer
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     to_px = ax.transData.transform
     scale = fig.dpi / 72.0
     r_now = math.sqrt(POINT_SIZE) / 2 * scale + 1
@@ -183,9 +186,9 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
     p_now = [tuple(to_px(p)) for p in points]
     soft_parts = [np.empty((0, 2))]  # previous dots and points along the movement lines
     for x0, y0, x1, y1 in moves:
-        a, b = to_px((x0, y0)), to_px((x1, y1))
-        steps = max(2, int(math.hypot(*(b - a)) / (4 * scale)))
-        soft_parts.append(a + (b - a) * np.linspace(0, 1, steps)[:-1, None])
+        start, end = to_px((x0, y0)), to_px((x1, y1))
+        steps = max(2, int(math.hypot(*(end - start)) / (4 * scale)))
+        soft_parts.append(start + (end - start) * np.linspace(0, 1, steps)[:-1, None])
     soft = np.vstack(soft_parts)
     placed = [tuple(t.get_window_extent(renderer).extents) for t in fixed]
 
@@ -203,7 +206,7 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
 
     for i in sorted(range(len(texts)), key=lambda i: (crowding(i), i)):
         text = texts[i]
-        w, h = Text.get_window_extent(text, renderer).size
+        w, h = map(float, Text.get_window_extent(text, renderer).size)
         cx0, cy0 = p_now[i]
         candidates = []
         for side in (1, -1):  # right, left
@@ -231,6 +234,7 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
                                                    & (soft[:, 1] > box[1] - r_prev) & (soft[:, 1] < box[3] + r_prev)))
             if cost < best_cost:
                 best, best_cost = (box, gap), cost
+        assert best is not None  # there is always a candidate place
         (box, gap) = best
         placed.append(box)
         centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
@@ -239,7 +243,7 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
             # leader from the point's edge to the nearest point of the label
             near = (min(max(cx0, box[0]), box[2]), min(max(cy0, box[1]), box[3]))
             inv = ax.transData.inverted()
-            line = ax.plot(*zip(inv.transform((cx0, cy0)), inv.transform(near)), color="#9CA3AF", linewidth=0.5, zorder=2.5)[0]
+            line = ax.plot(*zip(inv.transform((cx0, cy0)), inv.transform(near), strict=True), color="#9CA3AF", linewidth=0.5, zorder=2.5)[0]
             line.set_in_layout(False)
 
 
@@ -247,7 +251,7 @@ def alt_text(spec: ChartSpec[DriverQuadrantDetail]) -> str:
     """Each item's agreement and importance, most important first."""
     detail = spec.detail or DriverQuadrantDetail()
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
-    pairs = sorted(zip(spec.categories, spec.series[0].values, spec.series[1].values), key=lambda t: -t[2])
+    pairs = sorted(zip(spec.categories, spec.series[0].values, spec.series[1].values, strict=False), key=lambda t: -t[2])
     d = 1 if detail.y_unit == "percent" else 2
     phrase = spec.word("driver_alt_item")
     shown = "; ".join(phrase.format(item=c, agree=fmt_percent(x, 0, spec.lang), weight=fmt_number(y, d, spec.lang)) for c, x, y in pairs)

@@ -104,7 +104,7 @@ def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> Ch
     extra = None
     if how == "mean":
         means = rows[(rows["measure"] == "mean") & (rows["wave"] == ctx.wave) & (rows["group_var"] == "total")]
-        extra = dict(zip(means["item"].astype(str) if row_key == "item" else means["category"].astype(str), means["value"]))
+        extra = dict(zip(means["item"].astype(str) if row_key == "item" else means["category"].astype(str), means["value"], strict=True))
         how = "extra"
     order = sort_keys(keys, series, how, extra)
     if opts.top:
@@ -166,7 +166,7 @@ def draw(spec: ChartSpec[GroupedBarsDetail]) -> Figure:
         ys = [-(r * group_h + s_idx * bar_h) for r in range(n_rows)]
         vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
         ax.barh(ys, vals, height=bar_h * 0.92, color=color, label=s.name, zorder=2)
-        for i, (y, v) in enumerate(zip(ys, s.values)):
+        for i, (y, v) in enumerate(zip(ys, s.values, strict=False)):
             if s_idx >= labelled:
                 break
             flag = s.flag_at(i)

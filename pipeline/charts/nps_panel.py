@@ -95,8 +95,8 @@ def draw(spec: ChartSpec[NpsPanelDetail]) -> Figure:
     fig = style.figure(spec.width, spec.height, spec.font)
     dist = detail.distribution
     grid = fig.add_gridspec(2 if dist else 1, 1, height_ratios=[1, 1.5] if dist else [1], hspace=0.15)
-    fallback = dict(zip(BANDS, style.PALETTE.nps()))
-    band_colors = [s.color or fallback[b] for b, s in zip(BANDS, spec.series)]
+    fallback = dict(zip(BANDS, style.PALETTE.nps(), strict=True))
+    band_colors = [s.color or fallback[b] for b, s in zip(BANDS, spec.series, strict=False)]
     axis_pt = max(spec.width - 1.8, 1.0) * 72  # the bars' length in points
 
     def fits(value: float, text: str, size: float) -> bool:
@@ -146,8 +146,8 @@ def draw(spec: ChartSpec[NpsPanelDetail]) -> Figure:
                     ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points", va="center",
                                 ha="left", fontsize=style.LABEL_PT, color=mark_color(spec.mark_colors, mark),
                                 bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
-        left = [l + v for l, v in zip(left, vals)]
-    for i, (y, value, mark) in enumerate(zip(ys, detail.nps, detail.nps_sig)):
+        left = [lo + v for lo, v in zip(left, vals, strict=False)]
+    for i, (y, value, mark) in enumerate(zip(ys, detail.nps, detail.nps_sig, strict=False)):
         if hidden[i] or math.isnan(value):
             continue
         label = ax.text(103, y, f"NPS {fmt_number(value, 0, spec.lang)}", va="center", ha="left",

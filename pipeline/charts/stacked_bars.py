@@ -76,13 +76,13 @@ def build(rows: pd.DataFrame, opts: StackedBarsOptions, ctx: ChartContext) -> Ch
     if opts.sort == "mean":
         bar_keys.sort(key=lambda k: -mean_of.get(k, (-1e9, 0))[0])
     bands = list(dict.fromkeys(shares["category"].astype(str)))
-    band_labels = dict(zip(shares["category"].astype(str), shares["label"].astype(str)))
-    item_labels = dict(zip(shares["item"].astype(str), shares["item_label"].astype(str)))
+    band_labels = dict(zip(shares["category"].astype(str), shares["label"].astype(str), strict=True))
+    item_labels = dict(zip(shares["item"].astype(str), shares["item_label"].astype(str), strict=True))
     # the first row of each (item, wave, band), looked up per bar below
     cells: dict[tuple[str, int, str], tuple[float, int, str, str]] = {}
     for item, wave, band, value, n, mark, flag in zip(
         shares["item"].astype(str), shares["wave"], shares["category"].astype(str), shares["value"], shares["n"],
-        shares["sig"], shares["base_flag"],
+        shares["sig"], shares["base_flag"], strict=True,
     ):
         cells.setdefault((item, int(wave), band), (float(value), int(n), str(mark or ""), str(flag)))
     series = []
@@ -198,7 +198,7 @@ def draw_bars(spec: ChartSpec[StackedBarsDetail], ax: Axes) -> None:
                     ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points", va="center",
                                 ha="left", fontsize=font, color=mark_color(spec.mark_colors, mark), zorder=4,
                                 bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
-        left = [l + v for l, v in zip(left, vals)]
+        left = [lo + v for lo, v in zip(left, vals, strict=False)]
     ax.set_xlim(0, 100)
     ax.set_yticks(ys)
     names = [style.wrap(c, detail.label_width) for c in spec.categories]
@@ -257,7 +257,7 @@ def draw(spec: ChartSpec[StackedBarsDetail]) -> Figure:
             continue
         side = fig.add_subplot(grid[0, col], sharey=ax)
         col += 1
-        for i, (y, v) in enumerate(zip(ys, values)):
+        for i, (y, v) in enumerate(zip(ys, values, strict=False)):
             key = detail.compact and is_mean
             size = style.KEY_PT if key else font
             label = side.text(0.5, y, fmt(i, v), ha="center", va="center", fontsize=size, color=style.TEXT,

@@ -14,12 +14,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
+    from matplotlib.typing import RcKeyType
 
 NAVY = "#0E3B66"
 BLUE = "#2E77BB"
@@ -56,7 +57,7 @@ def mix(a: str, b: str, t: float) -> str:
     """The colour ``t`` of the way from ``a`` to ``b`` (hex), e.g. a tint towards white."""
     ca = [int(a.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
     cb = [int(b.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
-    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(ca, cb))
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(ca, cb, strict=True))
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def bands(n: int) -> list[str]:
     return PALETTE.bands(n)
 
 
-_RC: dict[str, Any] = {
+_RC: dict[RcKeyType, Any] = {
     "font.family": FONT,
     "font.size": 10,
     "axes.edgecolor": LIGHT_GREY,
@@ -336,7 +337,8 @@ def save(fig: Figure, path: Path) -> None:
     try:
         fig.set_facecolor("white")
         fig.canvas.draw()
-        buffer = fig.canvas.buffer_rgba()
+        # the canvas is Agg (chosen above); FigureCanvasBase does not declare its buffer_rgba
+        buffer = fig.canvas.buffer_rgba()  # type: ignore[attr-defined]
         rgba = np.asarray(buffer)
         if rgba[..., 3].min() == 255:
             image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), buffer, "raw", "RGBA", 0, 1).convert("RGB")

@@ -67,8 +67,8 @@ def build(rows: pd.DataFrame, opts: SubgroupBarsOptions, ctx: ChartContext) -> C
     data = select(rows, opts, use_groups=False)
     group_keys = [str(g) for g in (opts.groups if opts.groups is not None else list(dict.fromkeys(data["group"].astype(str))))]
     data = data[data["group"].astype(str).isin(group_keys)]
-    group_labels = dict(zip(data["group"].astype(str), data["group_label"].astype(str)))
-    group_vars = dict(zip(data["group"].astype(str), data["group_var"].astype(str)))
+    group_labels = dict(zip(data["group"].astype(str), data["group_label"].astype(str), strict=True))
+    group_vars = dict(zip(data["group"].astype(str), data["group_var"].astype(str), strict=True))
     series = []
     if mode == "stacked":
         data = data[data["wave"] == ctx.wave]
@@ -80,8 +80,8 @@ def build(rows: pd.DataFrame, opts: SubgroupBarsOptions, ctx: ChartContext) -> C
         side = None
         if side_measure:
             srows = rows[(rows["measure"] == side_measure) & (rows["wave"] == ctx.wave)]
-            by = dict(zip(srows["group"].astype(str), srows["value"].astype(float)))
-            side = tuple(by.get(g, math.nan) for g in group_keys)
+            side_by = dict(zip(srows["group"].astype(str), srows["value"].astype(float), strict=True))
+            side = tuple(side_by.get(g, math.nan) for g in group_keys)
     else:
         for wave in sorted(data["wave"].unique(), reverse=True):
             part = data[data["wave"] == wave]
@@ -183,10 +183,10 @@ def draw(spec: ChartSpec[SubgroupBarsDetail]) -> Figure:
                         ax.annotate(mark, xy=(1.0, 0.5), xycoords=label, xytext=(2, 0), textcoords="offset points",
                                     va="center", ha="left", fontsize=font, color=mark_color(spec.mark_colors, mark),
                                     bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
-            left = [l + v for l, v in zip(left, vals)]
+            left = [lo + v for lo, v in zip(left, vals, strict=False)]
         side = detail.side
         if side:
-            for i, (y_, v) in enumerate(zip(ys, side)):
+            for i, (y_, v) in enumerate(zip(ys, side, strict=False)):
                 if not math.isnan(v) and not all(suppressed(s.values[i], s.flag_at(i)) for s in spec.series):
                     ax.text(102, y_, f"{detail.side_label} {fmt_number(v, 0, spec.lang)}".strip(), va="center", ha="left",
                             fontsize=font + 0.5, fontweight="bold", color=style.NAVY)
@@ -207,7 +207,7 @@ def draw(spec: ChartSpec[SubgroupBarsDetail]) -> Figure:
             yk = [yy + (n_ser - 1) * bar_h / 2 - k * bar_h for yy in ys]
             vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
             ax.barh(yk, vals, height=bar_h * 0.9, color=s.color or style.WAVES[k % len(style.WAVES)], label=s.name, zorder=2)
-            for i, (yy, v) in enumerate(zip(yk, s.values)):
+            for i, (yy, v) in enumerate(zip(yk, s.values, strict=False)):
                 if k >= labelled:
                     break
                 text = "–" if suppressed(v, s.flag_at(i)) else spec.label(v) + low_base_mark(s.flag_at(i))

@@ -89,8 +89,8 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         rank = {var: [str(g) for g in table[table["group_var"] == var]["group"]] for var in set(panels)}
         shades = {var: (ctx.palette.ordered_groups if var.startswith("age") else ctx.palette.groups)(len(groups))
                   for var, groups in rank.items()}
-        colors = [shades[var][rank[var].index(g)] for var, g in zip(panels, keys)]
-    series = [replace(s, color=c) for s, c in zip(series, colors)]
+        colors = [shades[var][rank[var].index(g)] for var, g in zip(panels, keys, strict=False)]
+    series = [replace(s, color=c) for s, c in zip(series, colors, strict=False)]
     unit = str(data["unit"].iloc[0])
     detail = TrendLineDetail(opts.y_min, opts.y_max)
     finite = [v for s in series for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
@@ -158,7 +158,7 @@ def _spread(positions: list[float], min_gap: float, lo: float | None = None, hi:
             merged = clusters[-2] + clusters[-1]
             clusters[-2:] = [merged]
             starts[-2:] = [start_of(merged)]
-    placed = [start + k * min_gap for start, members in zip(starts, clusters) for k in range(len(members))]
+    placed = [start + k * min_gap for start, members in zip(starts, clusters, strict=False) for k in range(len(members))]
     if hi is not None and placed and placed[-1] > hi:
         placed[-1] = hi
         for a in range(len(placed) - 2, -1, -1):
@@ -193,18 +193,18 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
     panels = list(dict.fromkeys(detail.panels)) if detail.panels else [""]
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     fallback = [style.PALETTE.primary] if single else style.GROUPS
-    for p_idx, (panel, ax) in enumerate(zip(panels, axes)):
+    for p_idx, (panel, ax) in enumerate(zip(panels, axes, strict=False)):
         members = [k for k in range(len(spec.series)) if not detail.panels or detail.panels[k] == panel]
         for k in members:
             s = spec.series[k]
             color = s.color or fallback[k % len(fallback)]
-            pts = [(x, v) for x, v in zip(years, shown[k]) if not math.isnan(v)]
+            pts = [(x, v) for x, v in zip(years, shown[k], strict=False) if not math.isnan(v)]
             if not pts:
                 continue
             ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=2.2, marker="o", markersize=5,
                     label=s.name, zorder=3)
             if single:
-                for i, (x, v) in enumerate(zip(years, shown[k])):
+                for i, (x, v) in enumerate(zip(years, shown[k], strict=False)):
                     if math.isnan(v):
                         continue
                     mark = s.sig_at(i)
@@ -280,7 +280,7 @@ def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int]
     gap = span * (style.LABEL_PT * 1.3 / 72) / max(spec.height - 0.45, 0.5)
     ys = _spread([v for _, _, v in ends], gap, lo + gap / 2, hi - gap / 2)
     x_text = years[-1] + 0.12 * max(years[-1] - years[0], 1)
-    for (k, last, v), y in zip(ends, ys):
+    for (k, last, v), y in zip(ends, ys, strict=False):
         s = spec.series[k]
         text = f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(last))}"
         label = ax.annotate(text, xy=(years[last], v), xytext=(x_text, y), textcoords="data", va="center", ha="left",
@@ -297,7 +297,8 @@ def alt_text(spec: ChartSpec[TrendLineDetail]) -> str:
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []
     for s in spec.series:
-        pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values)) if not suppressed(v, s.flag_at(i))]
+        pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values, strict=False))
+               if not suppressed(v, s.flag_at(i))]
         parts.append(f"{s.name}: " + ", ".join(pts))
     return lead + "; ".join(parts) + "."
 

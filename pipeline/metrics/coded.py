@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -36,7 +37,7 @@ class CodedOptions(Options):
 def frame_changes(ctx: MetricContext, question: Question, waves: list[int]) -> list[tuple[int, str, str]]:
     """(wave, old frame, new frame) wherever the code frame differs from the previous shown wave."""
     out = []
-    for before, after in zip(waves, waves[1:]):
+    for before, after in pairwise(waves):
         old, new = question.frame_for(before), question.frame_for(after)
         if old != new:
             out.append((after, old, new))
@@ -87,7 +88,6 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
 
     def measure(design: SurveyDesign, group_mask: np.ndarray) -> list[Cell]:
         coded, ok, answers, net_matrix = prepared(design)
-        frame = coded.frame
         keys = coded.keys
         domain = Domain(design, ok & group_mask)
         out: list[Cell] = []
@@ -99,7 +99,6 @@ def coded_table(ctx: MetricContext, request: MetricRequest, options: CodedOption
             est = estimate_means(design, answers, domain)
             out = cells(est, keys + [UNCODED_KEY, DONT_KNOW_KEY], None, "any", "percent")
         if nets:
-            known = {n.key: n for n in frame.nets}
             est = sums.means(net_matrix) if mode == "first" else estimate_means(design, net_matrix, domain)
             out += cells(est, nets, None, mode, "percent")
         keep = set(keys) | set(nets)

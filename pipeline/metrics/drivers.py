@@ -162,7 +162,8 @@ def drivers_table(ctx: MetricContext, request: MetricRequest, options: DriversOp
                 items[j] for j in range(k) if not np.isfinite(r_xx[j]).all()]
             raise ConfigError(
                 f"wave {design.wave.year}: no correlation for item(s) {', '.join(map(repr, lacking))}: too few respondents answered "
-                f"them and {target.id!r} (or the other items) other than 'Vet ej'; check the wave file, or list the other items in the metric's items"
+                f"them and {target.id!r} (or the other items) other than 'Vet ej'; check the wave file, "
+                f"or list the other items in the metric's items"
             )
         else:  # a subgroup too small for the regression
             raw, r2 = np.full(k, np.nan), float("nan")
@@ -176,7 +177,8 @@ def drivers_table(ctx: MetricContext, request: MetricRequest, options: DriversOp
         w_pairs = float(w[y_ok].sum())
         out: list[Cell] = []
         for j, item in enumerate(items):
-            out.append(Cell(item, None, "agree", perf[j], agree_est.se[j] * 100, agree_est.n, agree_est.weighted_n, agree_est.effective_n, "percent"))
+            out.append(Cell(item, None, "agree", perf[j], agree_est.se[j] * 100, agree_est.n, agree_est.weighted_n, agree_est.effective_n,
+                            "percent"))
             out.append(Cell(item, None, "correlation", r_xy[j], np.nan, n_pairs, w_pairs, np.nan, "coefficient"))
             out.append(Cell(item, None, "relative_weight", share[j], np.nan, n_pairs, w_pairs, np.nan, "percent"))
             out.append(Cell(item, None, "quadrant", float(quadrant[j]), np.nan, n_pairs, np.nan, np.nan, "coefficient"))

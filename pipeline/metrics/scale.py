@@ -28,7 +28,8 @@ class ScaleOptions(Options):
 
     bands: list[CodeRange] | None = Field(
         None, description="the distribution's bands as [lo, hi] code ranges; default by scale length (1-2 … 9-10, or each point)")
-    top_box: CodeRange | None = Field(None, description="[lo, hi] codes of the top box; default 7–10 on 10-point scales, the top two points else")
+    top_box: CodeRange | None = Field(
+        None, description="[lo, hi] codes of the top box; default 7–10 on 10-point scales, the top two points else")
     agree: CodeRange | None = Field(None, description="[lo, hi] codes counted as agreement; default the top box")
     measures: list[ScaleMeasure] = Field(
         ["distribution", "mean", "top_box", "agree"],
@@ -93,7 +94,9 @@ def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOption
             values = ctx.column(design, item)
             return values, answered(values) & ctx.routed(design, question), code_range(values)
 
-        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = PerDesign(prepare)) -> list[Cell]:
+        per_design = PerDesign(prepare)
+
+        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = per_design) -> list[Cell]:
             values, asked, codes = prepared(design)
             # one pass over the group's respondents: sums per cell and answer code, every measure from them
             sums = CodeSums(design, values, len(codes), asked & group_mask, low=codes[0])
@@ -113,7 +116,8 @@ def scale_table(ctx: MetricContext, request: MetricRequest, options: ScaleOption
                     out += cells(done[(lo, hi)], [name], [f"{lo}-{hi}"], name, "percent")
             return out
 
-        frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request), ctx.groups(request), measure))
+        frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request),
+                                 ctx.groups(request), measure))
     return pd.concat(frames, ignore_index=True)
 
 

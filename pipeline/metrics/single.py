@@ -74,7 +74,9 @@ def share_table(ctx: MetricContext, request: MetricRequest, options: ShareOption
             idx = lookup[np.where(ok, values, 0)]
             return idx, ok & (idx >= 0)
 
-        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = PerDesign(prepare)) -> list[Cell]:
+        per_design = PerDesign(prepare)
+
+        def measure(design: SurveyDesign, group_mask: np.ndarray, prepared: PerDesign = per_design) -> list[Cell]:
             idx, valid = prepared(design)
             est = estimate_shares(design, idx, len(codes), valid & group_mask)
             out = cells(est, keys, None, "share", "percent")
@@ -82,7 +84,8 @@ def share_table(ctx: MetricContext, request: MetricRequest, options: ShareOption
                 out = [c for c in out if c.category in wanted]
             return out
 
-        frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request), ctx.groups(request), measure))
+        frames.append(build_rows(ctx, request, question, item if item != question.id else "", ctx.waves_for(question, request),
+                                 ctx.groups(request), measure))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -15,7 +15,7 @@ every other change. Waves with a zero share cannot enter a log fit and are left 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -61,7 +61,7 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
     rows = rows[(rows["category"].astype(str) == str(category)) & (rows["group_var"] == "total")].sort_values("wave")
     if rows.empty:
         raise ConfigError(f"{kind!r} on {request.question!r} has no category {category!r}")
-    series = dict(zip(rows["wave"].astype(int), rows["value"].astype(float)))
+    series = dict(zip(rows["wave"].astype(int), rows["value"].astype(float), strict=True))
     waves = sorted(series)
     first = options.from_wave if options.from_wave is not None else waves[0]
     if first not in series:
@@ -78,7 +78,7 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
 
     g_last = annual(series[last], series[prev], last - prev) if prev else math.nan
     g_avg = annual(series[last], series[first], last - first)
-    base = {c: "" for c in COLUMNS}
+    base: dict[str, Any] = dict.fromkeys(COLUMNS, "")
     base.update({"metric": "trend", "question": request.question or "", "group_var": "total", "group": "total",
                  "group_label": None, "category": str(category), "se": math.nan, "ci_low": math.nan,
                  "ci_high": math.nan, "n": 0, "n_weighted": math.nan, "n_effective": math.nan, "base_flag": "ok",
@@ -98,7 +98,7 @@ def trend_table(ctx: MetricContext, request: MetricRequest, options: TrendOption
     return pd.DataFrame(out + extra, columns=COLUMNS)
 
 
-def _fit_rows(rows: pd.DataFrame, ctx: MetricContext, base: dict, project_to: int) -> list[dict]:
+def _fit_rows(rows: pd.DataFrame, ctx: MetricContext, base: dict[str, Any], project_to: int) -> list[dict[str, Any]]:
     """``growth_fit`` (annual growth, %) and ``projection_fit`` (share in ``project_to``) from the log-linear fit."""
     from statistics import NormalDist
 

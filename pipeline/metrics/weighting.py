@@ -38,7 +38,7 @@ def weighting_table(ctx: MetricContext, request: MetricRequest, options: Weighti
     rows = []
     for wave in waves:
         d = ctx.designs[wave].diagnostics
-        base: dict[str, Any] = {c: math.nan for c in COLUMNS}
+        base: dict[str, Any] = dict.fromkeys(COLUMNS, math.nan)
         base.update({"metric": "weighting", "question": "", "item": "", "item_label": "", "wave": wave,
                      "group_var": "total", "group": "total", "group_label": None, "n": d.n,
                      "n_weighted": d.sum_weights, "n_effective": d.n_effective, "base_flag": "ok", "prev_wave": None, "sig": ""})
@@ -51,7 +51,7 @@ def weighting_table(ctx: MetricContext, request: MetricRequest, options: Weighti
         for name, (value, unit) in stats.items():
             rows.append({**base, "measure": name, "category": name, "label": name, "value": float(value), "unit": unit})
         for variable, category, unweighted, weighted, target in d.margins:
-            for name, value in zip(MARGINS, (unweighted, weighted, target)):
+            for name, value in zip(MARGINS, (unweighted, weighted, target), strict=True):
                 rows.append({**base, "measure": name, "group_var": variable, "group": category, "group_label": category,
                              "category": category, "label": category, "value": value * 100, "unit": "percent"})
     return pd.DataFrame(rows, columns=COLUMNS)

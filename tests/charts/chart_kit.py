@@ -37,9 +37,10 @@ STRINGS = {
     "chart_order_codebook": "Ordning: kodbokens (ordningen har en betydelse: skala, ålder eller tid).",
 }
 
+# the phrases English tests read
 ENGLISH = {"chart_base": "Base (n)", "driver_alt_item": "{item}: agree {agree}, importance {weight}",
            "chart_order_value": "Order: by value, largest first (newest wave).", "chart_order_mean": "Order: by mean, highest first.",
-           "chart_order_codebook": "Order: the codebook's (the order carries meaning: a scale, age or time)."}  # the phrases English tests read
+           "chart_order_codebook": "Order: the codebook's (the order carries meaning: a scale, age or time)."}
 
 
 def context(lang: str = "sv", wave: int = 2022, width: float = 8.9, height: float = 4.9) -> ChartContext:
@@ -49,7 +50,7 @@ def context(lang: str = "sv", wave: int = 2022, width: float = 8.9, height: floa
 
 def row(**fields) -> dict:
     """One tidy metric row (pipeline.metrics.common.COLUMNS) with the total group and an ok base by default."""
-    out = {c: None for c in COLUMNS}
+    out = dict.fromkeys(COLUMNS)
     out.update(metric="share", measure="share", question="q", item="", item_label="", wave=2022, group_var="total",
                group="total", group_label="Totalt", unit="percent", n=1000, n_weighted=1000.0, n_effective=900.0,
                base_flag="ok", sig="")

@@ -27,7 +27,7 @@ def nps_rows() -> list[dict]:
     """S41-like NPS per group: men fall from −4 to −12 (below the configured 0), women reach 95 (above 80)."""
     values = {"Man": [-4.0, -6.0, -9.0, -12.0], "Kvinna": [60.0, 75.0, 88.0, 95.0]}
     return [row(metric="nps", measure="nps", unit="points", wave=w, group_var="sex", group=g, group_label=g, category="nps",
-                label="NPS", value=v) for g, vs in values.items() for w, v in zip(WAVES, vs)]
+                label="NPS", value=v) for g, vs in values.items() for w, v in zip(WAVES, vs, strict=True)]
 
 
 def test_trend_axis_configured_0_to_80_still_shows_negative_nps_and_95():
@@ -42,7 +42,8 @@ def test_trend_axis_configured_0_to_80_still_shows_negative_nps_and_95():
 def test_trend_axis_keeps_a_configured_range_wider_than_the_data():
     """A configured 0–80 around data within 30–60 stays 0–80 (config may widen)."""
     rows = [row(metric="nps", measure="nps", unit="points", wave=w, group_var="sex", group=g, group_label=g, category="nps",
-                value=v) for g, base in (("Man", 30.0), ("Kvinna", 50.0)) for w, v in zip(WAVES, (base, base + 5, base + 8, base + 10))]
+                value=v)
+            for g, base in (("Man", 30.0), ("Kvinna", 50.0)) for w, v in zip(WAVES, (base, base + 5, base + 8, base + 10), strict=True)]
     fig = drawn(charts.build("trend_line", frame(rows), {"measure": "nps", "y_min": 0, "y_max": 80}, context()))
     assert fig.axes[0].get_ylim() == (0.0, 80.0)
 
@@ -50,7 +51,7 @@ def test_trend_axis_keeps_a_configured_range_wider_than_the_data():
 def test_single_trend_line_labels_stay_inside_a_too_low_configured_maximum():
     """One line at 97–99.5 % with y_max 90: the axis reaches 100 % (its last tick, no further: shares end at 100) and
     the labels over the points stay inside the figure."""
-    rows = [row(wave=w, category="1", label="Ja", value=v) for w, v in zip(WAVES, (97.0, 98.0, 99.0, 99.5))]
+    rows = [row(wave=w, category="1", label="Ja", value=v) for w, v in zip(WAVES, (97.0, 98.0, 99.0, 99.5), strict=True)]
     fig = drawn(charts.build("trend_line", frame(rows), {"categories": ["1"], "decimals": 1, "y_min": 60, "y_max": 90}, context()))
     lo, hi = fig.axes[0].get_ylim()
     assert (lo, hi) == (60.0, 100.0)

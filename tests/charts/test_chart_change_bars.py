@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chart_kit import MINUS, NBSP, check_print_png, context, drawn, frame, labels, overlapping, row, texts, tick_labels
-
 from matplotlib.text import Text
 
 from pipeline import charts
@@ -20,7 +19,7 @@ def s39_rows(flags: dict | None = None, sig: dict | None = None) -> list[dict]:
     out = [row(metric="change", measure="change_rel", category="1177", label="1177", value=-5.2, n=2001)]
     for sex in ("Man", "Kvinna"):
         values = CHANGE[sex]
-        for (age, age_label), v in zip(AGES, values):
+        for (age, age_label), v in zip(AGES, values, strict=False):
             key = f"{sex} {age}"
             out.append(row(metric="change", measure="change_rel", group_var="sex_age", group=key, group_label=f"{sex} {age_label}",
                            category="1177", label="1177", value=v, n=240, base_flag=(flags or {}).get(key, "ok"),

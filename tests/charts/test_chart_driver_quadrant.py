@@ -24,7 +24,8 @@ def s27_rows(importance: str = "relative_weight") -> list[dict]:
     out = []
     for k, (key, label, x, y) in enumerate(ITEMS):
         for wave, dx, dy in ((2022, 0.0, 0.0), (2021, -2.0 - k % 3, -1.5 + (k % 4) * 0.8)):
-            out.append(row(metric="drivers", measure="agree", wave=wave, category=key, label=label, value=x + dx, n=1990 if wave == 2022 else 2092))
+            out.append(row(metric="drivers", measure="agree", wave=wave, category=key, label=label, value=x + dx,
+                           n=1990 if wave == 2022 else 2092))
             out.append(row(metric="drivers", measure="relative_weight", wave=wave, category=key, label=label, value=y + dy, n=1990))
             out.append(row(metric="drivers", measure="correlation", wave=wave, category=key, label=label, value=0.2 + y / 40,
                            unit="coefficient", n=1990))
@@ -66,7 +67,7 @@ def test_labels_do_not_overlap_each_other_points_or_the_frame():
     radius = math.sqrt(driver_quadrant.POINT_SIZE) / 2 * fig.dpi / 72
     points = [ax.transData.transform((x, y)) for _, _, x, y in ITEMS]
     by_label = dict(boxes(fig))
-    for (_, label, x, y), (px, py) in zip(ITEMS, points):
+    for (_, label, _, _), (px, py) in zip(ITEMS, points, strict=True):
         box = by_label[label]
         assert frame_box.x0 <= box.x0 and box.x1 <= frame_box.x1 and frame_box.y0 <= box.y0 and box.y1 <= frame_box.y1, label
         # no label covers a point of this wave (its own or another's)

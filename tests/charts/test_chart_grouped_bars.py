@@ -33,14 +33,15 @@ SIG = {(2022, "phone"): "▲", (2022, "112"): "▲", (2022, "healthcare"): "▼"
 def s14_rows(flags: dict | None = None) -> list[dict]:
     out = []
     for wave, values in VALUES.items():
-        for (key, label), v in zip(CATS, values):
+        for (key, label), v in zip(CATS, values, strict=True):
             out.append(row(metric="coded", measure="first", wave=wave, category=key, label=label, value=v, n=N[wave],
                            sig=SIG.get((wave, key), ""), base_flag=(flags or {}).get((wave, key), "ok")))
     return out
 
 
 def s14_spec(**opts) -> ChartSpec:
-    return charts.build("grouped_bars", frame(s14_rows()), {"description": "Liggande stapeldiagram över vart man vänder sig", **opts}, context())
+    return charts.build("grouped_bars", frame(s14_rows()), {"description": "Liggande stapeldiagram över vart man vänder sig", **opts},
+                        context())
 
 
 def test_png_is_print_resolution_and_reproducible(tmp_path):

@@ -21,7 +21,7 @@ def s29_rows(flags: dict | None = None, dist: list[float] = DIST) -> list[dict]:
     out = []
     for wave, (det, pas, pro, nps, n) in BANDS.items():
         flag = (flags or {}).get(wave, "ok")
-        for cat, v in zip(NAMES, (det, pas, pro)):
+        for cat, v in zip(NAMES, (det, pas, pro), strict=True):
             out.append(row(metric="nps", wave=wave, category=cat, label=NAMES[cat], value=v, n=n, base_flag=flag,
                            sig="▲" if (wave, cat) == (2020, "promoters") else ""))
         out.append(row(metric="nps", measure="nps", wave=wave, category="nps", label="NPS", value=nps, unit="points", n=n,

@@ -26,7 +26,7 @@ def s20_rows() -> list[dict]:
     names = {"phone": "Telefon", "web": "Webbplatsen"}
     out = []
     for (item, wave), values in shares.items():
-        for (cat, label), v in zip(BANDS, values):
+        for (cat, label), v in zip(BANDS, values, strict=True):
             out.append(row(item=item, item_label=names[item], wave=wave, category=cat, label=label, value=v, n=n[wave],
                            sig="▲" if (item, wave, cat) == ("web", 2022, "3") else ""))
     return out
@@ -48,7 +48,7 @@ def s31_rows(flags: dict | None = None) -> list[dict]:
     for item, values in shares.items():
         flag = (flags or {}).get(item, "ok")
         n = means[item][1]
-        for (cat, label), v in zip(SCALE, values):
+        for (cat, label), v in zip(SCALE, values, strict=True):
             out.append(row(measure="share", item=item, item_label=f"Ärende {item}", category=cat, label=label, value=v,
                            n=n + 40, base_flag=flag, sig="▲" if (item, cat) == ("B", "5") else ""))
         out.append(row(measure="mean", item=item, item_label=f"Ärende {item}", category="mean", label="Medel",
@@ -90,7 +90,7 @@ def test_mean_column_sort_by_mean_and_bases():
     assert shown.count("–") == 1  # … but a dash in its place
     # … and no segments: D's bars have zero width and none of its shares is printed
     ax = fig.axes[0]
-    bars = [p for p in ax.patches]
+    bars = list(ax.patches)
     d_bars = [p for p in bars if abs(p.get_y() + p.get_height() / 2 - 0) < 1e-9]  # D is the bottom row (y = 0)
     assert len(d_bars) == 6 and all(p.get_width() == 0 for p in d_bars)
     assert "17" not in shown  # D's 17 % would be the only 17

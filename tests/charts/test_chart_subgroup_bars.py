@@ -22,7 +22,7 @@ ONLINE = {  # share naming an online doctor, 2022 and 2021
 def s42_rows(flags: dict | None = None) -> list[dict]:
     out = []
     for wave, values in ONLINE.items():
-        for (var, key, label), v in zip(GROUPS, values):
+        for (var, key, label), v in zip(GROUPS, values, strict=True):
             out.append(row(metric="coded", measure="first", wave=wave, group_var=var, group=key, group_label=label,
                            category="online_doctor", label="Nätläkare", value=v, n=2000 if key == "total" else 400,
                            base_flag=(flags or {}).get((key, wave), "ok"),
@@ -31,8 +31,8 @@ def s42_rows(flags: dict | None = None) -> list[dict]:
 
 
 def s42(lang: str = "sv", flags: dict | None = None, **opts):
-    return charts.build("subgroup_bars", frame(s42_rows(flags)), {"categories": ["online_doctor"], "decimals": 1,
-                                                         "description": "Liggande staplar per målgrupp", "bases": False, **opts}, context(lang))
+    opts = {"categories": ["online_doctor"], "decimals": 1, "description": "Liggande staplar per målgrupp", "bases": False, **opts}
+    return charts.build("subgroup_bars", frame(s42_rows(flags)), opts, context(lang))
 
 
 NPS_BANDS = {  # detractors, passives, promoters, nps, n
@@ -49,7 +49,7 @@ def s28_rows() -> list[dict]:
     for key, (det, pas, pro, nps, n) in NPS_BANDS.items():
         var, label = labels_[key]
         flag = "suppressed" if n < 30 else "low" if n < 100 else "ok"
-        for cat, v in zip(NPS_NAMES, (det, pas, pro)):
+        for cat, v in zip(NPS_NAMES, (det, pas, pro), strict=True):
             out.append(row(metric="nps", group_var=var, group=key, group_label=label, category=cat, label=NPS_NAMES[cat],
                            value=v, n=n, base_flag=flag, sig="▲" if (key, cat) == ("Kvinna", "promoters") else ""))
         out.append(row(metric="nps", measure="nps", group_var=var, group=key, group_label=label, category="nps", label="NPS",
@@ -146,7 +146,8 @@ def test_alt_text_and_notes():
     alt = charts.alt_text(spec)
     assert alt.startswith(f"Liggande staplar per målgrupp. 2022: Totalt 3,4{NBSP}%; 18–29 år 5,6{NBSP}%; 30–44 år 4,9{NBSP}%; "
                           f"45–64 år 2,2{NBSP}%; Man 3,7{NBSP}%; Kvinna 3,1{NBSP}%.")
-    assert f"2021: Totalt 4,6{NBSP}%; 18–29 år 7,9{NBSP}%; 30–44 år 5,1{NBSP}%; 45–64 år 3,0{NBSP}%; 65 år eller äldre 1,4{NBSP}%; Man 4,8{NBSP}%; …" in alt
+    assert (f"2021: Totalt 4,6{NBSP}%; 18–29 år 7,9{NBSP}%; 30–44 år 5,1{NBSP}%; 45–64 år 3,0{NBSP}%; "
+            f"65 år eller äldre 1,4{NBSP}%; Man 4,8{NBSP}%; …") in alt
     notes = charts.notes_table(spec).splitlines()
     assert notes[0] == " | 2022 | 2021"
     assert notes[1:8] == ["Totalt | 3,4▼ | 4,6", "18–29 år | 5,6 | 7,9", "30–44 år | 4,9 | 5,1", "45–64 år | 2,2 | 3,0",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from chart_kit import NBSP, NNBSP, centre, check_print_png, context, drawn, find, frame, labels, overlapping, row, tick_labels
 
@@ -17,11 +18,12 @@ HEARD = [95.3, 96.8, 97.4, 98.2]
 def s18_rows(flags: dict | None = None) -> list[dict]:
     return [row(wave=w, category="1", label="Ja", value=v, n=2000 + i, sig="▲" if w == 2022 else "",
                 base_flag=(flags or {}).get(w, "ok"))
-            for i, (w, v) in enumerate(zip(WAVES, HEARD))]
+            for i, (w, v) in enumerate(zip(WAVES, HEARD, strict=True))]
 
 
 def s18(lang: str = "sv", flags: dict | None = None):
-    opts = {"categories": ["1"], "decimals": 1, "y_min": 80, "y_max": 102, "description": "Linjediagram över andelen som hört talas om 1177"}
+    opts = {"categories": ["1"], "decimals": 1, "y_min": 80, "y_max": 102,
+            "description": "Linjediagram över andelen som hört talas om 1177"}
     return charts.build("trend_line", frame(s18_rows(flags)), opts, context(lang))
 
 
@@ -33,7 +35,7 @@ LAST = [93.7, 96.3, 94.6, 96.1, 96.2, 93.0]
 
 def s40_rows(flags: dict | None = None) -> list[dict]:
     out = []
-    for g, ((var, key, label), last) in enumerate(zip(GROUPS, LAST)):
+    for g, ((var, key, label), last) in enumerate(zip(GROUPS, LAST, strict=True)):
         for k, w in enumerate(WAVES):
             out.append(row(metric="index", measure="index", wave=w, group_var=var, group=key, group_label=label,
                            category="index", label="Känner till", value=last - 3 * (3 - k), n=800 + 100 * g + 10 * k,
@@ -60,7 +62,7 @@ def test_single_line_labels_every_point_with_percent_and_mark():
     assert f"90{NBSP}%" in tick_labels(fig, "y")
     # each label sits above its point
     ax = fig.axes[0]
-    for x, v, label in zip([2018, 2020, 2021, 2022], HEARD, [f"95,3{NBSP}%", f"96,8{NBSP}%", f"97,4{NBSP}%", f"98,2{NBSP}%▲"]):
+    for x, v, label in zip([2018, 2020, 2021, 2022], HEARD, [f"95,3{NBSP}%", f"96,8{NBSP}%", f"97,4{NBSP}%", f"98,2{NBSP}%▲"], strict=True):
         px, py = ax.transData.transform((x, v))
         cx, cy = centre(fig, find(fig, label))
         assert abs(cx - px) < 1 and cy > py
@@ -90,7 +92,7 @@ def test_groups_one_label_per_line_in_value_order_without_overlap():
         # sexes and age groups in panels of their own; in each, top to bottom the labels follow the lines' last
         # values: Kvinna 96.3, Man 93.7 | 45–64 96.2, 30–44 96.1, 18–29 94.6, 65+ 93.0
         assert len(fig.axes) == 2
-        for ax, expected in zip(fig.axes, (["Kvinna", "Man"], ["45–64", "30–44", "18–29", "65"])):
+        for ax, expected in zip(fig.axes, (["Kvinna", "Man"], ["45–64", "30–44", "18–29", "65"]), strict=True):
             mine = [t for t in ax.texts if t.get_text() not in ("▲", "▼")]
             order = sorted(mine, key=lambda t: -centre(fig, t)[1])
             assert [t.get_text().split(" ")[0] for t in order] == expected
@@ -112,7 +114,7 @@ def test_spread_keeps_order_and_gap():
     ys = _spread([50.0, 50.2, 50.1, 10.0, 50.3], 2.0)
     assert ys[3] == 10.0  # far from the crowd: not moved
     crowd = sorted([ys[0], ys[1], ys[2], ys[4]])
-    assert all(b - a >= 2.0 - 1e-9 for a, b in zip(crowd, crowd[1:]))
+    assert all(b - a >= 2.0 - 1e-9 for a, b in pairwise(crowd))
     # order kept: 50.0 < 50.1 < 50.2 < 50.3
     assert ys[0] < ys[2] < ys[1] < ys[4]
     # centred on the crowd: mean of the placed positions equals the mean of the targets

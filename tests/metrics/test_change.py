@@ -7,11 +7,11 @@ import math
 
 import pandas as pd
 import pytest
+from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 from pipeline.design import difference_test
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
-from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 Q = {
     "id": "q", "type": "single", "waves": [2020, 2022], "text": {"sv": "Fråga", "en": "Question"},

@@ -4,11 +4,11 @@ once per person, the uncoded and "Vet ej" shares, blanks out of the base, and co
 from __future__ import annotations
 
 import pytest
+from tinyctx import pick, run, value, wave_frame
 
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
 from pipeline.metrics.coded import frame_changes
-from tinyctx import pick, run, value, wave_frame
 
 VERBATIMS = [
     "Ringer 1177",                  # 1: 1177

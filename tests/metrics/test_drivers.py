@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
+from tinyctx import pick, run, value, wave_frame
 
 from pipeline.metrics import COLUMNS
 from pipeline.metrics.drivers import correlations, relative_weights
-from tinyctx import pick, run, value, wave_frame
 
 # Eight respondents on a balanced design: four mutually orthogonal centred patterns
 X1 = [-2, -2, -2, -2, 2, 2, 2, 2]

@@ -4,10 +4,10 @@ answered with the given codes (e.g. how many of 1177's four services a person kn
 from __future__ import annotations
 
 import pytest
+from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
-from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 ITEMS = ("aware_phone", "aware_web", "aware_find", "aware_login")
 
@@ -38,7 +38,8 @@ def test_index_of_chosen_items_and_se(tiny_ctx):
     SE = sqrt(Σ(x−0.5)²/(n(n−1))) = sqrt((0.25+0+0+0.25)/12)."""
     rows = [(1, 1, 2, 2), (1, 2, 2, 2), (2, 1, 1, 1), (2, 2, 1, 1)]
     ctx = tiny_ctx(["services_aware"], {2022: frame(rows)})
-    t = run(ctx, "index", "services_aware", items=["aware_phone", "aware_web"], options={"codes": [1], "label": {"sv": "Index", "en": "Index"}})
+    t = run(ctx, "index", "services_aware", items=["aware_phone", "aware_web"],
+            options={"codes": [1], "label": {"sv": "Index", "en": "Index"}})
     r = pick(t, category="index")
     assert r["value"] == pytest.approx(50.0)
     assert r["se"] == pytest.approx(100 * (0.5 / 12) ** 0.5)

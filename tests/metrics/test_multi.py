@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
-from tinyctx import pick, run, srs_se_pct, value, wave_frame
 
 FILTER = {
     "id": "filter", "type": "single", "waves": ["2020-"], "text": {"sv": "Filter", "en": "Filter"},

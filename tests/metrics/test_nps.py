@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from tinyctx import Z95, pick, run, srs_se_pct, value, wave_frame
 
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
-from tinyctx import Z95, pick, run, srs_se_pct, value, wave_frame
 
 NPS_0_10 = {
     "id": "nps10", "type": "scale", "waves": ["2020-"], "dont_know": "exclude",

@@ -4,10 +4,10 @@ later (longer) one, "Vet ej" and blanks out of the base."""
 from __future__ import annotations
 
 import pytest
+from tinyctx import pick, run, value, wave_frame
 
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
-from tinyctx import pick, run, value, wave_frame
 
 WAIT = {
     "id": "wait", "type": "single", "waves": ["2020-"], "dont_know": "keep",

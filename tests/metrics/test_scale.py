@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from tinyctx import pick, run, value, wave_frame
 
+from pipeline.config import Scale
 from pipeline.metrics import COLUMNS
 from pipeline.metrics.scale import default_bands
-from pipeline.config import Scale
-from tinyctx import pick, run, value, wave_frame
 
 
 def scale_q(qid: str, lo: int = 1, hi: int = 10, dont_know: str = "keep", anchors: dict | None = None) -> dict:

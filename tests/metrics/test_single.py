@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from tinyctx import Z95, pick, run, srs_se_pct, value, wave_frame
 
 from pipeline.metrics import COLUMNS
-from tinyctx import Z95, pick, run, srs_se_pct, value, wave_frame
 
 
 def single(qid: str, dont_know: str = "none", routing: dict | None = None) -> dict:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from tinyctx import pick, run, value, wave_frame
 
 from pipeline.errors import ConfigError
 from pipeline.metrics import COLUMNS
-from tinyctx import pick, run, value, wave_frame
 
 
 def yes_of_100(k: int):

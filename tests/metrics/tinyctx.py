@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-
 from helpers import design_from_frame
+
 from pipeline.config import Codebook, LowBase, MetricRequest, Statistics, Targets, Weighting
 from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
@@ -55,7 +55,7 @@ def _cell_targets(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     dw = frame["design_weight"] if "design_weight" in frame else pd.Series(1.0, index=frame.index)
     inv_sex = {v: k for k, v in SEX_CODES.items()}
     inv_age = {v: k for k, v in AGE_YEARS.items()}
-    out = {s: {a: 0.0 for a in AGES} for s in SEXES}
+    out = {s: dict.fromkeys(AGES, 0.0) for s in SEXES}
     for (s, a), w in dw.groupby([frame["sex"], frame["age"]]).sum().items():
         out[inv_sex[s]][inv_age[a]] = float(w)
     total = float(dw.sum())

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.errors import OutputError
 from pipeline.metrics.common import COLUMNS
-from pipeline.outputs import normalize_zip
+from pipeline.outputs import normalize_zip, os_error_message
 
 if TYPE_CHECKING:  # xlsxwriter publishes no types: these names are Any to mypy, and document what is passed
     from xlsxwriter.format import Format
@@ -401,8 +401,11 @@ def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list[Crosstab]], phras
                                   phrases["xtab_guide_meaning"]: [phrases[f"xtab_help_{c}"] for c in cols]})
             _write_plain_sheet(wb, fm, fixed_names["xtab_guide"], guide)
         wb.close()
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write the tables file ({exc.strerror})") from None
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:  # XlsxWriter wraps the OSError of a full disk
+        cause = exc if isinstance(exc, OSError) else exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        if cause is None:
+            raise OutputError(f"{path}: cannot write the tables file ({exc}); check the folder and run again") from None
+        raise OutputError(os_error_message(cause, path)) from None
     normalize_zip(path)
 
 
@@ -426,4 +429,4 @@ def write_crosstabs_csv(path: Path, crosstabs: list[Crosstab]) -> None:
     try:
         _clean(frame).to_csv(path, index=False, lineterminator="\n")
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write the tables file ({exc.strerror})") from None
+        raise OutputError(os_error_message(exc, path)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 from pipeline.export import write_csv, write_tables
@@ -252,3 +253,20 @@ def test_claims_sheet_is_written_after_the_weighting_and_before_the_guide(projec
     rows = list(wb["Påståenden"].values)
     assert rows[0] == ("bild", "texten i kortleken", "förhandskontroll")
     assert rows[1] == ("S38", "'=Totalt 58 % 2021 och 55 % 2022: andelen är oförändrad.", "ok")  # never a formula
+
+
+def test_a_full_disk_while_xlsxwriter_saves_is_one_line_saying_to_free_space(project, tmp_path, monkeypatch):
+    """XlsxWriter wraps ENOSPC in its own FileCreateError: it still becomes an OutputError that says to free disk space."""
+    import errno
+
+    import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
+
+    from pipeline.errors import OutputError
+
+    def full(self: object) -> None:
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", full)
+    with pytest.raises(OutputError, match=r"t\.xlsx: cannot be written \(No space left on device\); free disk space"):
+        write_crosstabs_xlsx(tmp_path / "t.xlsx", {}, crosstab_phrases(project.text, "sv"), long_table=_table(["a"], [1.0]))

@@ -96,15 +96,27 @@ class Locale:
             return table
         kind, options = _source(request)
         labeller = _Labeller(self, project, kind, options)
+        records: list[dict[str, Any]] | None = None  # the rows as dicts, made once per table
         for column, fill in (("item_label", labeller.item_label), ("group_label", labeller.group_label), ("label", labeller.label)):
             values = table[column].tolist()
             missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
-            if missing:
-                records = table.iloc[missing].to_dict("records")
-                for i, record in zip(missing, records, strict=True):
-                    values[i] = fill({str(k): v for k, v in record.items()})
-                table[column] = values
+            if not missing:
+                continue
+            if records is None:
+                records = [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
+            words: dict[tuple[Any, ...], str] = {}  # rows with the same keys get the same words (worked out once)
+            for i in missing:
+                record = records[i]
+                key = tuple(record.get(k) for k in _KEYS)
+                if key not in words:
+                    words[key] = fill(record)
+                values[i] = record[column] = words[key]
+            table[column] = values
         return table
+
+
+# the columns a row's words can depend on (never its numbers)
+_KEYS = ("metric", "measure", "question", "item", "wave", "group_var", "group", "category", "unit", "item_label", "group_label", "label")
 
 
 def _source(request: MetricRequest | None) -> tuple[str | None, dict[str, Any]]:

@@ -112,6 +112,8 @@ class Locale:
                     words[key] = fill(record)
                 values[i] = record[column] = words[key]
             table[column] = values
+        for column in ("item_label", "group_label", "label"):  # ranges read with an en dash: "30–44 år", "kl. 07–18"
+            table[column] = [numbers.typeset(v) if isinstance(v, str) else v for v in table[column].tolist()]
         return table
 
 

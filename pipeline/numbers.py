@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
@@ -116,3 +117,11 @@ def language_tag(lang: str) -> str:
         likely = str(get_global("likely_subtags").get(locale.language, ""))
         territory = next((part for part in likely.split("_")[1:] if part.isupper() and len(part) == 2), "")
     return f"{locale.language}-{territory}" if territory else locale.language
+
+
+_RANGE = re.compile(r"(?<=\d) ?-(?: (?=\d)|(?=\d))")
+
+
+def typeset(text: str) -> str:
+    """Ranges of numbers with an en dash ("07-18" → "07–18", "30 - 44" → "30–44"), as print sets them."""
+    return _RANGE.sub("\u2013", text)

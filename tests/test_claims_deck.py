@@ -142,7 +142,7 @@ def test_shipped_waves_every_sentence_true_and_strict_passes(project, shipped_de
     assert slide(pres, "S37").subtitle == "Andel som spontant väljer 1177, per målgrupp"
     assert slide(pres, "S36").commentary[0].startswith("59\u00a0%")
     assert not any("Man 18" in c or "män 18" in c for c in slide(pres, "S38").commentary)
-    assert slide(pres, "S43").commentary[-1] == "Störst ökning: 18-29 år, 30-44 år och Kvinna (+13 procentenheter)."
+    assert slide(pres, "S43").commentary[-1] == "Störst ökning: 18\u201329 år, 30\u201344 år och Kvinna (+13 procentenheter)."
     assert slide(pres, "S34").commentary[0].startswith("Högst medel: råd om vilken typ av vård som behövs (8,4) och diagnos (8,4);")
     assert "contact@" not in " ".join(s.footnote for s in pres.slides)
     assert "ny kod Livi" in slide(pres, "S14").footnote

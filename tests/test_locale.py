@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from pipeline.config import I18n, Project, load_project
 from pipeline.errors import ConfigError
+from pipeline.numbers import typeset
 from pipeline.locale import Locale
 
 
@@ -188,7 +189,7 @@ def test_labels_of_every_kind_come_from_codebook_frames_and_strings(labelled, la
     assert _row(table, metric="scale", question="digital_trust", measure="share", category="1")["label"] == f"1={anchor}"
     # nps bands and groups by age, sex × age and a single-choice answer
     r = _row(table, metric="nps", measure="share", category="detractors", group_var="age_group", group="18-29")
-    ages = {a["name"]: a["label"][lang] for a in demographics["age_groups"]}
+    ages = {a["name"]: typeset(a["label"][lang]) for a in demographics["age_groups"]}  # ranges with an en dash
     sexes = {s["name"]: s["label"][lang] for s in demographics["sex"]}
     assert (r["label"], r["group_label"]) == ({"sv": "Kritiker", "en": "Detractors"}[lang], ages["18-29"])
     r = _row(table, group_var="sex_age")
@@ -202,7 +203,7 @@ def test_labels_of_every_kind_come_from_codebook_frames_and_strings(labelled, la
     assert _row(table, metric="drivers", measure="agree", category="sv_public_good")["label"] == item("soft_values", "sv_public_good")
     assert _row(table, metric="index")["label"] == questions["services_aware"]["text"][lang]
     r = _row(table, metric="trend", measure="growth_last")
-    assert (r["label"], r["item_label"]) == ("2021-2022", "")
+    assert (r["label"], r["item_label"]) == ("2021\u20132022", "")
 
 
 def test_metrics_emit_keys_not_words(project: Project, shipped_designs):

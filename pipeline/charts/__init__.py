@@ -128,7 +128,7 @@ class ChartSpec(Generic[D]):
     def __post_init__(self) -> None:
         # ranges read with an en dash wherever a label comes from ("kl. 07-18" → "kl. 07–18"); in the spec, so the
         # picture and a native chart show the same text
-        from pipeline.charts.style import typeset
+        from pipeline.numbers import typeset
 
         object.__setattr__(self, "categories", tuple(typeset(c) for c in self.categories))
         if any(typeset(s.name) != s.name for s in self.series):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib
 
+from pipeline.numbers import typeset  # noqa: F401 - the charts' name for it (ranges with en dashes)
+
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
@@ -370,8 +372,3 @@ def wrap(label: str, width: int = 38) -> str:
     return "\n".join(best)
 
 
-def typeset(text: str) -> str:
-    """Ranges of numbers with an en dash ("07-18" → "07–18", "30 - 44" → "30–44")."""
-    import re
-
-    return re.sub(r"(?<=\d) ?-(?: (?=\d)|(?=\d))", "\u2013", text)

@@ -60,7 +60,7 @@ def test_top_box_is_7_to_10_and_agrees_with_the_bands(kept):
     """Top box 7–10: (2+1+1+0.5)/9 = 50 % (base as the distribution: "Vet ej" kept) = bands 7-8 + 9-10."""
     r = pick(kept, measure="top_box")
     assert r["value"] == pytest.approx(50.0)
-    assert r["label"] == "7-10"
+    assert r["label"] == "7\u201310"  # ranges read with an en dash
     bands = value(kept, category="7-8") + value(kept, category="9-10")
     assert r["value"] == pytest.approx(bands)
     assert value(kept, measure="agree") == pytest.approx(50.0)  # agreement defaults to the top box
@@ -71,7 +71,7 @@ def test_agreement_share_option(tiny_ctx):
     t = run(ctx, "scale", "s", options={"agree": [9, 10], "top_box": [8, 10]})
     assert value(t, measure="agree") == pytest.approx(100 * 1.5 / 9)  # 9, 10
     assert value(t, measure="top_box") == pytest.approx(100 * 2.5 / 9)  # 8, 9, 10
-    assert pick(t, measure="agree")["label"] == "9-10"
+    assert pick(t, measure="agree")["label"] == "9\u201310"
 
 
 def test_vet_ej_excluded_from_base(tiny_ctx):
@@ -124,7 +124,7 @@ def test_five_point_scale(tiny_ctx):
     assert list(dist["label"]) == ["1=Inte alls", "2", "3", "4", "5=Helt", "Vet ej"]
     assert value(dist, category="5") == pytest.approx(100 * 2 / 6)
     assert value(t, measure="top_box") == pytest.approx(100 * 3 / 6)  # 4, 5, 5 of 6 (Vet ej in the base)
-    assert pick(t, measure="top_box")["label"] == "4-5"
+    assert pick(t, measure="top_box")["label"] == "4\u20135"
     assert value(t, measure="mean") == pytest.approx(17 / 5)
 
 

@@ -32,12 +32,12 @@ def test_shares_growth_and_projections(ctx):
     # growth 2020 → 2022 over 2 years: (49/36)^(1/2) − 1 = 7/6 − 1 = 16.667 %
     g_last = pick(t, measure="growth_last")
     assert g_last["value"] == pytest.approx(100 / 6)
-    assert (g_last["wave"], g_last["label"], g_last["unit"]) == (2022, "2020-2022", "growth")
+    assert (g_last["wave"], g_last["label"], g_last["unit"]) == (2022, "2020\u20132022", "growth")
     # average annual growth 2018 → 2022: (49/25)^(1/4) − 1 = √1.4 − 1 = 18.322 %
     cagr = pick(t, measure="cagr")
     assert cagr["value"] == pytest.approx(100 * (math.sqrt(1.4) - 1))
     assert cagr["value"] == pytest.approx(18.3216, rel=1e-5)
-    assert cagr["label"] == "2018-2022"
+    assert cagr["label"] == "2018\u20132022"
     assert (cagr["prev_wave"], g_last["prev_wave"]) == (2018, 2020)  # the waves each growth is measured from
     # projections to 2025, three years on: 49·(7/6)³ = 77.810 and 49·1.4^1.5 = 81.169
     p_last = pick(t, measure="projection_last")
@@ -53,7 +53,7 @@ def test_from_wave_and_default_projection_year(ctx):
     """From 2020: (49/36)^(1/2) − 1 = 16.667 %; projection defaults to the report wave + 3 = 2025."""
     t = run(ctx, "trend", "online_used", options={"of": "share", "category": "1", "from_wave": 2020})
     assert value(t, measure="cagr") == pytest.approx(100 / 6)
-    assert pick(t, measure="cagr")["label"] == "2020-2022"
+    assert pick(t, measure="cagr")["label"] == "2020\u20132022"
     assert pick(t, measure="projection_cagr")["wave"] == 2025
     assert value(t, measure="projection_cagr") == pytest.approx(value(t, measure="projection_last"))
 

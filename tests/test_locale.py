@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from pipeline.config import I18n, Project, load_project
 from pipeline.errors import ConfigError
-from pipeline.numbers import typeset
 from pipeline.locale import Locale
+from pipeline.numbers import typeset
 
 
 def test_locale_gives_phrases_numbers_and_tag_of_its_language(project: Project):

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from pipeline.charts.style import Palette
+    from pipeline.charts.palette import Palette
 
 CHARTS: Registry[ChartKind[Any]] = Registry(
     "chart",
@@ -164,7 +164,7 @@ class ChartContext:
     @property
     def palette(self) -> Palette:
         """The deck's palette (from ``theme``; the 1177 template's when none is given)."""
-        from pipeline.charts.style import palette
+        from pipeline.charts.palette import palette
 
         return palette(self.theme)
 

@@ -198,7 +198,7 @@ def value_axis(values: list[float], unit: str, at_most: float | None = None, at_
 
 def mark_color(colors: tuple[str, str], mark: str) -> str:
     """The colour of ▲ or ▼ given a spec's ``mark_colors`` (the 1177 palette's when unset)."""
-    from pipeline.charts.style import PALETTE
+    from pipeline.charts.palette import PALETTE
 
     up, down = colors if colors and colors[0] else (PALETTE.up, PALETTE.down)
     return up if mark == "▲" else down

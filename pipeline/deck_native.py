@@ -365,31 +365,15 @@ def plan_subgroup(spec: ChartSpec[Any]) -> Plan:
     return Plan([part], extras)
 
 
-def _trend_limits(values: list[float], unit: str, y_min: float | None, y_max: float | None) -> tuple[float, float]:
-    """The picture's value axis of trend lines (trend_line.value_limits, no label room) until the spec carries it."""
-    if not values:
-        lo, hi = 0.0, 100.0 if unit == "percent" else 1.0
-    else:
-        v_lo, v_hi = min(values), max(values)
-        lo = math.floor((v_lo - 8) / 10) * 10
-        if v_lo >= 0:
-            lo = max(0.0, lo)
-        hi = math.ceil((v_hi + 5) / 10) * 10 if unit == "percent" else math.ceil(v_hi + 5)
-        if unit == "percent" and v_hi <= 100:
-            hi = min(100.0, hi)
-    if y_min is not None:
-        lo = min(lo, y_min)
-    if y_max is not None:
-        hi = max(hi, y_max)
-    return float(lo), float(hi)
-
-
 def plan_trend(spec: ChartSpec[Any]) -> Plan:
     """trend_line: a line with markers per group; one line labels every point (data labels), several label their
     last point with name and value, set apart so they do not overlap (text boxes with a thin leader, as the picture)."""
     single = len(spec.series) == 1
     colors = _series_colors(spec, [NAVY] if single else GROUPS)
-    lo, hi = _trend_limits(_shown_values(spec), spec.unit, _detail(spec, "y_min"), _detail(spec, "y_max"))
+    # the picture's value axis, decided when the spec was built (trend_line.value_limits); a bare spec: the data's span
+    low, high, values = _detail(spec, "low"), _detail(spec, "high"), _shown_values(spec)
+    lo = float(low) if low is not None else min([*values, 0.0])
+    hi = float(high) if high is not None else max([*values, 100.0 if spec.unit == "percent" else 1.0])
     labels = {}
     ends = []
     for k, s in enumerate(spec.series):

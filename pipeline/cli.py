@@ -264,13 +264,13 @@ def _usage_error(exc: Exception) -> int:
     """Print a command-line usage error as one ``Error:`` line with a pointer to ``--help``; return its exit code (2)."""
     # exc is click's usage error, recognised by its attributes (main checks them with hasattr), hence the type: ignores
     if type(exc).__name__ == "NoArgsIsHelpError":  # bare `survey-deck`: show the help
-        exc.show()  # type: ignore[attr-defined]
-        return int(exc.exit_code)  # type: ignore[attr-defined]
-    message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]
+        exc.show()  # type: ignore[attr-defined]  # click's exceptions, typed as a bare Exception here
+        return int(exc.exit_code)  # type: ignore[attr-defined]  # click's exceptions, typed as a bare Exception here
+    message = " ".join(exc.format_message().split()).rstrip(".")  # type: ignore[attr-defined]  # click's exceptions, typed as a bare Exception here
     ctx = getattr(exc, "ctx", None)
     command = ctx.command_path if ctx is not None else "survey-deck"
     typer.echo(f"Error: {message}. Run '{command} --help' to see the options.", err=True)
-    return int(exc.exit_code)  # type: ignore[attr-defined]
+    return int(exc.exit_code)  # type: ignore[attr-defined]  # click's exceptions, typed as a bare Exception here
 
 
 def _interrupted() -> None:

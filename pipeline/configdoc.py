@@ -103,7 +103,7 @@ def default_text(info: FieldInfo) -> str:
     """The default as YAML would write it, or *required*."""
     if info.is_required():
         return "*required*"
-    value = info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]
+    value = info.default_factory() if info.default_factory is not None else info.default  # type: ignore[call-arg]  # pydantic types default_factory as taking the data
     if value is PydanticUndefined:
         return "*required*"
     if isinstance(value, config.I18n):

@@ -197,10 +197,10 @@ def _values(s: Series, hidden: list[bool] | None = None) -> list[float | None]:
 
 
 def _category_data(categories: tuple[str, ...] | list[str], series: list[tuple[str, list[float | None]]]) -> CategoryChartData:
-    data = NativeCategoryData(number_format="General")  # type: ignore[no-untyped-call]
+    data = NativeCategoryData(number_format="General")  # type: ignore[no-untyped-call]  # untyped in python-pptx
     data.categories = list(categories)
     for name, values in series:
-        data.add_series(name, values)  # type: ignore[no-untyped-call]
+        data.add_series(name, values)  # type: ignore[no-untyped-call]  # untyped in python-pptx
     return data
 
 
@@ -491,8 +491,8 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     x_step, y_step = _step(x_hi - x_lo), _step(y_hi - y_lo)
     x_lo, x_hi = math.floor(x_lo / x_step) * x_step, math.ceil(x_hi / x_step) * x_step
     y_lo, y_hi = math.floor(y_lo / y_step) * y_step, math.ceil(y_hi / y_step) * y_step
-    data = NativeXyData(number_format="General")  # type: ignore[no-untyped-call]
-    now = data.add_series(  # type: ignore[no-untyped-call]
+    data = NativeXyData(number_format="General")  # type: ignore[no-untyped-call]  # untyped in python-pptx
+    now = data.add_series(  # type: ignore[no-untyped-call]  # untyped in python-pptx
         _detail(spec, "wave", "") or spec.series[0].name)
     labels = {}
     j = 0
@@ -506,7 +506,7 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     markers = [(XL_MARKER_STYLE.CIRCLE, 7)]
     moves = []
     if px and py:
-        prev = data.add_series(_detail(spec, "prev_wave", ""))  # type: ignore[no-untyped-call]
+        prev = data.add_series(_detail(spec, "prev_wave", ""))  # type: ignore[no-untyped-call]  # untyped in python-pptx
         for x0, y0, x1, y1 in zip(px, py, xs, ys, strict=True):
             if not (math.isnan(x0) or math.isnan(y0)):
                 prev.add_data_point(float(x0), float(y0))

@@ -176,7 +176,7 @@ def _place_labels(fig: Figure, ax: Axes, texts: list[Text], points: list[tuple[f
 
     fig.draw_without_rendering()  # fixes the layout, so display coordinates are final
     # the canvas is Agg (style.py); FigureCanvasBase does not declare its get_renderer
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's canvas has it; the stubs type the base class
     to_px = ax.transData.transform
     scale = fig.dpi / 72.0
     r_now = math.sqrt(POINT_SIZE) / 2 * scale + 1

@@ -245,7 +245,7 @@ def save(fig: Figure, path: Path) -> None:
         fig.set_facecolor("white")
         fig.canvas.draw()
         # the canvas is Agg (chosen above); FigureCanvasBase does not declare its buffer_rgba
-        buffer = fig.canvas.buffer_rgba()  # type: ignore[attr-defined]
+        buffer = fig.canvas.buffer_rgba()  # type: ignore[attr-defined]  # Agg's canvas has it; the stubs type the base class
         rgba = np.asarray(buffer)
         if rgba[..., 3].min() == 255:
             image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), buffer, "raw", "RGBA", 0, 1).convert("RGB")

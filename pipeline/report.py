@@ -516,7 +516,6 @@ def run_report(
     strict = project.survey.report.strict if strict is None else strict  # a failed claim: error, not a fallback
     form = chart_form(charts, project)
     out = Path(out_dir) if out_dir else project.path(project.survey.report.output_dir)
-    ensure_writable(out)
     name = output_name(project, report_wave, lang)
     template = project.path(project.deck.template)
     used = plan.used
@@ -559,12 +558,15 @@ def run_report(
                                 cached.get("warnings", []), timings, up_to_date=True)
 
     from pipeline import deck as deck_stage
-    from pipeline.outputs import OutputSet, folder_lock, os_error_message
+    from pipeline.outputs import OutputSet, folder_lock, os_error_message, remove_entry
 
     areas = deck_stage.chart_areas(template, project.deck.layouts)  # a bad template fails before any work
     expected = sum(len(s.charts) for s in project.deck.slides) if form == "picture" else 0
+    created = not os.path.lexists(out)  # a failed run removes an output folder it made
+    ensure_writable(out)
     lock = ExitStack()
     lock.enter_context(folder_lock(out))  # one run per output folder; removes what killed runs left
+    finished = False
     renderer: ChartRenderer | None = None
     outputs: OutputSet | None = None
     tables_job: Background | None = None
@@ -664,8 +666,12 @@ def run_report(
         if isinstance(exc, OSError):  # a fault of the machine (disk full, permissions), not a bug
             raise OutputError(os_error_message(exc, out) + "; the previous outputs were left as they were") from None
         raise
+    else:
+        finished = True
     finally:
         lock.close()
+        if created and not finished:
+            remove_entry(out)
     lap("commit")
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,

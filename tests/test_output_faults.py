@@ -309,3 +309,16 @@ def test_ctrl_c_prints_one_line_and_exits_130(out):
     assert err.strip() == "Interrupted; the previous outputs are unchanged."
     assert snapshot(out) == before
     assert litter(out) == []
+
+
+def test_a_failed_run_removes_the_output_folder_it_made(tmp_path):
+    """A bad wave and an output folder that did not exist: exit 1, one line, and no folder (nor .cache) left behind."""
+    data = tmp_path / "waves"
+    shutil.copytree(WAVES, data)
+    (data / "2022.csv").write_text((data / "2022.csv").read_text(encoding="utf-8").replace(",1,", ",7,", 5), encoding="utf-8")
+    out = tmp_path / "new" / "out"
+    result = subprocess.run([*CLI, "report", "--data", str(data), "--out", str(out)], cwd=REPO, capture_output=True, text=True,
+                            timeout=300, env=ENV)
+    assert result.returncode == 1
+    one_error_line(result)
+    assert not out.exists()

@@ -279,19 +279,7 @@ def write_long_sheet(wb: Workbook, fm: _Formats, name: str, frame: pd.DataFrame,
     columns = [str(c) for c in frame.columns]
     ws.write_row(0, 0, [(headers or {}).get(c, c) for c in columns], fm.bold)
     formats = [fm.number(LONG_FORMATS[c]) if c in LONG_FORMATS else None for c in columns]
-    for r, row in enumerate(frame.to_numpy(dtype=object).tolist(), start=1):
-        for c, value in enumerate(row):
-            v = _cell(value)
-            if v is None:
-                continue
-            if isinstance(v, str):
-                ws.write_string(r, c, v)
-            elif isinstance(v, bool):
-                ws.write_boolean(r, c, v)
-            elif isinstance(v, (int, float)):
-                ws.write_number(r, c, v, formats[c]) if formats[c] is not None else ws.write_number(r, c, v)
-            else:
-                ws.write_string(r, c, str(v))
+    _write_rows(ws, frame, lambda c, v: formats[c], booleans=True)
     for i, col in enumerate(columns):
         ws.set_column(i, i, min(40, max(8, len(col) + 3)))
     ws.autofilter(0, 0, max(len(frame), 1), max(len(columns) - 1, 0))
@@ -299,11 +287,9 @@ def write_long_sheet(wb: Workbook, fm: _Formats, name: str, frame: pd.DataFrame,
     _set_up_printing(ws, (0, 0))
 
 
-def _write_plain_sheet(wb: Workbook, fm: _Formats, name: str, frame: pd.DataFrame) -> None:
-    """A small table as a sheet: bold frozen header, whole numbers as #,##0, others to three decimals."""
-    ws = wb.add_worksheet(name)
-    frame = _clean(frame)
-    ws.write_row(0, 0, [str(c) for c in frame.columns], fm.bold)
+def _write_rows(ws: Worksheet, frame: pd.DataFrame, number_format: Callable[[int, float], Format | None], booleans: bool) -> None:
+    """The rows of ``frame`` from the sheet's second row: text as text (never a formula), numbers with
+    ``number_format(column, value)``, booleans as booleans (else as text), blanks left empty."""
     for r, row in enumerate(frame.to_numpy(dtype=object).tolist(), start=1):
         for c, value in enumerate(row):
             v = _cell(value)
@@ -311,10 +297,21 @@ def _write_plain_sheet(wb: Workbook, fm: _Formats, name: str, frame: pd.DataFram
                 continue
             if isinstance(v, str):
                 ws.write_string(r, c, v)
+            elif isinstance(v, bool) and booleans:
+                ws.write_boolean(r, c, v)
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                ws.write_number(r, c, v, fm.number("#,##0" if isinstance(v, int) else "#,##0.000"))
+                fmt = number_format(c, v)
+                ws.write_number(r, c, v, fmt) if fmt is not None else ws.write_number(r, c, v)
             else:
                 ws.write_string(r, c, str(v))
+
+
+def _write_plain_sheet(wb: Workbook, fm: _Formats, name: str, frame: pd.DataFrame) -> None:
+    """A small table as a sheet: bold frozen header, whole numbers as #,##0, others to three decimals."""
+    ws = wb.add_worksheet(name)
+    frame = _clean(frame)
+    ws.write_row(0, 0, [str(c) for c in frame.columns], fm.bold)
+    _write_rows(ws, frame, lambda c, v: fm.number("#,##0" if isinstance(v, int) else "#,##0.000"), booleans=False)
     for i, col in enumerate(frame.columns):
         ws.set_column(i, i, 70 if i == 1 and len(frame.columns) == 2 else min(40, max(10, len(str(col)) + 3)))
     ws.freeze_panes(1, 0)

@@ -688,6 +688,7 @@ class Background:
         self._result, sender = context.Pipe(duplex=False)
 
         def run() -> None:
+            _die_with_parent()  # as the chart workers: a killed report takes its background writer with it
             try:
                 work()
                 sender.send(None)

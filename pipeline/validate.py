@@ -47,7 +47,7 @@ def validate_all(config_dir: Path, data_dir: Path | None = None, wave: int | Non
         if data_dir is not None:
             _collect(problems, discover_waves, Path(data_dir))
         return _unique(problems), ", ".join(checked)
-    static_bad = _check_deck_kinds(project, config_dir, dropped, problems)
+    static_bad = _check_deck_questions(project, config_dir, dropped, problems)
     areas = None
     if project.deck is not None:
         areas = _collect(problems, _chart_areas, project)
@@ -92,7 +92,7 @@ def _chart_areas(project: Project) -> ChartAreas:
     return chart_areas(project.path(project.deck.template), project.deck.layouts)
 
 
-def _check_deck_kinds(project: Project, config_dir: Path, dropped: frozenset[str], problems: list[str]) -> set[str]:
+def _check_deck_questions(project: Project, config_dir: Path, dropped: frozenset[str], problems: list[str]) -> set[str]:
     """List the questions of deck.yaml that the codebook lacks; return the ids of the slides with such problems.
 
     Unknown metric and chart kinds and bad options are listed by ``check_project`` already.

@@ -1,5 +1,8 @@
 # survey-deck: `make report` builds the deck from the sample waves; `make test` runs the tests.
 # Both set up .venv on first use (Python >= 3.11 is all that is needed).
+# SURVEY picks the survey, a folder of config/: `make report SURVEY=hus` builds the patient-feedback example.
+
+SURVEY ?= 1177
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV   := .venv
@@ -21,11 +24,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install the project with its test tools
 
-report: $(STAMP) ## Build output/1177-<newest wave>.pptx (+ .xlsx, charts, manifest) from data/waves
-	$(BIN)/survey-deck report
+report: $(STAMP) ## Build output/<survey>-<newest wave>.pptx (+ .xlsx, charts, manifest); SURVEY=1177 (default) or hus
+	$(BIN)/survey-deck synth --survey $(SURVEY) --missing
+	$(BIN)/survey-deck report --survey $(SURVEY)
 
-report-en: $(STAMP) ## Build the English deck output/1177-<wave>-en.pptx
-	$(BIN)/survey-deck report --lang en
+report-en: $(STAMP) ## Build the English deck output/<survey>-<wave>-en.pptx
+	$(BIN)/survey-deck synth --survey $(SURVEY) --missing
+	$(BIN)/survey-deck report --survey $(SURVEY) --lang en
 
 test: lint ## Lint, types and layer contracts (make lint), then the whole test suite
 	$(BIN)/python -m pytest
@@ -44,14 +49,14 @@ bench: $(STAMP) ## Benchmarks: deck vs floor, 1,000,000 respondents, raking vs R
 golden: $(STAMP) ## Regenerate the R survey golden values in tests/golden (needs r-base-core, r-cran-survey)
 	Rscript tests/r/golden.R tests/golden
 
-synth: $(STAMP) ## Regenerate the sample waves in data/waves from data/synth/model.yaml
-	$(BIN)/survey-deck synth
+synth: $(STAMP) ## Regenerate the survey's sample waves from its population model (files.synth in survey.yaml)
+	$(BIN)/survey-deck synth --survey $(SURVEY)
 
 template: $(STAMP) ## Rebuild templates/1177.pptx from templates/make_template.py
 	$(BIN)/python templates/make_template.py
 
 validate: $(STAMP) ## Check config and wave files without building anything
-	$(BIN)/survey-deck validate
+	$(BIN)/survey-deck validate --survey $(SURVEY)
 
 docs: $(STAMP) ## Regenerate docs/config.md, the config reference, from the config and kind models
 	$(BIN)/python -m pipeline.configdoc docs/config.md

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
-WAVES = REPO / "data" / "waves"
+WAVES = REPO / "data" / "1177" / "waves"
 SEED = 20221177
 
 

@@ -108,7 +108,7 @@ def run_child(argv: list[str], cwd: Path = REPO) -> Child:
 
 
 def report_child(data: Path, out: Path, force: bool, jobs: int, runs: int = 1, charts: str | None = None) -> Child:
-    argv = [PYTHON, "-c", REPORT_CHILD, str(REPO / "config"), str(data), str(out), "1" if force else "0", str(jobs), str(runs)]
+    argv = [PYTHON, "-c", REPORT_CHILD, str(REPO / "config" / "1177"), str(data), str(out), "1" if force else "0", str(jobs), str(runs)]
     argv += [charts] if charts else []
     child = run_child(argv)
     if child.rc != 0:
@@ -182,7 +182,7 @@ def deck_specs():
     from pipeline.slides import build_presentation
     from pipeline.weight import weight_wave
 
-    project = load_project(REPO / "config")
+    project = load_project(REPO / "config" / "1177")
     available = discover_waves(project.waves_dir)
     designs = {y: weight_wave(project, load_wave(project, y, p)) for y, p in sorted(available.items())}
     wave = max(designs)
@@ -196,7 +196,7 @@ def measure_deck_and_floor(work: Path, specs, jobs: int, repeat: int) -> tuple[R
     deck_walls, floor_walls, inner, stages = [], [], [], []
     for i in range(repeat):  # interleaved, so drift in the machine's load hits both alike
         out = work / f"deck-{i}"
-        child = report_child(REPO / "data" / "waves", out, force=True, jobs=jobs)
+        child = report_child(REPO / "data" / "1177" / "waves", out, force=True, jobs=jobs)
         result = child.json()
         deck_walls.append(child.wall)
         inner.append(result["runs"][0]["seconds"])
@@ -223,7 +223,7 @@ def measure_native_and_floor(work: Path, specs, jobs: int, repeat: int) -> tuple
     deck_walls, floor_walls, inner, stages = [], [], [], []
     for i in range(repeat):
         out = work / f"native-{i}"
-        child = report_child(REPO / "data" / "waves", out, force=True, jobs=jobs, charts="native")
+        child = report_child(REPO / "data" / "1177" / "waves", out, force=True, jobs=jobs, charts="native")
         result = child.json()
         deck_walls.append(child.wall)
         inner.append(result["runs"][0]["seconds"])
@@ -248,7 +248,7 @@ def measure_rerun(work: Path, jobs: int, repeat: int) -> tuple[Row, Row]:
     notes = []
     inner = None
     for attempt in range(3):  # a concurrent edit of pipeline/*.py changes the code hash: build again
-        result = report_child(REPO / "data" / "waves", out, force=False, jobs=jobs, runs=2).json()
+        result = report_child(REPO / "data" / "1177" / "waves", out, force=False, jobs=jobs, runs=2).json()
         second = result["runs"][1]
         if second["up_to_date"]:
             inner = second["seconds"]
@@ -257,7 +257,7 @@ def measure_rerun(work: Path, jobs: int, repeat: int) -> tuple[Row, Row]:
     walls = []
     for _ in range(repeat):
         # same spelling of the paths as the first run: the manifest's input key includes the wave files' paths
-        child = run_child([CLI, "report", "--config", str(REPO / "config"), "--data", str(REPO / "data" / "waves"),
+        child = run_child([CLI, "report", "--config", str(REPO / "config" / "1177"), "--data", str(REPO / "data" / "1177" / "waves"),
                            "--out", str(out), "--jobs", str(jobs)])
         if "Up to date" not in child.stdout:
             notes.append("CLI rerun rebuilt (inputs or code changed meanwhile)")

@@ -26,8 +26,8 @@ app = typer.Typer(
     name="survey-deck",
     help=(
         "Turn survey waves into a weighted, tested, branded slide deck.\n\n"
-        "Typical use: `survey-deck report` builds output/1177-<wave>.pptx from the wave files in data/waves "
-        "with the config in config/. See README.md and docs/data-format.md."
+        "Typical use: `survey-deck report --survey NAME` builds the deck of the survey configured in config/NAME "
+        "from its wave files (files.waves in its survey.yaml) into output/. See README.md, docs/config.md and docs/data-format.md."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -35,10 +35,14 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Config folder with survey.yaml, codebook.yaml, targets.yaml, deck.yaml.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help=(
+    "Config folder with survey.yaml, codebook.yaml, targets.yaml, deck.yaml (default: config/<--survey>, or config/ itself "
+    "when it holds survey.yaml)."))]
+SurveyOpt = Annotated[str | None, typer.Option("--survey", "-s", envvar="SURVEY_DECK_SURVEY", help=(
+    "The survey to use, by the name of its folder in config/ (e.g. config/NAME/survey.yaml); needed when config/ holds several."))]
 DataOpt = Annotated[Path | None, typer.Option(
     "--data", "-d", help="Folder with one wave file per year (default: files.waves in survey.yaml).")]
-DEFAULT_CONFIG = Path(os.environ.get("SURVEY_DECK_CONFIG", "config"))
+DEFAULT_CONFIG: Path | None = Path(os.environ["SURVEY_DECK_CONFIG"]) if os.environ.get("SURVEY_DECK_CONFIG") else None
 
 _state = {"debug": False, "quiet": False, "verbose": False}
 
@@ -98,6 +102,7 @@ class _Progress:
 @app.command()
 def report(
     config: ConfigOpt = DEFAULT_CONFIG,
+    survey: SurveyOpt = None,
     data: DataOpt = None,
     wave: Annotated[int | None, typer.Option(help="Report wave (year); default: the newest wave file.")] = None,
     lang: Annotated[str | None, typer.Option(
@@ -122,7 +127,7 @@ def report(
     the previous ones only if the whole run succeeds.
     """
     with _Progress() as progress:
-        result = run.run_report(config, data, wave, lang, out, force=force, jobs=jobs, progress=progress, strict=strict or None,
+        result = run.run_report(run.config_folder(config, survey), data, wave, lang, out, force=force, jobs=jobs, progress=progress, strict=strict or None,
                                 charts=charts)
     if result.up_to_date:
         _echo(f"Up to date (inputs unchanged): {result.deck}")
@@ -146,6 +151,7 @@ def report(
 def refresh(
     deck: Annotated[Path, typer.Argument(help="A deck made by survey-deck report and edited by hand (.pptx).")],
     config: ConfigOpt = DEFAULT_CONFIG,
+    survey: SurveyOpt = None,
     data: DataOpt = None,
     wave: Annotated[int | None, typer.Option(help="Wave (year) whose numbers go in; default: the newest wave file.")] = None,
     lang: Annotated[str | None, typer.Option(help="Deck language, one of report.languages (default report.lang).")] = None,
@@ -158,7 +164,7 @@ def refresh(
     added or deleted slides and texts rewritten by hand are kept. Slides are matched by the ids the
     report stored in the deck. Each slide is listed as updated, kept or skipped, with the reason.
     """
-    result = run.run_refresh(deck, config, data, wave, lang, out, jobs)
+    result = run.run_refresh(deck, run.config_folder(config, survey), data, wave, lang, out, jobs)
     for slide, status, reason in result.slides:
         _echo(f"{slide:<10} {status:<8} {reason}")
     for line in result.not_updated:
@@ -174,6 +180,7 @@ def tables(
         "Output file: .xlsx (the crosstab workbook: a crosstab sheet per slide, all figures, weighting, guide) "
         "or .csv (one long table); with --question, that question's crosstab."))],
     config: ConfigOpt = DEFAULT_CONFIG,
+    survey: SurveyOpt = None,
     data: DataOpt = None,
     wave: Annotated[int | None, typer.Option(help="Report wave (default: newest).")] = None,
     lang: Annotated[str | None, typer.Option(help=(
@@ -191,7 +198,7 @@ def tables(
     (statistics.alpha, corrected as statistics.multiple_comparisons says) and ▲/▼ against the previous wave.
     Everything is weighted as in the deck. Example: survey-deck tables --question recommend --by 'sex*age_group' --out nps.xlsx
     """
-    result = run.run_tables(out, config, data, wave, lang, question=question, by=by)
+    result = run.run_tables(out, run.config_folder(config, survey), data, wave, lang, question=question, by=by)
     if result.question is not None:
         banner = ", ".join(result.by) if result.by else "the total"
         _echo(f"Wrote the crosstab of {result.question} by {banner} ({result.rows} rows × {result.columns} columns): {result.path}")
@@ -204,6 +211,7 @@ def weights(
     wave: Annotated[int, typer.Option(help="Wave (year) to weight.")],
     out: Annotated[Path, typer.Option(help="CSV with one row per respondent: respondent_id, wave, sex, age_group, weight.")],
     config: ConfigOpt = DEFAULT_CONFIG,
+    survey: SurveyOpt = None,
     data: DataOpt = None,
     targets_out: Annotated[Path | None, typer.Option(
         "--targets-out", help="Also write the targets used: variable, category, share.")] = None,
@@ -214,7 +222,7 @@ def weights(
     population targets and scaled to mean 1. The diagnostics (Kish efficiency,
     effective n, design effect, weight range) are printed.
     """
-    result = run.run_weights(config, wave, out, data, targets_out)
+    result = run.run_weights(run.config_folder(config, survey), wave, out, data, targets_out)
     d = result.diagnostics
     _echo(
         f"Wave {wave}: {d.n} respondents, {d.method} on {' + '.join(d.variables)} in {d.iterations} iterations; "
@@ -227,6 +235,7 @@ def weights(
 @app.command()
 def validate(
     config: ConfigOpt = DEFAULT_CONFIG,
+    survey: SurveyOpt = None,
     data: DataOpt = None,
     wave: Annotated[int | None, typer.Option(help="Report wave (year) to check; default: as report (the newest wave file).")] = None,
 ) -> None:
@@ -235,7 +244,7 @@ def validate(
     Checks the config, every wave file, the weighting of every wave, every metric and chart
     of every slide, every text in every language and the output names.
     """
-    problems, checked = run.run_validate(config, data, wave)
+    problems, checked = run.run_validate(run.config_folder(config, survey), data, wave)
     for p in problems:
         typer.echo(f"Error: {' '.join(p.split())}", err=True)
     if problems:
@@ -247,16 +256,20 @@ def validate(
 @app.command()
 def synth(
     config: ConfigOpt = DEFAULT_CONFIG,
-    model: Annotated[Path, typer.Option(help="Population model (YAML) the sample waves are drawn from.")] = Path("data/synth/model.yaml"),
-    out: Annotated[Path, typer.Option(help="Folder for the generated wave files.")] = Path("data/waves"),
+    survey: SurveyOpt = None,
+    model: Annotated[Path | None, typer.Option(
+        help="Population model (YAML) the sample waves are drawn from (default: files.synth in survey.yaml).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the generated wave files (default: files.waves in survey.yaml).")] = None,
     wave: Annotated[list[int] | None, typer.Option(help="Only these waves (repeatable); default: all in the model.")] = None,
+    missing: Annotated[bool, typer.Option("--missing", help=(
+        "Only the waves whose file is missing (nothing to do for a survey without a model); `make report` uses it."))] = False,
 ) -> None:
-    """Generate the sample waves (seeded, deterministic) from the population model.
+    """Generate the sample waves (seeded, deterministic) from the survey's population model.
 
-    The waves are calibrated so that, weighted, they reproduce the published figures
-    of the 1177 deck; unweighted they are skewed like a web panel.
+    The model (files.synth in survey.yaml) says what the synthetic respondents answer; the same
+    model gives the same files, byte for byte. Real wave files are never overwritten by --missing.
     """
-    for path in run.run_synth(config, model, out, wave):
+    for path in run.run_synth(run.config_folder(config, survey), model, out, wave, missing_only=missing):
         _echo(f"Wrote {path}")
 
 

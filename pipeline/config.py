@@ -613,7 +613,7 @@ class ReportDefaults(Frozen):
     wave: int | Literal["latest"] = "latest"
     lang: str = Field("sv", description="the default report language, one of ``languages`` (its outputs' names have no language suffix)")
     output_dir: str = "output"
-    name: str = "1177-{wave}"
+    name: str = Field("report-{wave}", description="the outputs' file name; {wave} is the report wave")
     strict: bool = False  # a sentence whose claim fails the preflight check is an error (as `report --strict`)
     languages: list[str] = Field(
         default_factory=lambda: list(LANGS),
@@ -645,11 +645,14 @@ class ReportDefaults(Frozen):
 
 
 class Files(Frozen):
+    """Where the survey's other files are, relative to the folder of survey.yaml."""
+
     codebook: str = "codebook.yaml"
-    targets: str = "targets.yaml"
+    targets: str = Field("targets.yaml", description="population targets per year (not needed with weighting method none)")
     codeframes: str = "codeframes"
     deck: str = "deck.yaml"
-    waves: str = "../data/waves"
+    waves: str = Field("waves", description="the folder with one wave file per year")
+    synth: str | None = Field(None, description="the population model `survey-deck synth` draws sample waves from (optional)")
 
 
 class SurveyConfig(Frozen):
@@ -722,7 +725,7 @@ class DeckConfig(Frozen):
     template: str
     layouts: dict[str, str] = Field(description="the template's layout name for each slide role the slides use "
                                     "(title, section, chart, two_charts, text); unused roles may be left out")
-    strings: str = "../templates/text/strings.yaml"
+    strings: str = Field("strings.yaml", description="the fixed phrases of the deck per language (next to deck.yaml by default)")
     charts: Literal["picture", "native"] = Field(
         "picture", description="how charts go into the deck: 300 dpi pictures, or native PowerPoint charts whose data can be edited")
     slides: list[SlideSpec]

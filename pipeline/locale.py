@@ -3,7 +3,7 @@
 Metrics emit keys and values (category codes, item ids, group keys); a
 :class:`Locale` turns them into the words and numbers of one language for the
 deck, the charts, the xlsx and the notes. The fixed phrases come from the
-strings file (``templates/text/strings.yaml``), labels from the codebook and code
+strings file (``strings.yaml`` beside deck.yaml), labels from the codebook and code
 frames, number forms from Babel's CLDR data for the language code. A new
 language is therefore a column of texts plus a code in ``report.languages``.
 pandas is imported only inside :meth:`Locale.label_rows`.

@@ -202,7 +202,7 @@ def output_name(project: Project, wave: int, lang: str) -> str:
     try:
         name = pattern.format(wave=wave)
     except KeyError as exc:
-        raise ConfigError(f"{where}: unknown placeholder {{{exc.args[0]}}}; the name may use {{wave}} only, e.g. '1177-{{wave}}'") from None
+        raise ConfigError(f"{where}: unknown placeholder {{{exc.args[0]}}}; the name may use {{wave}} only, e.g. 'report-{{wave}}'") from None
     except (IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{where}: cannot be formatted ({exc}); "
                           "write {wave} for the wave and double other braces ({{ and }})") from None
@@ -964,12 +964,55 @@ def run_validate(config_dir: Path, data_dir: Path | None = None, wave: int | Non
     return validate_all(config_dir, data_dir, wave)
 
 
-def run_synth(config_dir: Path, model: Path, out: Path, waves: list[int] | None = None) -> list[Path]:
-    """Generate the sample waves from the population model; return the files written."""
-    from pipeline.config import load_project
-    from pipeline.synth import synthesize
+def run_synth(config_dir: Path, model: Path | None, out: Path | None, waves: list[int] | None = None, *,
+              missing_only: bool = False) -> list[Path]:
+    """Generate the sample waves from the population model; return the files written.
 
-    return synthesize(load_project(config_dir), model, out, waves)
+    ``model`` and ``out`` default to ``files.synth`` and ``files.waves`` of survey.yaml. With ``missing_only``
+    only waves without a file (of any wave-file type) in ``out`` are drawn, and a survey without a model has
+    nothing to draw: this is how ``make report`` provides generated sample data and never touches real files."""
+    from pipeline.config import load_project
+    from pipeline.synth import model_years, synthesize
+    from pipeline.wavefiles import discover_waves
+
+    project = load_project(config_dir)
+    if model is None:
+        if project.survey.files.synth is None:
+            if missing_only:
+                return []
+            raise ConfigError(f"{config_dir / 'survey.yaml'}: files.synth is not set, so there is no population model to draw "
+                              "sample waves from; set files.synth or pass --model FILE")
+        model = project.path(project.survey.files.synth)
+    out_dir = Path(out) if out is not None else project.waves_dir
+    if missing_only:
+        present = set(discover_waves(out_dir)) if out_dir.is_dir() else set()
+        wanted = [y for y in model_years(model) if (not waves or y in waves) and y not in present]
+        if not wanted:
+            return []
+        waves = wanted
+    return synthesize(project, model, out_dir, waves)
+
+
+def config_folder(config: Path | None, survey: str | None) -> Path:
+    """The config folder a command reads: ``config`` when given, else ``config/<survey>``, else ``config/`` itself when
+    it holds survey.yaml, else its only survey; a one-line error lists the surveys when the choice is open."""
+    if config is not None:
+        return config
+    root = Path("config")
+    surveys = sorted(p.parent.name for p in root.glob("*/survey.yaml")) if root.is_dir() else []
+    if survey is not None:
+        if (root / survey / "survey.yaml").is_file():
+            return root / survey
+        from pipeline.errors import did_you_mean
+
+        raise ConfigError(f"--survey {survey}: no {root / survey / 'survey.yaml'}{did_you_mean(survey, surveys)}; "
+                          f"the surveys in {root}/ are: {', '.join(surveys) or 'none'} (or point --config at a folder)")
+    if (root / "survey.yaml").is_file() or not surveys:
+        return root
+    if len(surveys) == 1:
+        return root / surveys[0]
+    raise ConfigError(f"{root}/ holds {len(surveys)} surveys ({', '.join(surveys)}): choose one with --survey NAME, "
+                      f"e.g. --survey {surveys[0]} (or --config DIR, or set SURVEY_DECK_SURVEY)")
 
 
 if __name__ == "__main__":  # pragma: no cover

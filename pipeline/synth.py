@@ -1,7 +1,7 @@
 """Synthetic sample waves, calibrated to the published figures of the 1177 deck.
 
-``survey-deck synth`` writes one CSV per wave into ``data/waves/`` from the
-population model in ``data/synth/model.yaml``. For each wave it
+``survey-deck synth`` writes one CSV per wave into the survey's waves folder from the
+population model in ``files.synth`` (e.g. ``data/1177/synth/model.yaml``). For each wave it
 
 1. draws respondents by sex × age cell with a web-panel skew (too many older
    women, too few young men) and gives them ages and regions;
@@ -726,6 +726,12 @@ def check_model(project: Project, model: dict[str, Any], model_path: Path) -> No
     absent = [r for r in demo.categories("region") if r not in regions]
     if absent:
         raise ConfigError(f"{model_path}: regions has no share for {preview(absent)}; give one per region of the codebook")
+
+
+def model_years(model_path: Path) -> list[int]:
+    """The wave years a population model draws."""
+    model = load_model(model_path)
+    return sorted(int(y) for y in model["waves"])
 
 
 def synthesize(project: Project, model_path: Path, out_dir: Path, years: list[int] | None = None) -> list[Path]:

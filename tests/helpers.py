@@ -17,8 +17,8 @@ from pipeline.load import Wave, load_wave
 from pipeline.weight import weight_wave
 
 REPO = Path(__file__).resolve().parent.parent
-CONFIG = REPO / "config"
-WAVES = REPO / "data" / "waves"
+CONFIG = REPO / "config" / "1177"
+WAVES = REPO / "data" / "1177" / "waves"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -73,16 +73,28 @@ def design_from_frame(project: Project, year: int, frame: pd.DataFrame, tmp_path
 
 def run_cli(*args: object, cwd: Path = REPO, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m pipeline ARGS`` in ``cwd`` (no progress bars) and return the finished process."""
-    env = {**os.environ, "CI": "true"}
+    env = {**os.environ, "CI": "true", "SURVEY_DECK_SURVEY": "1177"}  # the shipped survey where no --config is given
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
+def copy_config(work: Path, source: Path = CONFIG) -> Path:
+    """Copy a survey's config folder to ``work/config`` (the one-survey layout: config/ holds survey.yaml) and
+    ``templates/`` to ``work/templates``, its paths to the template and the data made relative to ``work``."""
+    shutil.copytree(source, work / "config")
+    for name, old, new in (("deck.yaml", "../../templates/", "../templates/"),
+                           ("survey.yaml", f"../../data/{source.name}/", "../data/")):
+        path = work / "config" / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    if not (work / "templates").exists():
+        shutil.copytree(REPO / "templates", work / "templates")
+    return work / "config"
+
+
 def copy_project(work: Path) -> Path:
-    """Copy config/ and templates/ into ``work`` and make an empty ``work/data``; return ``work``."""
-    shutil.copytree(CONFIG, work / "config")
-    shutil.copytree(REPO / "templates", work / "templates")
+    """Copy the 1177 config (as config/) and templates/ into ``work`` and make an empty ``work/data``; return ``work``."""
+    copy_config(work)
     (work / "data").mkdir()
     return work
 

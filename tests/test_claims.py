@@ -16,7 +16,7 @@ from pipeline.metrics.trend import _fit_rows
 from pipeline.text import TableView, TextRenderer
 from pipeline.yamlio import read_yaml
 
-STRINGS = dict(read_yaml(REPO / "templates" / "text" / "strings.yaml"))
+STRINGS = dict(read_yaml(REPO / "config" / "1177" / "strings.yaml"))
 SV = {k: v["sv"] for k, v in STRINGS.items()}
 EN = {k: v["en"] for k, v in STRINGS.items()}
 

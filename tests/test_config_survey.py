@@ -46,15 +46,12 @@ def test_only_the_layouts_the_slides_use_are_required():
 
 def test_unknown_weighting_variable_is_refused_on_load(tmp_path):
     """A weighting variable that is neither a demographic nor a single-choice question stops load_project in one line."""
-    import shutil
-
-    from helpers import CONFIG, REPO, edit
+    from helpers import copy_config, edit
 
     from pipeline.config import load_project
     from pipeline.errors import ConfigError
 
-    shutil.copytree(CONFIG, tmp_path / "config")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    copy_config(tmp_path)
     edit(tmp_path / "config" / "survey.yaml", "variables: [sex, age_group]", "variables: [sex, agegroup]")
     with pytest.raises(ConfigError, match=r"survey\.yaml: weighting\.variables: unknown variable 'agegroup'.*did you mean 'age_group'"):
         load_project(tmp_path / "config")
@@ -62,15 +59,12 @@ def test_unknown_weighting_variable_is_refused_on_load(tmp_path):
 
 def test_a_deck_grouping_on_an_unknown_variable_is_refused_on_load(tmp_path):
     """A slide's by naming no variable stops load_project in one line naming the slide, the metric and a suggestion."""
-    import shutil
-
-    from helpers import CONFIG, REPO, edit
+    from helpers import copy_config, edit
 
     from pipeline.config import load_project
     from pipeline.errors import ConfigError
 
-    shutil.copytree(CONFIG, tmp_path / "config")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    copy_config(tmp_path)
     edit(tmp_path / "config" / "deck.yaml", "waves: 1, by: [sex, age_group]}", "waves: 1, by: [sex, agegroup]}")
     with pytest.raises(ConfigError, match=r"deck\.yaml: slide \w+: metric main: by: unknown variable 'agegroup'.*did you mean 'age_group'"):
         load_project(tmp_path / "config")

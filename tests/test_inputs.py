@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import CONFIG, REPO, WAVES
+from helpers import CONFIG, REPO, WAVES, copy_config
 
 N_ROWS = 300
 WEIGHTS = ["weights", "--wave", "2022", "--config", "config", "--data", "data", "--out", "w.csv"]
@@ -99,8 +99,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Run]:
     prepared: dict[str, tuple[Path, list[object]]] = {}
     for name, setup in CASES.items():
         work = tmp_path_factory.mktemp(name)
-        shutil.copytree(CONFIG, work / "config")
-        shutil.copytree(REPO / "templates", work / "templates")
+        copy_config(work)
         (work / "data").mkdir()
         wave.to_csv(work / "data" / "2022.csv", index=False)
         prepared[name] = (work, setup(work, wave.copy()))

@@ -23,9 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture()
 def config(tmp_path: Path) -> Path:
     """A copy of the shipped config (and the strings file it points to) to edit."""
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    (tmp_path / "templates" / "text").mkdir(parents=True)
-    shutil.copy(ROOT / "templates" / "text" / "strings.yaml", tmp_path / "templates" / "text" / "strings.yaml")
+    shutil.copytree(ROOT / "config" / "1177", tmp_path / "config")
     return tmp_path / "config"
 
 
@@ -66,7 +64,7 @@ def test_every_kind_declares_a_frozen_model_that_refuses_unknown_keys():
 
 def test_shipped_deck_has_no_option_problems():
     """The shipped config loads with every option accepted."""
-    problems = check_project(ROOT / "config").problems
+    problems = check_project(ROOT / "config" / "1177").problems
     assert problems == []
 
 
@@ -149,5 +147,5 @@ def test_checking_the_options_loads_no_pandas_numpy_or_matplotlib():
     """load_project checks every option without importing the heavy libraries (the up-to-date check stays fast)."""
     code = ("import sys, pathlib; from pipeline.config import load_project; load_project(pathlib.Path(sys.argv[1])); "
             "sys.stdout.write(' '.join(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "config")], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "config" / "1177")], capture_output=True, text=True, check=True)
     assert done.stdout == ""

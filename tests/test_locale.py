@@ -111,7 +111,7 @@ def test_a_third_language_is_texts_plus_a_code(tmp_path: Path, shipped_designs):
     from pipeline.slides import build_presentation
 
     work = copy_project(tmp_path) / "config"
-    for path in [*work.glob("*.yaml"), *(work / "codeframes").glob("*.yaml"), work.parent / "templates" / "text" / "strings.yaml"]:
+    for path in [*work.glob("*.yaml"), *(work / "codeframes").glob("*.yaml")]:  # strings.yaml among them
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         path.write_text(yaml.safe_dump(_add_language(data, "fi", "sv"), allow_unicode=True, sort_keys=False), encoding="utf-8")
     edit(work / "survey.yaml", "  lang: sv\n", "  lang: sv\n  languages:\n  - sv\n  - en\n  - fi\n")
@@ -160,7 +160,7 @@ def test_labels_of_every_kind_come_from_codebook_frames_and_strings(labelled, la
     read here straight from the YAML, for a few rows of each metric kind and subgroup kind."""
     table = labelled[lang]
     codebook = _yaml(CONFIG / "codebook.yaml")
-    strings = _yaml(CONFIG.parent / "templates" / "text" / "strings.yaml")
+    strings = _yaml(CONFIG / "strings.yaml")
     questions = {q["id"]: q for q in codebook["questions"]}
     demographics = codebook["demographics"]
 

@@ -193,7 +193,7 @@ def test_charts_key_of_deck_yaml_chooses_native(tmp_path):
 
     work = copy_project(tmp_path)
     deck_yaml = work / "config" / "deck.yaml"
-    edit(deck_yaml, "strings: ../templates/text/strings.yaml\n", "strings: ../templates/text/strings.yaml\ncharts: native\n")
+    edit(deck_yaml, "strings: strings.yaml\n", "strings: strings.yaml\ncharts: native\n")
     result = run_report(work / "config", WAVES, out_dir=tmp_path / "out", force=True, jobs=1)
     assert result.form == "native"
     with zipfile.ZipFile(result.deck) as z:

@@ -40,7 +40,7 @@ def test_bad_wave_leaves_previous_outputs_untouched(previous):
     frame.loc[frame.index[:3], "sex"] = "X"
     frame.to_csv(data / "2022.csv", index=False)
     try:
-        done = subprocess.run([sys.executable, "-m", "pipeline", "report", "--data", str(data), "--out", str(out)],
+        done = subprocess.run([sys.executable, "-m", "pipeline", "report", "--survey", "1177", "--data", str(data), "--out", str(out)],
                               cwd=REPO, capture_output=True, text=True, timeout=300, env={"CI": "true", "PATH": "/usr/bin:/bin"})
     finally:
         (data / "2022.csv").write_bytes(good)

@@ -15,7 +15,7 @@ BASES = {2014: 2000, 2016: 2002, 2018: 2024, 2020: 2026, 2021: 2111, 2022: 2001}
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    done = subprocess.run([sys.executable, "-m", "pipeline", "synth", "--out", str(out)],
+    done = subprocess.run([sys.executable, "-m", "pipeline", "synth", "--survey", "1177", "--out", str(out)],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return out
@@ -128,12 +128,13 @@ def tiny_config(tmp_path):
 
 def test_synth_for_another_survey_with_the_1177_model_names_the_mismatch(tiny_config, tmp_path):
     """The 1177 model's waves (2014 …) have no targets in the other survey: one Error line, exit 1, no internal error."""
-    done = subprocess.run([sys.executable, "-m", "pipeline", "synth", "--config", str(tiny_config), "--out", str(tmp_path / "out")],
+    done = subprocess.run([sys.executable, "-m", "pipeline", "synth", "--config", str(tiny_config), "--model", "data/1177/synth/model.yaml",
+                           "--out", str(tmp_path / "out")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ")
-    assert "data/synth/model.yaml: the synth model draws waves 2014, 2016" in lines[0]
+    assert "data/1177/synth/model.yaml: the synth model draws waves 2014, 2016" in lines[0]
     assert "pass this survey's own model with --model" in lines[0]
     assert "internal error" not in done.stderr
 

@@ -45,7 +45,7 @@ def test_shipped_inputs_pass():
     result = run_cli("validate", cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert errors(result) == []
-    assert "OK: config config, template, 6 wave file(s) in" in result.stdout
+    assert "OK: config config/1177, template, 6 wave file(s) in" in result.stdout
     assert "no problems found" in result.stdout
 
 

@@ -19,7 +19,7 @@ DONT_KNOW = "#D1D5DB"
 
 # The template's theme colours (``a:clrScheme`` of its theme), as the 1177 template sets them; a deck built from
 # another template gets that template's colours (see :meth:`Palette.from_theme`).
-THEME_1177: dict[str, str] = {
+DEFAULT_THEME: dict[str, str] = {
     "dk1": "1F2937", "lt1": "FFFFFF", "dk2": "0E3B66", "lt2": "E3E6EA",
     "accent1": "0E3B66", "accent2": "3D7DC4", "accent3": "9CC2E8",
     "accent4": "1B8A7A", "accent5": "7A4EAB", "accent6": "D9502B",
@@ -68,7 +68,7 @@ class Palette:
     def from_theme(cls, theme: dict[str, str] | None = None) -> Palette:
         """The palette of a template's theme colours (``{"accent1": "0E3B66", …}``); missing slots take the 1177
         template's."""
-        c = {k: "#" + v.lstrip("#").upper() for k, v in {**THEME_1177, **(theme or {})}.items()}
+        c = {k: "#" + v.lstrip("#").upper() for k, v in {**DEFAULT_THEME, **(theme or {})}.items()}
         white = c["lt1"]
         waves = (c["accent1"], c["accent2"], c["accent3"]) + tuple(mix(c["accent3"], white, t) for t in (0.4, 0.6, 0.75))
         return cls(waves, c["accent4"], c["accent5"], c["accent6"], c["dk1"], c["dk2"], c["lt2"], white)

@@ -57,7 +57,7 @@ from pipeline.charts.palette import (
     TEXT as TEXT,
 )
 from pipeline.charts.palette import (
-    THEME_1177 as THEME_1177,
+    DEFAULT_THEME as DEFAULT_THEME,
 )
 from pipeline.charts.palette import (
     Palette as Palette,
@@ -133,7 +133,7 @@ _RC: dict[RcKeyType, Any] = {
     "ytick.color": TEXT,
     "text.color": TEXT,
     "legend.frameon": False,
-    "svg.hashsalt": "1177",
+    "svg.hashsalt": "survey-deck",
     "path.simplify": True,
 }
 

@@ -127,8 +127,8 @@ def report(
     the previous ones only if the whole run succeeds.
     """
     with _Progress() as progress:
-        result = run.run_report(run.config_folder(config, survey), data, wave, lang, out, force=force, jobs=jobs, progress=progress, strict=strict or None,
-                                charts=charts)
+        result = run.run_report(run.config_folder(config, survey), data, wave, lang, out, force=force, jobs=jobs, progress=progress,
+                                strict=strict or None, charts=charts)
     if result.up_to_date:
         _echo(f"Up to date (inputs unchanged): {result.deck}")
     else:

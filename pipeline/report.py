@@ -202,7 +202,8 @@ def output_name(project: Project, wave: int, lang: str) -> str:
     try:
         name = pattern.format(wave=wave)
     except KeyError as exc:
-        raise ConfigError(f"{where}: unknown placeholder {{{exc.args[0]}}}; the name may use {{wave}} only, e.g. 'report-{{wave}}'") from None
+        raise ConfigError(f"{where}: unknown placeholder {{{exc.args[0]}}}; the name may use {{wave}} only, e.g. 'report-{{wave}}'") \
+            from None
     except (IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{where}: cannot be formatted ({exc}); "
                           "write {wave} for the wave and double other braces ({{ and }})") from None

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import CONFIG, REPO, WAVES, copy_config
+from helpers import CONFIG, WAVES, copy_config
 
 N_ROWS = 300
 WEIGHTS = ["weights", "--wave", "2022", "--config", "config", "--data", "data", "--out", "w.csv"]

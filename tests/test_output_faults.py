@@ -281,8 +281,8 @@ def test_after_a_kill_the_workers_die_and_the_next_run_cleans_up(out):
     """SIGKILL during chart drawing: the chart workers end with their parent; the next run leaves no litter and the outputs whole."""
     shutil.rmtree(out / ".cache")
     before = snapshot(out)
-    proc = subprocess.Popen([*CLI, "report", "--survey", "1177", "--data", str(WAVES), "--out", str(out), "--force", "--jobs", "2"], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    proc = subprocess.Popen([*CLI, "report", "--survey", "1177", "--data", str(WAVES), "--out", str(out), "--force", "--jobs", "2"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     _wait_for_work(out)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -299,8 +299,8 @@ def test_ctrl_c_prints_one_line_and_exits_130(out):
     """SIGINT during a run: 'Interrupted; the previous outputs are unchanged', exit 130, outputs as before, no litter."""
     shutil.rmtree(out / ".cache")
     before = snapshot(out)
-    proc = subprocess.Popen([*CLI, "report", "--survey", "1177", "--data", str(WAVES), "--out", str(out), "--force", "--jobs", "1"], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+    proc = subprocess.Popen([*CLI, "report", "--survey", "1177", "--data", str(WAVES), "--out", str(out), "--force", "--jobs", "1"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_work(out)
     proc.send_signal(signal.SIGINT)

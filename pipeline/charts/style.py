@@ -30,6 +30,9 @@ from pipeline.charts.palette import (
     CORAL as CORAL,
 )
 from pipeline.charts.palette import (
+    DEFAULT_THEME as DEFAULT_THEME,
+)
+from pipeline.charts.palette import (
     DONT_KNOW as DONT_KNOW,
 )
 from pipeline.charts.palette import (
@@ -55,9 +58,6 @@ from pipeline.charts.palette import (
 )
 from pipeline.charts.palette import (
     TEXT as TEXT,
-)
-from pipeline.charts.palette import (
-    DEFAULT_THEME as DEFAULT_THEME,
 )
 from pipeline.charts.palette import (
     Palette as Palette,

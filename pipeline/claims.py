@@ -387,9 +387,10 @@ def chart_numbers(specs: list[Any]) -> set[tuple[float, int]]:
         for name, value in side:
             if isinstance(value, (list, tuple)):
                 dd = side_decimals.get(name, d)
-                for v in value:
-                    if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v):
-                        values.add((abs(shown(float(v), dd)), dd))
+                for item in value:  # a number, or a labelled one such as a score's (score, share) of the NPS panel
+                    for v in (item if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) else (item,)):
+                        if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v):
+                            values.add((abs(shown(float(v), dd)), dd))
     return values
 
 

@@ -107,7 +107,8 @@ def config_files(project: Project) -> list[Path]:
     strings and each code frame (sorted)."""
     root, files = project.root, project.survey.files
     frames = root / files.codeframes
-    return [root / "survey.yaml", root / files.codebook, root / files.targets, root / files.deck,
+    targets = [root / files.targets] if (root / files.targets).is_file() else []  # optional (weighting none)
+    return [root / "survey.yaml", root / files.codebook, *targets, root / files.deck,
             (root / project.deck.strings).resolve(), *(sorted(frames.glob("*.yaml")) if frames.is_dir() else [])]
 
 

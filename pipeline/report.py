@@ -895,7 +895,7 @@ def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: 
         codebook = plan.project.codebook
         if question not in codebook.by_id:
             raise ConfigError(f"--question: the codebook has no question {question!r}{did_you_mean(question, list(codebook.by_id))}; "
-                              "see config/codebook.yaml for the question ids")
+                              f"see {plan.project.path(plan.project.survey.files.codebook)} for the question ids")
         designs = weight_waves(plan, load_waves(plan))
         from pipeline.metrics import MetricContext, compute
 

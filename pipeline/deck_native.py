@@ -243,6 +243,9 @@ def plan_grouped(spec: ChartSpec[Any]) -> Plan:
     """grouped_bars and subgroup_bars (grouped): clustered horizontal bars, newest series on top."""
     palette = GROUPS if _detail(spec, "palette", "waves") == "groups" else WAVES
     lo, hi = _bar_range(_shown_values(spec), spec.unit, _detail(spec, "x_max"))
+    decided = bool(_detail(spec, "tick_step")) and _detail(spec, "x_max") is not None
+    if decided:  # the axis the spec decided for the picture (grouped_bars): the same ends here
+        lo, hi = float(_detail(spec, "x_min", 0.0)), float(_detail(spec, "x_max"))
     n_rows, n_series = len(spec.categories), len(spec.series)
     labelled = n_series if n_rows * n_series <= 45 or n_series == 1 else 1
     labels = {}
@@ -257,7 +260,8 @@ def plan_grouped(spec: ChartSpec[Any]) -> Plan:
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
         _series_colors(spec, palette), _point_colors(spec), labels,
         label_size=7.5 if n_rows * n_series > 24 else 8.5, label_position=XL_LABEL_POSITION.OUTSIDE_END,
-        value_axis=(lo, hi * 1.08), value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
+        value_axis=(lo, hi if decided else hi * 1.08),
+        value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
         reverse_categories=True, legend=XL_LEGEND_POSITION.TOP if n_series > 1 else None,
         gap_width=25 if n_series > 1 else 60, category_size=8.5 if n_rows <= 11 else 7.5,
     )

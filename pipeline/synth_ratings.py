@@ -24,6 +24,7 @@ shuffles the rows, so the same model gives the same files, byte for byte. Waves 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,7 +336,8 @@ def _lower_first(text: str) -> str:
 
 def comment_catalogue(block: Mapping[str, Any], seed: int, fail: Callable[[str, str, str], NoReturn]) -> Catalogue:
     """Every distinct comment text of a ``comments`` block: per score group and language, up to ``variants`` texts
-    per combination of ``mix``, each a join of one sentence per token (drawn with a generator seeded by ``seed``)."""
+    per combination of ``mix``, each a join of one sentence per token (every combination of sentences when there
+    are no more, else distinct ones drawn with a generator seeded by ``seed``), all equally likely."""
     rng = np.random.default_rng([seed, 0])
     templates = block.get("templates") or {}
     languages = {str(k): float(v) for k, v in (block.get("languages") or {}).items()}
@@ -364,8 +366,12 @@ def comment_catalogue(block: Mapping[str, Any], seed: int, fail: Callable[[str, 
                         fail(f"comments.mix.{group}", f"{combo!r}: no {tone} {lang} sentences in templates.{name}"
                              + did_you_mean(name, list(templates)), f"add templates.{name}.{tone}.{lang}")
                     parts.append((name, tone, list(sentences)))
-                for _ in range(variants):
-                    chosen = [p[2][int(rng.integers(len(p[2])))] for p in parts]
+                # every combination of sentences when there are at most `variants`, else that many distinct ones
+                sizes = [len(p[2]) for p in parts]
+                count = math.prod(sizes)
+                combos = np.arange(count) if count <= variants else np.sort(rng.choice(count, size=variants, replace=False))
+                for flat in combos:
+                    chosen = [p[2][int(i)] for p, i in zip(parts, np.unravel_index(int(flat), sizes), strict=True)]
                     text, last = chosen[0], ""
                     for (_, tone_before, _), (_, tone, _), sentence in zip(parts, parts[1:], chosen[1:], strict=False):
                         kind = "same" if tone == tone_before else "contrast"
@@ -380,7 +386,7 @@ def comment_catalogue(block: Mapping[str, Any], seed: int, fail: Callable[[str, 
                         index[text] = len(texts)
                         texts.append(CommentText(text, sets, codes, dont_know))
                     picks.append(index[text])
-                    weights.append(float(share) / variants)
+                    weights.append(float(share) / len(combos))
             w = np.array(weights)
             choice[(group, lang)] = (np.array(picks), w / w.sum())
     return Catalogue(texts, choice, languages)

@@ -10,7 +10,8 @@ such waves from a model (for example ``data/hus/synth/model.yaml``) whose blocks
   shape of the scores within detractors, passives and promoters (``points``);
 * ``groups``: the group question, each group's share of the ratings and NPS per wave (and ratio);
 * ``channels``: the channel question, the channel shares per wave and each channel's NPS difference;
-* ``demographics`` (optional): how often sex and age group are known, and their shares (per group too);
+* ``demographics`` (optional): how often sex and age group are known, their shares (per group too) and
+  factors per NPS group (who gives which score);
 * ``comments`` (optional): how often each score group comments, in which languages, and the
   template sentences and their combinations per score group.
 
@@ -281,6 +282,15 @@ class RatingsModel:
                 if bad or not known[var]:
                     self._fail(f"{where}.{var}", f"code(s) {preview(bad or list(shares[var]))} not in the codebook's {var}",
                                f"use its codes {known[var]}")
+        for var, per_group in (block.get("factors") or {}).items():
+            if var not in known or not isinstance(per_group, Mapping) or set(per_group) - set(NPS_GROUPS):
+                self._fail(f"demographics.factors.{var}", "not sex or age_group by detractors/passives/promoters",
+                           "give e.g. factors: {age_group: {promoters: {4: 1.2}}}")
+            for name, factor in per_group.items():
+                bad = [c for c in factor if int(c) not in known[var] or float(factor[c]) < 0]
+                if bad:
+                    self._fail(f"demographics.factors.{var}.{name}", f"code(s) {preview(bad)} unknown or a factor below 0",
+                               f"use its codes {known[var]} with factors ≥ 0")
         for var in ("sex", "age_group"):
             if var not in block and known[var]:
                 self._fail(f"demographics.{var}", "missing", f"give shares per code {known[var]} of the codebook")
@@ -510,13 +520,18 @@ def build_ratings_wave(spec: RatingsModel, year: int, scale: float = 1.0) -> Rat
         demo = spec.demographics
         present = rng.random(n) < float(demo.get("present", 1.0))
         overrides = demo.get("groups") or {}
+        factors = demo.get("factors") or {}
         for gi, code in enumerate(groups):
-            who = np.flatnonzero((group_pos == gi) & present)
+            in_group = (group_pos == gi) & present
             for var, out in (("sex", sex), ("age_group", age)):
                 dist = (overrides.get(code) or {}).get(var) or demo[var]
                 codes = np.array([int(c) for c in dist], dtype=np.int8)
-                p = np.array([float(v) for v in dist.values()])
-                out[who] = rng.choice(codes, size=len(who), p=p / p.sum())
+                base = np.array([float(v) for v in dist.values()])
+                for ni, name in enumerate(NPS_GROUPS):  # who gives which score: the shares times the NPS group's factors
+                    who = np.flatnonzero(in_group & (nps_group == ni))
+                    factor = (factors.get(var) or {}).get(name) or {}
+                    p = base * np.array([float(factor.get(int(c), 1.0)) for c in codes])
+                    out[who] = rng.choice(codes, size=len(who), p=p / p.sum())
 
     order = rng.permutation(n)
     demo_cfg = spec.project.codebook.demographics

@@ -133,6 +133,14 @@ def test_the_loader_reads_the_waves(loaded):
         assert 0.37 < frame["sex"].isna().mean() < 0.43, year  # the model: 60 % known
 
 
+def test_demographics_follow_the_model(loaded):
+    """Children's unit: only 0–17-year-olds; older patients rate higher (65+ above 18–39 by more than 5 points)."""
+    frame = pd.concat([w.frame for w in loaded.values()], ignore_index=True)
+    assert set(frame.loc[frame["unit"] == 12, "age_group"].dropna()) == {"0-17"}
+    by_age = {a: nps(g["recommend"]) for a, g in frame.groupby("age_group", observed=True)}
+    assert by_age["65+"] > by_age["18-39"] + 5
+
+
 def test_overall_nps_is_the_published_value_in_every_wave(loaded):
     """Allocated, not drawn: each wave's NPS within 0.05 of 68, 70, 74, 80, 83 even at 2 % of the size."""
     for year, wave in loaded.items():

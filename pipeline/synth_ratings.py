@@ -154,6 +154,13 @@ class RatingsModel:
 
     def __init__(self, project: Project, model: dict[str, Any], path: Path) -> None:
         self.project, self.raw, self.path = project, model, path
+        try:
+            self._read(model)
+        except (TypeError, ValueError, AttributeError) as exc:  # a code or number that is not one, a list for a mapping
+            raise ConfigError(f"{path}: a value of the wrong type ({exc}); codes and shares are numbers, blocks are "
+                              "mappings: compare with data/*/synth/model.yaml") from None
+
+    def _read(self, model: dict[str, Any]) -> None:
         self.years = sorted(int(y) for y in self._get(model, "waves"))
         self.sizes = {int(y): int(n) for y, n in model["waves"].items()}
         for year, n in self.sizes.items():
@@ -211,6 +218,11 @@ class RatingsModel:
         self.comment_question: _Column | None = None
         if self.comments is not None:
             self.comment_question = self._question(self.comments, "comments", "open")
+            comment_share = self._get(self.comments, "share", "comments")
+            for group in NPS_GROUPS:
+                value = float(self._get(comment_share, group, "comments.share"))
+                if not 0 <= value <= 100:
+                    self._fail(f"comments.share.{group}", str(value), "give the percentage of the group's ratings with a comment, 0–100")
             self.catalogue = comment_catalogue(self.comments, self.seed, self._fail)
         self._check_columns()
 
@@ -272,6 +284,7 @@ class RatingsModel:
             self._fail("demographics.present", str(present), "give the share of ratings with demographics, 0–1")
         demo = self.project.codebook.demographics
         known = {"sex": [c.code for c in demo.sex], "age_group": [g.code for g in demo.age_groups]}
+        self.demo_vars = [var for var in ("sex", "age_group") if known[var]]  # those the codebook declares
         for where, shares in [("demographics", block), *((f"demographics.groups.{g}", o) for g, o in (block.get("groups") or {}).items())]:
             if where != "demographics" and int(where.rsplit(".", 1)[1]) not in self.group_codes:
                 self._fail(where, "not a group of groups.share", f"use one of {self.group_codes}")
@@ -314,7 +327,8 @@ class RatingsModel:
         if self.comment_question is not None:
             made.add(self.comment_question.question.id)
         order = [q.id for q in self.project.codebook.questions if q.id in made]
-        extra = [demo.sex_column, demo.age_group_column] if self.demographics is not None else []
+        columns = {"sex": demo.sex_column, "age_group": demo.age_group_column}
+        extra = [columns[var] for var in self.demo_vars] if self.demographics is not None else []
         return [demo.respondent_id, *order, *extra]
 
 
@@ -524,6 +538,8 @@ def build_ratings_wave(spec: RatingsModel, year: int, scale: float = 1.0) -> Rat
         for gi, code in enumerate(groups):
             in_group = (group_pos == gi) & present
             for var, out in (("sex", sex), ("age_group", age)):
+                if var not in spec.demo_vars:
+                    continue
                 dist = (overrides.get(code) or {}).get(var) or demo[var]
                 codes = np.array([int(c) for c in dist], dtype=np.int8)
                 base = np.array([float(v) for v in dist.values()])

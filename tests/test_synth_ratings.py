@@ -265,3 +265,11 @@ def test_scale_is_refused_for_the_panel_model(tmp_path):
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith("Error: ") and "applies to models with 'generator: ratings'" in done.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_code_that_is_no_number_is_a_config_error(project):
+    """groups.share keyed by a word instead of a unit code: a ConfigError naming the model, not an internal error."""
+    model = load_model(MODEL)
+    model["groups"] = {**model["groups"], "share": {"cancer": 8}}
+    with pytest.raises(ConfigError, match=r"model\.yaml: a value of the wrong type .*'cancer'"):
+        RatingsModel(project, model, MODEL)

@@ -263,13 +263,15 @@ def synth(
     wave: Annotated[list[int] | None, typer.Option(help="Only these waves (repeatable); default: all in the model.")] = None,
     missing: Annotated[bool, typer.Option("--missing", help=(
         "Only the waves whose file is missing (nothing to do for a survey without a model); `make report` uses it."))] = False,
+    scale: Annotated[float, typer.Option(help=(
+        "Draw waves of this fraction of the model's size, NPS targets kept (ratings models only), e.g. 0.02 for tests."))] = 1.0,
 ) -> None:
     """Generate the sample waves (seeded, deterministic) from the survey's population model.
 
     The model (files.synth in survey.yaml) says what the synthetic respondents answer; the same
     model gives the same files, byte for byte. Real wave files are never overwritten by --missing.
     """
-    for path in run.run_synth(run.config_folder(config, survey), model, out, wave, missing_only=missing):
+    for path in run.run_synth(run.config_folder(config, survey), model, out, wave, missing_only=missing, scale=scale):
         _echo(f"Wrote {path}")
 
 

@@ -967,12 +967,13 @@ def run_validate(config_dir: Path, data_dir: Path | None = None, wave: int | Non
 
 
 def run_synth(config_dir: Path, model: Path | None, out: Path | None, waves: list[int] | None = None, *,
-              missing_only: bool = False) -> list[Path]:
+              missing_only: bool = False, scale: float = 1.0) -> list[Path]:
     """Generate the sample waves from the population model; return the files written.
 
     ``model`` and ``out`` default to ``files.synth`` and ``files.waves`` of survey.yaml. With ``missing_only``
     only waves without a file (of any wave-file type) in ``out`` are drawn, and a survey without a model has
-    nothing to draw: this is how ``make report`` provides generated sample data and never touches real files."""
+    nothing to draw: this is how ``make report`` provides generated sample data and never touches real files.
+    ``scale`` draws smaller (or larger) waves of a ratings model, e.g. 0.02 for tests."""
     from pipeline.config import load_project
     from pipeline.synth import model_years, synthesize
     from pipeline.wavefiles import discover_waves
@@ -992,7 +993,7 @@ def run_synth(config_dir: Path, model: Path | None, out: Path | None, waves: lis
         if not wanted:
             return []
         waves = wanted
-    return synthesize(project, model, out_dir, waves)
+    return synthesize(project, model, out_dir, waves, scale)
 
 
 def config_folder(config: Path | None, survey: str | None) -> Path:

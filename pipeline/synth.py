@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Project, Question
-from pipeline.errors import ConfigError, preview
+from pipeline.errors import ConfigError, did_you_mean, preview
 from pipeline.load import MISSING, Wave
 from pipeline.weight import weight_wave
 from pipeline.yamlio import read_yaml
@@ -692,9 +692,19 @@ def build_wave(project: Project, model: dict[str, Any], year: int) -> pd.DataFra
     return frame.iloc[order].reset_index(drop=True)
 
 
+GENERATORS = ("panel", "ratings")
+
+
 def load_model(path: Path) -> dict[str, Any]:
+    """Read a synth model: ``waves`` and, for the default ``generator: panel``, ``questions``."""
     model = read_yaml(path)
-    if not isinstance(model, dict) or "waves" not in model or "questions" not in model:
+    if not isinstance(model, dict) or "waves" not in model:
+        raise ConfigError(f"{path}: expected a synth model with 'waves' (and 'questions', or 'generator: ratings')")
+    generator = model.get("generator", "panel")
+    if generator not in GENERATORS:
+        raise ConfigError(f"{path}: generator: unknown generator {generator!r}{did_you_mean(str(generator), GENERATORS)}; "
+                          f"use one of {', '.join(GENERATORS)}")
+    if generator == "panel" and "questions" not in model:
         raise ConfigError(f"{path}: expected a synth model with 'waves' and 'questions'")
     return model
 
@@ -734,9 +744,21 @@ def model_years(model_path: Path) -> list[int]:
     return sorted(int(y) for y in model["waves"])
 
 
-def synthesize(project: Project, model_path: Path, out_dir: Path, years: list[int] | None = None) -> list[Path]:
-    """Write one CSV per wave of the model into ``out_dir`` and return their paths."""
+def synthesize(project: Project, model_path: Path, out_dir: Path, years: list[int] | None = None, scale: float = 1.0) -> list[Path]:
+    """Write one file per wave of the model into ``out_dir`` and return their paths.
+
+    The model's ``generator`` picks how: ``panel`` (the default, this module: a calibrated panel survey, CSV) or
+    ``ratings`` (:mod:`pipeline.synth_ratings`: rating-style feedback, CSV or Parquet). ``scale`` draws waves of
+    that fraction of the model's size (``ratings`` only; the panel model's sizes are published bases).
+    """
     model = load_model(model_path)
+    if model.get("generator", "panel") == "ratings":
+        from pipeline.synth_ratings import synthesize_ratings
+
+        return synthesize_ratings(project, model, model_path, out_dir, years, scale)
+    if scale != 1.0:
+        raise ConfigError(f"{model_path}: --scale {scale:g} applies to models with 'generator: ratings'; "
+                          "this panel model's wave sizes are its published bases: drop --scale")
     check_model(project, model, model_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -128,7 +128,8 @@ class Label:
     text: str
     mark: str = ""
     color: str = TEXT
-    colored: bool = False  # the mark in green/coral (grouped bars), else in the label's colour
+    colored: bool = False  # the mark in the ▲/▼ colour (grouped bars), else in the label's colour
+    mark_color: str = ""  # that ▲/▼ colour (the spec's mark_colors, set by plan()); empty = the house default
     position: str = ""  # this label's own c:dLblPos (r, l, t, b), else the part's
     sep: str = "\u00a0"  # between number and mark ("" inside stacked segments, as the picture)
 
@@ -361,7 +362,7 @@ def plan_subgroup(spec: ChartSpec[Any]) -> Plan:
                  else f"{label} {fmt_number(v, 0, spec.lang)}".strip() for i, v in enumerate(side)]
         # right after the bars' end, as the picture (its x = 102 of 100)
         start = part.frame[2] * (plot[0] + plot[2]) + 0.01
-        extras = _side_columns(plot, n_rows, [("", texts)], start, 0.1, font + 0.5, True, NAVY, "left")
+        extras = _side_columns(plot, n_rows, [("", texts)], start, 0.1, font + 0.5, True, _detail(spec, "side_color", "") or NAVY, "left")
     return Plan([part], extras)
 
 
@@ -444,7 +445,9 @@ def plan_nps(spec: ChartSpec[Any]) -> Plan:
     )
     parts = []
     if dist:
-        ramp = [NPS_RAMP[min(i, len(NPS_RAMP) - 1)] for i in range(len(dist))]
+        ramp = list(_detail(spec, "distribution_colors", ()) or ())  # the palette's score colours, as the picture
+        if len(ramp) != len(dist):
+            ramp = [NPS_RAMP[min(i, len(NPS_RAMP) - 1)] for i in range(len(dist))]
         data = _category_data([str(_detail(spec, "wave", ""))], [(score, [value]) for score, value in dist])
         labels = {(i, 0): Label(spec.label(value), "", text_color_on(ramp[i])) for i, (_, value) in enumerate(dist) if value >= 2.5}
         parts.append(Part(
@@ -472,7 +475,7 @@ def plan_nps(spec: ChartSpec[Any]) -> Plan:
         mark = marks[i] if i < len(marks) else ""
         yc = fy + fh * (plot[1] + (i + 0.5) * plot[3] / n)
         extras.append(Extra("text", 0.83, yc - 0.04, 0.17, 0.08, f"NPS {fmt_number(value, 0, spec.lang)}{(' ' + mark) if mark else ''}",
-                            10.0, NAVY, bold=True, align="left"))
+                            10.0, _detail(spec, "nps_color", "") or NAVY, bold=True, align="left"))
     return Plan(parts, extras)
 
 
@@ -619,8 +622,21 @@ PLANS = {
 
 
 def plan(spec: ChartSpec[Any]) -> Plan:
-    """What the native chart of ``spec`` draws (every chart kind has a plan)."""
-    return PLANS[spec.kind](spec)
+    """What the native chart of ``spec`` draws (every chart kind has a plan); ▲/▼ in the spec's mark colours."""
+    made = PLANS[spec.kind](spec)
+    up, down = spec.mark_colors
+    for part in made.parts:
+        for label in part.labels.values():
+            if label.colored and label.mark:
+                label.mark_color = {"▲": up, "▼": down}.get(label.mark, "")
+    return made
+
+
+def _mark_color(label: Label, color: str) -> str:
+    """The colour of ``label``'s ▲/▼: the spec's where the label colours its mark, else the label's ``color``."""
+    if not label.colored:
+        return color
+    return label.mark_color or MARK_COLORS.get(label.mark, color)
 
 
 # --------------------------------------------------------------------------- writing a plan with python-pptx
@@ -766,7 +782,7 @@ def _runs(para: Any, text: str, size: float, color: str, bold: bool = False, lab
     if label is not None and label.mark:
         tail = para.add_run()
         tail.text = (label.sep if text else "") + label.mark
-        _font(tail.font, size, MARK_COLORS.get(label.mark, color) if label.colored else color, bold)
+        _font(tail.font, size, _mark_color(label, color), bold)
 
 
 def _color(hex_color: str) -> RGBColor:
@@ -885,7 +901,7 @@ def _labels(series: Any, k: int, part: Part, placed: bool = True) -> None:
         runs = [(label.text, label.color)]
         if label.mark:
             runs.append(((label.sep if label.text else "") + label.mark,
-                         MARK_COLORS.get(label.mark, label.color) if label.colored else label.color))
+                         _mark_color(label, label.color)))
         rich = "".join(
             f'<a:r><a:rPr lang="sv-SE" sz="{size}"><a:solidFill><a:srgbClr val="{color.lstrip("#").upper()}"/></a:solidFill>'
             f"</a:rPr><a:t>{escape(text)}</a:t></a:r>" for text, color in runs if text)

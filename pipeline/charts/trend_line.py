@@ -254,12 +254,10 @@ def _labelled_years(fig: Figure, ax: Axes, years: list[int]) -> set[int]:
 
 
 def readable(color: str) -> str:
-    """A line's colour for its label text, darkened towards the text colour where it is too light to read."""
-    from pipeline.charts import style
+    """A line's colour for its label text, darkened towards the text colour until it reads on white (WCAG AA)."""
+    from pipeline.charts.palette import readable as readable_on
 
-    r, g, b = (int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
-    light = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return style.mix(color, style.TEXT, min(0.7, (light - 0.45) * 1.6)) if light > 0.45 else color
+    return readable_on(color)
 
 
 def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int], shown: list[tuple[float, ...]],

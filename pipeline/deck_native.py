@@ -515,7 +515,7 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
                 prev.add_data_point(float(x0), float(y0))
                 if not (math.isnan(x1) or math.isnan(y1)):
                     moves.append((x0, y0, x1, y1))
-        colors.append(spec.series[1].color or LIGHT_GREY)
+        colors.append(_detail(spec, "prev_color", "") or LIGHT_GREY)  # the previous wave's colour, as the picture
         markers.append((XL_MARKER_STYLE.CIRCLE, 4))
     plot = (0.1, 0.1, 0.86, 0.76)
     y_percent = _detail(spec, "y_unit", "percent") == "percent"
@@ -545,7 +545,7 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     for number, name in _detail(spec, "quadrants", ()) or ():
         if name:
             cx, cy, align = corners[number]
-            extras.append(Extra("text", cx, cy, 0.3, 0.06, name, 8.5, BLUE, bold=True, align=align))
+            extras.append(Extra("text", cx, cy, 0.3, 0.06, name, 8.5, GREY, bold=True, align=align))
             width = len(name) * 0.6 * 8.5 / 72 / spec.width
             names.append((cx + (0.3 - width if align == "right" else 0), cy, cx + (0.3 if align == "right" else width), cy + 0.06))
     shown = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys, strict=True) if not (math.isnan(x) or math.isnan(y))]

@@ -169,3 +169,18 @@ def test_scores_of_a_0_to_10_scale_are_colours_for_a_dark_alert(hospital):
     colours = Palette.from_theme(hospital).scores(list(range(11)))
     assert colours[0] == "#812507" and colours[1] == "#912A08" and colours[10] == "#17825E"
     assert all(len(c) == 7 and int(c[1:], 16) >= 0 for c in colours)
+
+
+def test_driver_chart_draws_the_previous_wave_in_its_own_colour_natively(hospital):
+    """Driver quadrant as a native chart: 2022's points in accent1, 2021's in accent2 (as the picture), not both
+    in the newest wave's colour; the quadrant names in neutral grey, not the 1177 blue."""
+    rows = []
+    for key, x, y in (("a", 70.0, 12.0), ("b", 50.0, 5.0), ("c", 40.0, 8.0)):
+        for wave, shift in ((2022, 0.0), (2021, -3.0)):
+            rows.append(row(metric="drivers", measure="agree", wave=wave, category=key, label=key.upper(), value=x + shift))
+            rows.append(row(metric="drivers", measure="relative_weight", wave=wave, category=key, label=key.upper(), value=y + shift))
+    spec = charts.build("driver_quadrant", frame(rows), {"description": "Drivers"}, _ctx(hospital))
+    plan = deck_native.plan(spec)
+    assert plan.parts[0].colors == ["#" + hospital["accent1"], "#" + hospital["accent2"]]
+    names = [e for e in plan.extras if e.kind == "text" and e.bold]
+    assert names and {e.color for e in names} == {"#6B7280"}

@@ -388,6 +388,10 @@ def plan_trend(spec: ChartSpec[Any]) -> Plan:
             text = f"{s.name} {spec.label(s.values[i])}{low_base_mark(s.flag_at(i))}"
             ends.append((k, i, s.values[i], text + (" " + mark if mark else "")))
     plot = None if single else (0.07, 0.04, 0.73, 0.86)
+    if plot is not None and ends:
+        # the end labels take one line each: the plot gives up width to the longest (8.5 pt, ≈ 0.52 em a character)
+        need = max(len(text) for *_, text in ends) * 8.5 * 0.52 / 72 / max(spec.width, 1.0) + 0.02
+        plot = (plot[0], plot[1], max(0.45, min(plot[2], 1 - plot[0] - 0.015 - need)), plot[3])
     part = Part(
         XL_CHART_TYPE.LINE_MARKERS,
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
@@ -405,7 +409,9 @@ def plan_trend(spec: ChartSpec[Any]) -> Plan:
             x0, y0 = px + pw * (i + 0.5) / n, py + ph * (1 - (v - lo) / (hi - lo))
             y1 = py + ph * (1 - f)
             extras.append(Extra("line", x0 + 0.008, y0, px + pw + 0.012 - x0 - 0.008, y1 - y0, color=DONT_KNOW, width=0.6))
-            extras.append(Extra("text", px + pw + 0.015, y1 - 0.03, 1 - px - pw - 0.015, 0.06, text, 8.5, colors[k], align="left"))
+            label_colors = _detail(spec, "label_colors", ()) or ()  # readable on white, decided with the spec
+            extras.append(Extra("text", px + pw + 0.015, y1 - 0.03, 1 - px - pw - 0.015, 0.06, text, 8.5,
+                                label_colors[k] if k < len(label_colors) else colors[k], align="left"))
     return Plan([part], extras)
 
 

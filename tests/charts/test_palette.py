@@ -184,3 +184,26 @@ def test_driver_chart_draws_the_previous_wave_in_its_own_colour_natively(hospita
     assert plan.parts[0].colors == ["#" + hospital["accent1"], "#" + hospital["accent2"]]
     names = [e for e in plan.extras if e.kind == "text" and e.bold]
     assert names and {e.color for e in names} == {"#6B7280"}
+
+
+def test_group_line_labels_read_on_white_in_both_forms(hospital):
+    """Lines of two sexes in the hospital's amber (accent5) and its 50 % tint: the lines keep those colours, their
+    end labels are drawn in colours of at least 4.5:1 on white, the same in the picture's spec and the native
+    chart's text boxes; the native plot leaves the labels room for one line each (no wrap into the next label)."""
+    rows = []
+    # labels longer than the 1.6 in a label had right of the native plot before it gave up width
+    for key, label, last in (("man", "Men who answered by paper form", 90.0), ("woman", "Women who answered by paper form", 93.0)):
+        for k, wave in enumerate((2020, 2021, 2022)):
+            rows.append(row(metric="index", measure="index", wave=wave, group_var="sex", group=key, group_label=label,
+                            category="index", label="Aware", value=last - 3 * (2 - k), n=900))
+    spec = charts.build("trend_line", frame(rows), {"group_var": ["sex"], "bases": False}, _ctx(hospital))
+    amber = "#" + hospital["accent5"]
+    tint = "#" + "".join(f"{round(int(amber[i:i + 2], 16) + (255 - int(amber[i:i + 2], 16)) * 0.5):02X}" for i in (1, 3, 5))
+    assert sorted(s.color for s in spec.series) == sorted([amber, tint])
+    assert contrast(tint, "#FFFFFF") < 3.0  # the tint alone would not read as text
+    assert all(contrast(c, "#FFFFFF") >= 4.5 for c in spec.detail.label_colors)
+    plan = deck_native.plan(spec)
+    boxes = [e for e in plan.extras if e.kind == "text"]
+    assert [e.color for e in boxes] == list(spec.detail.label_colors)
+    longest = max(len(e.text) for e in boxes) * 8.5 * 0.52 / 72  # inches at 8.5 pt
+    assert longest > 1.7 and boxes[0].w * spec.width >= longest

@@ -32,7 +32,8 @@ use accent1… in order, so waves come first.
   WCAG AA on their backgrounds: white on teal 9.2:1, subtitles #B5DDE3 on teal 6.3:1, teal titles on
   white 9.2:1, muted text #596769 5.9:1, ▲ 4.8:1 and ▼ 8.3:1 on white. Positive, alert and subgroup
   colours stay apart for red–green colour-blind readers too (ΔE ≥ 30 in simulated deuteranopia and
-  protanopia), which is why ▼ is a deep red rather than an orange next to the amber.
+  protanopia), which is why ▼ is a deep red rather than an orange next to the amber. "Don't know" (lt2) is
+  a mid-light grey #CDD1D3, a step darker than the lightest band of a scale so the two segments do not merge.
 
 Theme fonts are Arial (charts fall back to the metric-compatible Liberation Sans shipped in
 templates/fonts where Arial is not installed). To change a look, edit its row of ``BRANDS`` and rebuild;
@@ -108,7 +109,7 @@ BRANDS: dict[str, Brand] = {
     "hospital": Brand(
         name="Hospital", file="hospital.pptx", title="Hospital brand template", lang="en-GB",
         theme={
-            "dk1": INK, "lt1": "FFFFFF", "dk2": TEAL, "lt2": "E3E7E8",
+            "dk1": INK, "lt1": "FFFFFF", "dk2": TEAL, "lt2": "CDD1D3",
             "accent1": TEAL, "accent2": "4A95A3", "accent3": "A9D3DA",
             "accent4": "17825E", "accent5": AMBER, "accent6": "912A08",
             "hlink": "0E6A78", "folHlink": SLATE,

@@ -60,19 +60,22 @@ def test_hospital_palette_takes_each_role_from_its_slot(hospital):
     (amber), ▼ accent6 (deep red), a measure over time dk2, "don't know" lt2: all the brand table's values."""
     p = Palette.from_theme(hospital)
     assert p.waves[:3] == ("#0A4F5C", "#4A95A3", "#A9D3DA")
-    assert (p.up, p.group, p.down, p.primary, p.dont_know, p.text) == ("#17825E", "#CB7B0B", "#912A08", "#0A4F5C", "#E3E7E8", "#1E2B2E")
+    assert (p.up, p.group, p.down, p.primary, p.dont_know, p.text) == ("#17825E", "#CB7B0B", "#912A08", "#0A4F5C", "#CDD1D3", "#1E2B2E")
     assert p.nps() == ("#912A08", p.passives, "#17825E")
 
 
 def test_hospital_roles_stay_distinguishable(hospital):
     """Bands read low to high as an ordered scale (each darker than the one before, the highest the positive colour);
-    ▲ and ▼ are readable text on white (≥ 4.5:1) and far apart; the waves get darker towards the newest."""
+    ▲ and ▼ are readable text on white (≥ 4.5:1) and far apart; "don't know" stands apart from the lightest band;
+    the waves get darker towards the newest."""
     p = Palette.from_theme(hospital)
     bands = p.bands(5)
     steps = [contrast(b, "#FFFFFF") for b in bands]
     assert steps == sorted(steps) and len(set(steps)) == 5 and bands[-1] == "#17825E"
     assert contrast(p.up, "#FFFFFF") >= 4.5 and contrast(p.down, "#FFFFFF") >= 4.5
     assert contrast(p.down, p.up) > 1.5  # a deep red and a mid green: told apart by lightness too
+    # "don't know" follows the scale's lightest band: a grey a step darker, so the two segments do not merge
+    assert contrast(p.dont_know, bands[0]) >= 1.2
     waves = [contrast(w, "#FFFFFF") for w in p.waves[:3]]
     assert waves == sorted(waves, reverse=True)
 

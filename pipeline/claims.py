@@ -258,8 +258,10 @@ class Claims:
         """"Largest rise/fall: <groups> (<change>)" among the matched rows whose change is significant; "none … significant" if none.
 
         ``sense``: ``up``, ``down`` or ``any``; ``by``: the column holding the change
-        (``change``, or ``value`` for a change metric); ``unit``: ``points`` (the
-        difference of the shown values, in percentage points) or ``percent``.
+        (``change``, or ``value`` for a change metric); ``unit``: ``percent`` (a % sign), or the
+        strings key of the unit's word after the number: ``points`` (percentage points, the default),
+        ``nps_points`` (a change of an NPS) or any other key of the strings file.
+        With none significant: ``largest_none`` (``largest_none_up`` / ``_down`` when ``sense`` asks for one).
         """
         rows = [r for r in view.rows(**filters) if _finite(r.get(by))]
 
@@ -277,7 +279,7 @@ class Claims:
         tested = "; ".join(f"{self._label(r)} {fmt_number(amount(r), decimals, self.lang, True)} ({_p(r.get('p_value'), self.lang)})"
                            for r in rows)
         if not sig:
-            text = self._s("largest_none")
+            text = self._s("largest_none" if sense == "any" else f"largest_none_{sense}")
             self.log.append(Claim("largest_change", text, tested, f"α = {fmt_number(self.alpha, 2, self.lang)}"))
             return text
         best = max(abs(amount(r)) for r in sig)
@@ -286,7 +288,7 @@ class Claims:
         if sense == "any" and any((amount(r) > 0) != up for r in winners):
             up = True  # tie between a rise and a fall of the same size: named as the rise, the fall is named with it
         value = fmt_number(amount(winners[0]), decimals, self.lang, True)
-        value = value + percent_sign(self.lang) if unit == "percent" else value + " " + self._s("points")
+        value = value + percent_sign(self.lang) if unit == "percent" else value + " " + self._s(unit)
         text = self._s("largest_up" if up else "largest_down", names=self.names(winners), change=value)
         self.log.append(Claim("largest_change", text, tested, f"α = {fmt_number(self.alpha, 2, self.lang)}"))
         return text
@@ -387,9 +389,10 @@ def chart_numbers(specs: list[Any]) -> set[tuple[float, int]]:
         for name, value in side:
             if isinstance(value, (list, tuple)):
                 dd = side_decimals.get(name, d)
-                for v in value:
-                    if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v):
-                        values.add((abs(shown(float(v), dd)), dd))
+                for item in value:  # a number, or a labelled one such as a score's (score, share) of the NPS panel
+                    for v in (item if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) else (item,)):
+                        if isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v):
+                            values.add((abs(shown(float(v), dd)), dd))
     return values
 
 

@@ -38,7 +38,7 @@ from pipeline.design import CodeSums, SurveyDesign, difference_test
 from pipeline.errors import ConfigError, did_you_mean
 from pipeline.load import MISSING
 from pipeline.metrics.common import MetricContext, base_flag, code_range
-from pipeline.metrics.nps import BAND_KEYS, BAND_LABELS, nps_score
+from pipeline.metrics.nps import BAND_KEYS, nps_score
 from pipeline.metrics.scale import band_label, default_bands
 
 CORRECTIONS = ("none", "bonferroni", "holm")
@@ -306,7 +306,7 @@ def question_rows(
             raise ConfigError(f"question {question.id!r} has no nps bands in the codebook; ask for it without NPS")
         nps_bands = question.nps
         defs += [_RowDef("nps", "NPS", "nps", "points")]
-        defs += [_RowDef(k, lab, "share", "percent") for k, lab in zip(BAND_KEYS[::-1], BAND_LABELS[ctx.lang][::-1], strict=True)]
+        defs += [_RowDef(k, ctx.text(f"nps_{k}"), "share", "percent") for k in BAND_KEYS[::-1]]
 
         def nps_rows(design: SurveyDesign) -> list[_Run]:
             values = ctx.column(design, question.id)

@@ -183,6 +183,8 @@ class Part:
     # where the part sits in the chart's box (fractions): a second part (NPS distribution) sits above
     frame: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
     role: str = ""  # "" for the chart itself, else a name suffix ("dist")
+    # line charts: per series, the confidence interval's (plus, minus) distance of each point (None: no bar)
+    error_bars: list[tuple[list[float | None], list[float | None]]] = field(default_factory=list)
 
 
 @dataclass
@@ -242,6 +244,9 @@ def plan_grouped(spec: ChartSpec[Any]) -> Plan:
     """grouped_bars and subgroup_bars (grouped): clustered horizontal bars, newest series on top."""
     palette = GROUPS if _detail(spec, "palette", "waves") == "groups" else WAVES
     lo, hi = _bar_range(_shown_values(spec), spec.unit, _detail(spec, "x_max"))
+    decided = bool(_detail(spec, "tick_step")) and _detail(spec, "x_max") is not None
+    if decided:  # the axis the spec decided for the picture (grouped_bars): the same ends here
+        lo, hi = float(_detail(spec, "x_min", 0.0)), float(_detail(spec, "x_max"))
     n_rows, n_series = len(spec.categories), len(spec.series)
     labelled = n_series if n_rows * n_series <= 45 or n_series == 1 else 1
     labels = {}
@@ -256,7 +261,8 @@ def plan_grouped(spec: ChartSpec[Any]) -> Plan:
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
         _series_colors(spec, palette), _point_colors(spec), labels,
         label_size=7.5 if n_rows * n_series > 24 else 8.5, label_position=XL_LABEL_POSITION.OUTSIDE_END,
-        value_axis=(lo, hi * 1.08), value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
+        value_axis=(lo, hi if decided else hi * 1.08),
+        value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
         reverse_categories=True, legend=XL_LEGEND_POSITION.TOP if n_series > 1 else None,
         gap_width=25 if n_series > 1 else 60, category_size=8.5 if n_rows <= 11 else 7.5,
     )
@@ -392,12 +398,16 @@ def plan_trend(spec: ChartSpec[Any]) -> Plan:
         # the end labels take one line each: the plot gives up width to the longest (8.5 pt, ≈ 0.52 em a character)
         need = max(len(text) for *_, text in ends) * 8.5 * 0.52 / 72 / max(spec.width, 1.0) + 0.02
         plot = (plot[0], plot[1], max(0.45, min(plot[2], 1 - plot[0] - 0.015 - need)), plot[3])
+    intervals = _detail(spec, "ci", ()) or ()
+    error_bars = [([None if math.isnan(h) else h - v for v, (_, h) in zip(s.values, line, strict=False)],
+                   [None if math.isnan(lo_) else v - lo_ for v, (lo_, _) in zip(s.values, line, strict=False)])
+                  for s, line in zip(spec.series, intervals, strict=False)]
     part = Part(
         XL_CHART_TYPE.LINE_MARKERS,
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
         colors, _point_colors(spec), labels, label_size=9, label_position=XL_LABEL_POSITION.ABOVE,
         value_axis=(lo, hi), value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
-        markers=[(XL_MARKER_STYLE.CIRCLE, 6)] * len(spec.series), category_size=9, plot=plot,
+        markers=[(XL_MARKER_STYLE.CIRCLE, 6)] * len(spec.series), category_size=9, plot=plot, error_bars=error_bars,
     )
     extras: list[Extra] = []
     if plot is not None and ends:
@@ -611,12 +621,15 @@ def plan_change(spec: ChartSpec[Any]) -> Plan:
         for i, v in enumerate(s.values):
             if not suppressed(v, s.flag_at(i)):
                 labels[(k, i)] = Label(spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)), s.sig_at(i))
+    horizontal = bool(_detail(spec, "horizontal", False))
     part = Part(
-        XL_CHART_TYPE.COLUMN_CLUSTERED,
+        XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED,
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
         colors, _point_colors(spec), labels, label_size=8, label_position=XL_LABEL_POSITION.OUTSIDE_END,
-        value_axis=(lo - pad, hi + pad), value_format=_percent_format(spec.lang), legend=XL_LEGEND_POSITION.TOP,
-        gap_width=25, category_size=9,
+        value_axis=(lo - pad if lo < 0 or not horizontal else 0.0, hi + pad),
+        value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
+        legend=XL_LEGEND_POSITION.TOP if len(spec.series) > 1 else None,
+        gap_width=25, category_size=9, reverse_categories=horizontal,
     )
     return Plan([part])
 
@@ -833,6 +846,33 @@ def _style(chart: Any, part: Part, spec: ChartSpec[Any], fresh: bool, new_from: 
         _series_look(plot, part, new_from)
     # a chart whose type the person changed keeps PowerPoint's label positions (ours may not be allowed for its type)
     _points_and_labels(plot, part, placed=fresh or chart.chart_type == part.chart_type)
+    _error_bars(plot, part)
+
+
+def _error_bars(plot: Any, part: Part) -> None:
+    """Each line's confidence intervals as custom error bars (``c:errBars``, values in the chart XML), replacing any
+    there: PowerPoint shows and edits them as the series' error bars."""
+    for k, series in enumerate(plot.series):
+        ser = series._element
+        for old in ser.findall(qn("c:errBars")):
+            ser.remove(old)
+        if k >= len(part.error_bars):
+            continue
+        plus, minus = part.error_bars[k]
+
+        def lit(values: list[float | None]) -> str:
+            pts = "".join(f'<c:pt idx="{i}"><c:v>{v!r}</c:v></c:pt>' for i, v in enumerate(values) if v is not None)
+            return f'<c:numLit><c:formatCode>General</c:formatCode><c:ptCount val="{len(values)}"/>{pts}</c:numLit>'
+
+        color = _mix(part.colors[k % len(part.colors)], "#FFFFFF", 0.35).lstrip("#").upper()
+        bars = parse_xml(
+            f'<c:errBars {nsdecls("c", "a")}><c:errDir val="y"/><c:errBarType val="both"/><c:errValType val="cust"/>'
+            f'<c:noEndCap val="0"/><c:plus>{lit(plus)}</c:plus><c:minus>{lit(minus)}</c:minus>'
+            f'<c:spPr><a:ln w="20320"><a:solidFill><a:srgbClr val="{color}"/></a:solidFill></a:ln></c:spPr></c:errBars>')
+        anchor = ser.find(qn("c:cat"))
+        if anchor is None:
+            anchor = ser.find(qn("c:val"))
+        anchor.addprevious(bars)
 
 
 def _series_look(plot: Any, part: Part, start: int) -> None:

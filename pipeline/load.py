@@ -466,7 +466,8 @@ def _user_missing_codes(
             column,
             f"{int(cells.sum())} cell(s) in {check.rows(cells)} hold the user-missing code {shown} declared in the .sav, which "
             f"question {question.id!r} does not have in the codebook (codes {sorted(question.valid_codes())}); add the code to "
-            f"the question in config/codebook.yaml{dk_hint}, or make those cells system-missing (blank) if the question was not asked",
+            f"the question in the codebook (codebook.yaml){dk_hint}, or make those cells system-missing (blank) if the question "
+            "was not asked",
         )
     return pd.Series(values, index=series.index, name=series.name)
 
@@ -771,7 +772,7 @@ def load_wave(
     if unclaimed:
         warnings.append(
             f"{path}: wave {year}: {len(unclaimed)} unexpected column(s) ignored: {preview(unclaimed)}; "
-            "add them to config/codebook.yaml if they should be reported"
+            "add them to the codebook (codebook.yaml) if they should be reported"
         )
 
     result = block.frame(out)

@@ -107,7 +107,8 @@ def config_files(project: Project) -> list[Path]:
     strings and each code frame (sorted)."""
     root, files = project.root, project.survey.files
     frames = root / files.codeframes
-    return [root / "survey.yaml", root / files.codebook, root / files.targets, root / files.deck,
+    targets = [root / files.targets] if (root / files.targets).is_file() else []  # optional (weighting none)
+    return [root / "survey.yaml", root / files.codebook, *targets, root / files.deck,
             (root / project.deck.strings).resolve(), *(sorted(frames.glob("*.yaml")) if frames.is_dir() else [])]
 
 
@@ -894,7 +895,7 @@ def run_tables(out: Path, config_dir: Path, data_dir: Path | None = None, wave: 
         codebook = plan.project.codebook
         if question not in codebook.by_id:
             raise ConfigError(f"--question: the codebook has no question {question!r}{did_you_mean(question, list(codebook.by_id))}; "
-                              "see config/codebook.yaml for the question ids")
+                              f"see {plan.project.path(plan.project.survey.files.codebook)} for the question ids")
         designs = weight_waves(plan, load_waves(plan))
         from pipeline.metrics import MetricContext, compute
 

@@ -151,6 +151,21 @@ def test_largest_change_when_none_is_significant():
     assert claims().largest_change(view, group_var="age_group") == "Ingen av förändringarna är signifikant"
 
 
+def test_largest_change_one_sense_says_which_none_is_significant():
+    """Asked for the largest rise when only a fall is significant: "no rise is significant", not the generic sentence;
+    the fall is still found when asked for."""
+    view = groups_view([("18-29", 50.0, -6.0, 0.01), ("30-44", 47.0, 3.0, 0.4)])
+    assert claims("en").largest_change(view, sense="up", group_var="age_group") == "No rise is significant"
+    fall = claims("en").largest_change(view, sense="down", group_var="age_group")
+    assert fall == "Largest fall: 18-29 (-6 points)"  # CLDR English minus: a hyphen
+
+
+def test_largest_change_takes_its_unit_word_from_the_strings():
+    """unit='nps_points' writes the strings' word for a change of an NPS after the number."""
+    view = groups_view([("18-29", 50.0, 8.0, 0.001)])
+    assert claims().largest_change(view, unit="nps_points", group_var="age_group") == "Störst ökning: 18-29 (+8 NPS-poäng)"
+
+
 def test_largest_change_with_nothing_to_compare_against():
     """A first wave (no change column): none is significant."""
     view = groups_view([("18-29", 50.0, math.nan, math.nan)])

@@ -173,7 +173,7 @@ def test_sav_user_missing_code_the_codebook_does_not_know_is_an_error(ran):
     """A declared user-missing code (98) that question 'recommend' does not have: one line naming file, wave, column, code, rows."""
     line = error_line(ran("sav-unknown-missing-code"))
     assert_names(line, "data/2022.sav: wave 2022, column 'recommend'", "2 cell(s)", "user-missing code 98 ('Vill ej svara')",
-                 "records 4, 9", "config/codebook.yaml")
+                 "records 4, 9", "codebook.yaml")
 
 
 # --------------------------------------------------------------------------- each format's conventions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -376,3 +377,49 @@ def test_deck_crosstabs_take_the_slides_words_and_warn_instead_of_failing(shippe
     assert sheets == {}
     assert warnings == ["slide S28: no crosstab sheet in the tables (deck.yaml slide S28: something the crosstab cannot do); "
                         "its figures are in the long sheet"]
+
+
+# --------------------------------------------------------------------------- which survey a command reads
+
+
+def _survey(root: Path, name: str) -> None:
+    (root / "config" / name).mkdir(parents=True)
+    (root / "config" / name / "survey.yaml").write_text("survey: {name: {sv: x, en: x}}\n", encoding="utf-8")
+
+
+def test_config_folder_picks_the_named_survey_the_only_one_or_refuses_to_guess(tmp_path, monkeypatch):
+    """--survey NAME is config/NAME; with one survey in config/ it is that one; with two, a one-line error lists them."""
+    from pipeline.errors import ConfigError
+    from pipeline.report import config_folder
+
+    monkeypatch.chdir(tmp_path)
+    _survey(tmp_path, "alpha")
+    assert config_folder(None, None) == Path("config/alpha")
+    _survey(tmp_path, "beta")
+    assert config_folder(None, "beta") == Path("config/beta")
+    assert config_folder(Path("elsewhere"), "beta") == Path("elsewhere")  # --config wins
+    with pytest.raises(ConfigError, match=r"config/ holds 2 surveys \(alpha, beta\): choose one with --survey NAME"):
+        config_folder(None, None)
+    refused = r"--survey alpah: no config/alpah/survey.yaml \(did you mean 'alpha'\?\); the surveys in config/ are: alpha, beta"
+    with pytest.raises(ConfigError, match=refused):
+        config_folder(None, "alpah")
+
+
+def test_config_folder_holding_survey_yaml_is_one_survey(tmp_path, monkeypatch):
+    """The one-survey layout (config/survey.yaml) still works without --survey."""
+    from pipeline.report import config_folder
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "survey.yaml").write_text("survey: {name: {sv: x, en: x}}\n", encoding="utf-8")
+    assert config_folder(None, None) == Path("config")
+
+
+def test_the_repository_ships_two_surveys_and_the_cli_names_them(tmp_path):
+    """Without --survey in the repository, the command says which surveys there are (exit 1, one line)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SURVEY_DECK_SURVEY", "SURVEY_DECK_CONFIG")}
+    done = subprocess.run([sys.executable, "-m", "pipeline", "validate"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("Error: config/ holds 2 surveys (1177, hus): choose one with --survey NAME, e.g. --survey 1177 "
+                                   "(or --config DIR, or set SURVEY_DECK_SURVEY)")

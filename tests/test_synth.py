@@ -158,3 +158,27 @@ def test_an_unweighted_survey_needs_no_targets_file(tiny_config):
     assert sorted(load_project(tiny_config).targets.years) == [2030]
     (tiny_config / "targets.yaml").unlink()
     assert load_project(tiny_config).targets.years == {}
+
+
+def test_missing_only_draws_nothing_where_every_wave_is_there():
+    """`synth --survey 1177 --missing` (what `make report` runs first): every wave file exists, so nothing is written."""
+    before = {p.name: p.stat().st_mtime_ns for p in WAVES.iterdir()}
+    done = subprocess.run([sys.executable, "-m", "pipeline", "synth", "--survey", "1177", "--missing"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Wrote" not in done.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in WAVES.iterdir()} == before
+
+
+def test_missing_only_draws_the_absent_wave(tmp_path):
+    """With one wave file taken away, `--missing` draws that wave alone, byte for byte the committed one."""
+    out = tmp_path / "waves"
+    out.mkdir()
+    for p in WAVES.iterdir():
+        if p.name != "2021.csv":
+            (out / p.name).write_bytes(p.read_bytes())
+    done = subprocess.run([sys.executable, "-m", "pipeline", "synth", "--survey", "1177", "--missing", "--out", str(out)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Wrote") == 1 and "2021.csv" in done.stdout
+    assert (out / "2021.csv").read_bytes() == (WAVES / "2021.csv").read_bytes()

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -28,6 +29,12 @@ class ChangeBarsOptions(ChartOptions):
         None, description="the order of the series (their group keys, e.g. codebook names or answer codes); default reversed")
     decimals: int = Field(0, ge=0, le=3, description="decimals of the data labels")
     bases: bool = Field(True, description="each category's name carries the bases (n) of its bars, in the bars' order")
+    orientation: Literal["auto", "columns", "bars"] = Field(
+        "auto", description="upright columns, or horizontal bars (rows top to bottom, for many or long names); auto: bars "
+        "from seven categories on")
+    sort: Literal["fixed", "change"] = Field(
+        "fixed", description="category order: the codebook's, or by the first series' change, largest rise first (the total "
+        "stays last)")
 
 
 def _split(key: str, label: str, series: dict[str, str], first: bool) -> tuple[str, str, str] | None:
@@ -43,7 +50,7 @@ def _split(key: str, label: str, series: dict[str, str], first: bool) -> tuple[s
     return None
 
 
-def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> ChartSpec[None]:
+def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> ChartSpec[ChangeBarsDetail]:
     """Rows from metric ``change``. With a crossing (``sex_age``, ``a*b``) and one of its variables: the
     categories are the other variable's groups plus the total, one series per group of the variable
     (e.g. by age group, a bar per sex). With a single grouping: its groups plus the total, one series."""
@@ -103,6 +110,15 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
 
         # the base part never breaks inside (no-break spaces): "18–29 år" over "(n = 132 / 100)"
         names = [f"{name} (n\u00a0=\u00a0{NBSP_SLASH.join(base(s, i) for s in series)})" for i, name in enumerate(names)]
+    if opts.sort == "change" and series:
+        first = series[0].values[:-1]
+        order_idx = sorted(range(len(first)), key=lambda i: (-first[i] if not math.isnan(first[i]) else math.inf, i))
+        order_idx.append(len(names) - 1)  # the total last
+        names = [names[i] for i in order_idx]
+        series = [replace(s, values=tuple(s.values[i] for i in order_idx), sig=tuple(s.sig_at(i) for i in order_idx),
+                          flags=tuple(s.flag_at(i) for i in order_idx), bases=tuple(s.base_at(i) or 0 for i in order_idx))
+                  for s in series]
+    horizontal = opts.orientation == "bars" or (opts.orientation == "auto" and len(names) >= 7)
     # a group's colour follows its place in the codebook (as on the trend charts), not the drawing order
     keys = list(series_keys)
     palette = ctx.palette.groups(len(keys))
@@ -111,20 +127,77 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
         kind="change_bars",
         categories=tuple(names),
         series=tuple(series),
-        unit="percent",
+        unit=str(rows["unit"].iloc[0]) if len(rows) else "percent",  # relative change in %, or points
         decimals=opts.decimals,
         lang=ctx.lang,
         width=ctx.width,
         height=ctx.height,
         description=opts.description,
         font=ctx.font,
-        order="codebook",
+        order="value" if opts.sort == "change" else "codebook",
         mark_colors=(ctx.palette.up, ctx.palette.down),
+        detail=ChangeBarsDetail(horizontal),
     )
 
 
-def draw(spec: ChartSpec[None]) -> Figure:
+@dataclass(frozen=True)
+class ChangeBarsDetail:
+    """How the bars stand: upright columns or horizontal bars."""
+
+    horizontal: bool = False
+
+
+def _draw_bars(spec: ChartSpec[ChangeBarsDetail]) -> Figure:
+    """Horizontal bars, categories top to bottom, the change's number beyond each bar's end and its ▲▼ after it."""
+    from pipeline.charts import style
+
+    fig = style.figure(spec.width, spec.height, spec.font)
+    ax = fig.add_subplot(111)
+    n_cat, n_ser = len(spec.categories), len(spec.series)
+    height = 0.8 / n_ser
+    fallback = style.PALETTE.groups(n_ser)
+    shown = [[not suppressed(v, s.flag_at(i)) for i, v in enumerate(s.values)] for s in spec.series]
+    finite = [v for s, ok in zip(spec.series, shown, strict=True) for v, keep in zip(s.values, ok, strict=True) if keep]
+    lo, hi = min(finite + [0]), max(finite + [0])
+    span = (hi - lo) or 1.0
+    pad = span * 0.16
+    for k, s in enumerate(spec.series):
+        ys = [-(i - 0.4 + height * (k + 0.5)) for i in range(n_cat)]
+        vals = [v if keep else 0.0 for v, keep in zip(s.values, shown[k], strict=True)]
+        ax.barh(ys, vals, height=height * 0.85, color=s.color or fallback[k], label=s.name, zorder=2)
+        for i, (y, v) in enumerate(zip(ys, s.values, strict=True)):
+            if not shown[k][i]:
+                continue
+            text = spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i))
+            drawn = ax.text(v + (span * 0.01 if v >= 0 else -span * 0.01), y, text, ha="left" if v >= 0 else "right", va="center",
+                            fontsize=style.LABEL_PT, color=style.TEXT)
+            mark = s.sig_at(i)
+            if mark:
+                right = v >= 0
+                ax.annotate(mark, xy=(1.0 if right else 0.0, 0.5), xycoords=drawn, xytext=(2 if right else -2, 0),
+                            textcoords="offset points", ha="left" if right else "right", va="center", fontsize=style.LABEL_PT,
+                            color=mark_color(spec.mark_colors, mark))
+    ax.axvline(0, color=style.GREY, linewidth=0.8, zorder=3)
+    ax.axhline(-(n_cat - 1.5), color=style.LIGHT_GREY, linewidth=0.8, linestyle=":", zorder=1)  # the total below the line
+    ax.set_yticks([-i for i in range(n_cat)])
+    ax.set_yticklabels([style.wrap(c, 40) for c in spec.categories], fontsize=style.TICK_PT if n_cat <= 10 else style.MIN_PT)
+    ax.set_ylim(-(n_cat - 0.5), 0.5)
+    ax.set_xlim(lo - (pad if lo < 0 else 0), hi + pad)
+    style.nice_ticks(ax.xaxis)
+    ax.xaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=spec.unit == "percent"))
+    ax.tick_params(axis="x", labelsize=style.TICK_PT)
+    style.clean_axes(ax, "x")
+    ax.spines["left"].set_visible(False)
+    ax.spines["bottom"].set_visible(False)
+    if n_ser > 1:
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_ser, fontsize=style.LEGEND_PT)
+    return fig
+
+
+def draw(spec: ChartSpec[ChangeBarsDetail]) -> Figure:
     """The chart as an unsaved matplotlib Figure."""
+    if spec.detail is not None and spec.detail.horizontal:
+        return _draw_bars(spec)
     from matplotlib.font_manager import FontProperties
 
     from pipeline.charts import style
@@ -175,16 +248,17 @@ def draw(spec: ChartSpec[None]) -> Figure:
     ax.set_xlim(-0.5, n_cat - 0.5)
     ax.set_ylim(lo - pad, hi + pad)
     style.nice_ticks(ax.yaxis)
-    ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang))
+    ax.yaxis.set_major_formatter(style.tick_formatter(spec.lang, percent=spec.unit == "percent"))
     ax.tick_params(axis="y", labelsize=style.TICK_PT)
     style.clean_axes(ax, "y")
     ax.spines["bottom"].set_visible(False)
     ax.spines["left"].set_visible(False)  # no axis line: the grid and the zero line carry the values
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_ser, fontsize=style.LEGEND_PT)
+    if n_ser > 1:  # one series (a single grouping) needs no key
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_ser, fontsize=style.LEGEND_PT)
     return fig
 
 
-def alt_text(spec: ChartSpec[None]) -> str:
+def alt_text(spec: ChartSpec[ChangeBarsDetail]) -> str:
     """Each series' change per category and in total."""
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
     parts = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec
 from pipeline.charts.data import (
@@ -34,10 +34,19 @@ from pipeline.charts.data import (
     suppressed,
     value_axis,
 )
+from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
+
+
+class Band(BaseModel):
+    """One band of a scheme the bars are read against (e.g. NPS above 50: excellent)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    above: float | None = Field(None, description="the band holds values above this; none for the lowest band")
+    label: str = Field(description="the band's name in the key, e.g. 'above 50: excellent'")
 
 
 class GroupedBarsOptions(SelectOptions):
@@ -55,6 +64,18 @@ class GroupedBarsOptions(SelectOptions):
     label_width: int = Field(34, gt=0, description="characters per line of the row labels")
     palette: Literal["waves", "groups"] = Field("waves", description="colours: each wave's own colour, or the subgroup colours")
     group_var_only: str = Field("total", description="with series: wave, the subgroup variable drawn")
+    bands: list[Band] | None = Field(None, description="a band scheme, lowest band first (e.g. [{label: …}, {above: 0, label: …}, "
+                                     "{above: 50, label: …}]): the newest wave's bars take their band's colour, the bands' "
+                                     "limits are drawn and keyed")
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> GroupedBarsOptions:
+        if self.bands:
+            limits = [b.above for b in self.bands]
+            rising = [x for x in limits[1:] if x is not None]
+            if limits[0] is not None or len(rising) != len(limits) - 1 or rising != sorted(set(rising)):
+                raise ValueError("bands: the first band has no 'above', the others rise (e.g. above 0, then above 50)")
+        return self
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,7 @@ class GroupedBarsDetail:
     labelled: int = -1  # how many series (from the first) carry data labels; -1 = all
     label_size: float = 0.0
     row_label_size: float = 0.0
+    bands: tuple[tuple[float | None, str, str], ...] = ()  # (lower limit, key label, colour), lowest first
 
 
 def _geometry(n_rows: int, n_series: int) -> tuple[float, float, float, float]:
@@ -97,7 +119,12 @@ def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> Ch
     series_by = opts.series
     data = select(rows, opts, default_exclude=HIDDEN_BY_DEFAULT)
     if series_by == "wave" and opts.groups is None:
-        data = data[data["group_var"] == opts.group_var_only]
+        kept = data[data["group_var"] == opts.group_var_only]
+        if kept.empty:
+            raise ConfigError(f"group_var_only {opts.group_var_only!r} selects no rows; the rows' subgroup variables are "
+                              f"{', '.join(sorted(set(map(str, data['group_var']))))} (with rows: group, set group_var_only to one of "
+                              "them)")
+        data = kept
     keys, labels, series = pivot(data, row_key, series_by,
                                  series_order=[str(g) for g in opts.groups] if series_by == "group" and opts.groups else None)
     how: str = opts.sort
@@ -118,10 +145,16 @@ def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> Ch
     else:
         colors = ctx.palette.groups(len(series))
     series = series_colors(series, colors)
+    bands: tuple[tuple[float | None, str, str], ...] = ()
+    if opts.bands and series:
+        shades = [ctx.palette.alert, *ctx.palette.bands(len(opts.bands))[1:]] if len(opts.bands) > 2 else ctx.palette.bands(len(opts.bands))
+        bands = tuple((b.above, b.label, c) for b, c in zip(opts.bands, shades, strict=True))
+        newest = series[0]
+        series = [replace(newest, point_colors=tuple(band_of(v, bands)[2] for v in newest.values)), *series[1:]]
     unit = str(data["unit"].iloc[0])
     finite = [v for s in series for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
     x_lo, x_hi, step = value_axis(finite, unit, opts.x_max)
-    label_size, labelled, row_size = label_plan(len(labels), len(series), ctx.height, len(series) > 1)
+    label_size, labelled, row_size = label_plan(len(labels), len(series), ctx.height, len(series) > 1 or bool(opts.bands))
     return ChartSpec(
         kind="grouped_bars",
         categories=tuple(labels),
@@ -133,11 +166,20 @@ def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> Ch
         height=ctx.height,
         description=opts.description,
         series_bases=True,
-        detail=GroupedBarsDetail(x_hi, opts.label_width, opts.palette, x_lo, step, labelled, label_size, row_size),
+        detail=GroupedBarsDetail(x_hi, opts.label_width, opts.palette, x_lo, step, labelled, label_size, row_size, bands),
         font=ctx.font,
         order={"newest": "value", "fixed": "codebook", "mean": "mean"}[opts.sort],
         mark_colors=(ctx.palette.up, ctx.palette.down),
     )
+
+
+def band_of(value: float, bands: tuple[tuple[float | None, str, str], ...]) -> tuple[float | None, str, str]:
+    """The band ``value`` falls in: the last whose lower limit it is above (the lowest band has none)."""
+    found = bands[0]
+    for band in bands[1:]:
+        if band[0] is not None and value > band[0]:
+            found = band
+    return found
 
 
 def draw(spec: ChartSpec[GroupedBarsDetail]) -> Figure:
@@ -165,7 +207,7 @@ def draw(spec: ChartSpec[GroupedBarsDetail]) -> Figure:
         color = s.color or fallback[s_idx % len(fallback)]
         ys = [-(r * group_h + s_idx * bar_h) for r in range(n_rows)]
         vals = [0 if suppressed(v, s.flag_at(i)) else v for i, v in enumerate(s.values)]
-        ax.barh(ys, vals, height=bar_h * 0.92, color=color, label=s.name, zorder=2)
+        ax.barh(ys, vals, height=bar_h * 0.92, color=list(s.point_colors) if s.point_colors else color, label=s.name, zorder=2)
         for i, (y, v) in enumerate(zip(ys, s.values, strict=False)):
             if s_idx >= labelled:
                 break
@@ -192,7 +234,18 @@ def draw(spec: ChartSpec[GroupedBarsDetail]) -> Figure:
     ax.xaxis.set_major_locator(MultipleLocator(step))
     ax.set_xlim(x_lo, x_max)  # again: the axis ends on its last tick, whatever the locator proposes
     ax.set_autoscalex_on(False)
-    if n_series > 1:
+    if detail.bands:
+        from matplotlib.patches import Patch
+
+        for above, _, _ in detail.bands[1:]:  # each band's lower limit, where it lies on the axis
+            if above is not None and x_lo < above < x_max:
+                ax.axvline(above, color=style.TEXT, linewidth=0.8, linestyle=(0, (3, 3)), zorder=1.5)
+        handles = [Patch(color=c, label=label) for _, label, c in detail.bands]
+        if n_series > 1:
+            handles += [Patch(color=s.color, label=s.name) for s in spec.series[1:] if s.color]
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles), fontsize=style.LEGEND_PT,
+                  handlelength=1.2, columnspacing=1.5, frameon=False)
+    elif n_series > 1:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=n_series, fontsize=style.LEGEND_PT,
                   handlelength=1.2, columnspacing=1.5)
     return fig

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
 from pipeline.charts.data import SelectOptions, low_base_mark, mark_color, marks_shown, nice_step, select, suppressed
-from pipeline.charts.palette import TEXT
+from pipeline.charts.palette import TEXT, mix
 from pipeline.numbers import fmt_count
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class TrendLineOptions(SelectOptions):
     y_max: float | None = Field(None, description="the value axis reaches at least this high (it never cuts off data)")
     decimals: int = Field(0, ge=0, le=3, description="decimals of the data labels")
     bases: bool = Field(True, description="each line's name carries its group's base (n) in the newest wave")
+    ci: bool = Field(False, description="draw each point's confidence interval (statistics.confidence_level) as a bar")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class TrendLineDetail:
     panels: tuple[str, ...] = field(default_factory=tuple)
     # each line's label text colour: its line's colour, darkened where needed to read on white (WCAG AA)
     label_colors: tuple[str, ...] = field(default_factory=tuple)
+    # with option ci: per line, per wave, the interval's (low, high) ends (nan where the wave has no value)
+    ci: tuple[tuple[tuple[float, float], ...], ...] = field(default_factory=tuple)
 
 
 def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> ChartSpec[TrendLineDetail]:
@@ -62,6 +65,7 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
     series = []
     panels = []
     keys = []
+    intervals = []
     for g in group_order:
         part = data[data["group"].astype(str) == g]
         if part.empty:
@@ -77,6 +81,9 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         if opts.bases and len(group_order) > 1 and last is not None:
             name = f"{name} (n\u00a0=\u00a0{fmt_count(bases[last], ctx.lang)}{low_base_mark(flags[last])})"
         series.append(Series(name, values, sig, flags, bases))
+        if opts.ci:
+            intervals.append(tuple(_interval(by_wave[w]) if w in by_wave and not suppressed(values[i], flags[i])
+                                   else (math.nan, math.nan) for i, w in enumerate(waves)))
         panels.append(str(part["group_var"].iloc[0]))
         keys.append(g)
     if len(series) > 1:
@@ -95,8 +102,9 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         colors = [shades[var][rank[var].index(g)] for var, g in zip(panels, keys, strict=False)]
     series = [replace(s, color=c) for s, c in zip(series, colors, strict=False)]
     unit = str(data["unit"].iloc[0])
-    detail = TrendLineDetail(opts.y_min, opts.y_max)
+    detail = TrendLineDetail(opts.y_min, opts.y_max, ci=tuple(intervals) if opts.ci else ())
     finite = [v for s in series for i, v in enumerate(s.values) if not suppressed(v, s.flag_at(i))]
+    finite += [e for line in detail.ci for pair in line for e in pair if not math.isnan(e)]  # the bars fit on the axis
     lo, hi = value_limits(finite, unit, detail)
     step = nice_step(hi - lo, 5)
     lo, hi = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
@@ -116,6 +124,12 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         order="codebook",
         mark_colors=(ctx.palette.up, ctx.palette.down),
     )
+
+
+def _interval(row: pd.Series) -> tuple[float, float]:
+    """A row's confidence interval (nan where it has none)."""
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    return (float(lo) if lo is not None else math.nan, float(hi) if hi is not None else math.nan)
 
 
 def value_limits(values: list[float], unit: str, detail: TrendLineDetail, label_room: float = 0.0) -> tuple[float, float]:
@@ -206,6 +220,12 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
                 continue
             ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=2.2, marker="o", markersize=5,
                     label=s.name, zorder=3)
+            if k < len(detail.ci):
+                bars = [(x, lo_hi) for x, lo_hi in zip(years, detail.ci[k], strict=False) if not math.isnan(lo_hi[0])]
+                if bars:  # the interval as a capped bar through the point, in a lighter shade of the line
+                    ax.errorbar([b[0] for b in bars], [(b[1][0] + b[1][1]) / 2 for b in bars],
+                                yerr=[(b[1][1] - b[1][0]) / 2 for b in bars], fmt="none", ecolor=mix(color, "#FFFFFF", 0.35),
+                                elinewidth=1.6, capsize=4, capthick=1.6, zorder=2.5)
             if single:
                 for i, (x, v) in enumerate(zip(years, shown[k], strict=False)):
                     if math.isnan(v):
@@ -302,10 +322,15 @@ def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int]
 def alt_text(spec: ChartSpec[TrendLineDetail]) -> str:
     """Each line's figures per wave."""
     lead = spec.description.rstrip(".") + ". " if spec.description else ""
+    detail = spec.detail or TrendLineDetail()
     parts = []
-    for s in spec.series:
+    for k, s in enumerate(spec.series):
         pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values, strict=False))
                if not suppressed(v, s.flag_at(i))]
+        if k < len(detail.ci):
+            pts = [f"{p} ({spec.fmt(lo)}–{spec.fmt(hi)})" if not math.isnan(lo) else p
+                   for p, (lo, hi) in zip(pts, [iv for i, iv in enumerate(detail.ci[k]) if not suppressed(s.values[i], s.flag_at(i))],
+                                          strict=False)]
         parts.append(f"{s.name}: " + ", ".join(pts))
     return lead + "; ".join(parts) + "."
 

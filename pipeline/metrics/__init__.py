@@ -80,9 +80,14 @@ def compute(ctx: MetricContext, request: MetricRequest) -> pd.DataFrame:
     """Run the metric ``request`` asks for and return its rows (columns :data:`COLUMNS`)."""
     from pipeline.metrics.common import COLUMNS
 
-    kind = METRICS.get(request.kind)
-    table = kind.compute(ctx, request, kind.parse(request.options))
-    return table.reindex(columns=COLUMNS)
+    # A request's rows depend on the request alone, given the context's project, weighted waves and report wave
+    # (metrics emit keys, no words): slides asking for the same figures share one computation, each its own copy.
+    key = request.model_dump_json()
+    known = ctx.results.get(key)
+    if known is None:
+        kind = METRICS.get(request.kind)
+        known = ctx.results[key] = kind.compute(ctx, request, kind.parse(request.options)).reindex(columns=COLUMNS)
+    return known.copy()
 
 
 def kinds() -> list[str]:

@@ -72,6 +72,7 @@ class MetricContext:
     lang: str = "sv"  # crosstab only (see above)
     _masks: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _coded: dict[tuple[str, int], CodedAnswers] = field(default_factory=dict, repr=False)
+    results: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # metric rows per request (metrics.compute)
 
     # -------------------------------------------------------------- lookups
 

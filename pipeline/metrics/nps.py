@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 
 BAND_KEYS = ["detractors", "passives", "promoters"]  # their words: ``nps_<key>`` in the strings file
 # crosstab only, until it takes a Locale (pipeline.locale): the band words of the shipped strings file
-BAND_LABELS = {
-    "sv": ["Kritiker", "Passiva", "Ambassadörer"],
-    "en": ["Detractors", "Passives", "Promoters"],
-}
-
 
 class NpsOptions(Options):
     """Options of the ``nps`` metric."""

@@ -620,13 +620,16 @@ def plan_change(spec: ChartSpec[Any]) -> Plan:
     for k, s in enumerate(spec.series):
         for i, v in enumerate(s.values):
             if not suppressed(v, s.flag_at(i)):
-                labels[(k, i)] = Label(spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)), s.sig_at(i))
+                labels[(k, i)] = Label(spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)), s.sig_at(i), colored=True)
     horizontal = bool(_detail(spec, "horizontal", False))
+    low, high = (lo - pad if lo < 0 or not horizontal else 0.0), hi + pad
+    step = _step(high - low, 10)  # the ends on whole steps, so the axis reads 5, 10 … and not 4.114…
+    low, high = math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
     part = Part(
         XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED,
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
         colors, _point_colors(spec), labels, label_size=8, label_position=XL_LABEL_POSITION.OUTSIDE_END,
-        value_axis=(lo - pad if lo < 0 or not horizontal else 0.0, hi + pad),
+        value_axis=(low, high),
         value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
         legend=XL_LEGEND_POSITION.TOP if len(spec.series) > 1 else None,
         gap_width=25, category_size=9, reverse_categories=horizontal,

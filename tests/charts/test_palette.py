@@ -210,3 +210,16 @@ def test_group_line_labels_read_on_white_in_both_forms(hospital):
     assert [e.color for e in boxes] == list(spec.detail.label_colors)
     longest = max(len(e.text) for e in boxes) * 8.5 * 0.52 / 72  # inches at 8.5 pt
     assert longest > 1.7 and boxes[0].w * spec.width >= longest
+
+
+def test_native_change_bars_colour_their_marks_and_end_the_axis_on_whole_steps():
+    """Change bars (−2.9 and +10.2 points) as a native chart: ▲ in the spec's positive colour, as the picture;
+    the value axis padded by a fifth of the span (−5.52 … 12.82) and widened to steps of 2: −6 … 14, not the raw
+    ends PowerPoint would print as −5.52…"""
+    from pipeline.charts import ChartSpec, Series
+
+    spec = ChartSpec("change_bars", ("A", "B"), (Series("2025", (10.2, -2.9), ("▲", ""), color="#CB7B0B"),),
+                     unit="points", mark_colors=("#17825E", "#912A08"))
+    part = deck_native.plan(spec).parts[0]
+    assert part.labels[(0, 0)].mark == "▲" and part.labels[(0, 0)].mark_color == "#17825E"
+    assert part.value_axis == (-6.0, 14.0)

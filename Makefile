@@ -52,8 +52,9 @@ golden: $(STAMP) ## Regenerate the R survey golden values in tests/golden (needs
 synth: $(STAMP) ## Regenerate the survey's sample waves from its population model (files.synth in survey.yaml)
 	$(BIN)/survey-deck synth --survey $(SURVEY)
 
-template: $(STAMP) ## Rebuild templates/1177.pptx from templates/make_template.py
-	$(BIN)/python templates/make_template.py
+template: $(STAMP) ## Rebuild the brand templates (templates/1177.pptx, templates/hospital.pptx) from templates/make_template.py
+	$(BIN)/python templates/make_template.py --brand 1177
+	$(BIN)/python templates/make_template.py --brand hospital
 
 validate: $(STAMP) ## Check config and wave files without building anything
 	$(BIN)/survey-deck validate --survey $(SURVEY)

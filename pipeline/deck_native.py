@@ -128,7 +128,8 @@ class Label:
     text: str
     mark: str = ""
     color: str = TEXT
-    colored: bool = False  # the mark in green/coral (grouped bars), else in the label's colour
+    colored: bool = False  # the mark in the ▲/▼ colour (grouped bars), else in the label's colour
+    mark_color: str = ""  # that ▲/▼ colour (the spec's mark_colors, set by plan()); empty = the house default
     position: str = ""  # this label's own c:dLblPos (r, l, t, b), else the part's
     sep: str = "\u00a0"  # between number and mark ("" inside stacked segments, as the picture)
 
@@ -367,7 +368,7 @@ def plan_subgroup(spec: ChartSpec[Any]) -> Plan:
                  else f"{label} {fmt_number(v, 0, spec.lang)}".strip() for i, v in enumerate(side)]
         # right after the bars' end, as the picture (its x = 102 of 100)
         start = part.frame[2] * (plot[0] + plot[2]) + 0.01
-        extras = _side_columns(plot, n_rows, [("", texts)], start, 0.1, font + 0.5, True, NAVY, "left")
+        extras = _side_columns(plot, n_rows, [("", texts)], start, 0.1, font + 0.5, True, _detail(spec, "side_color", "") or NAVY, "left")
     return Plan([part], extras)
 
 
@@ -393,6 +394,10 @@ def plan_trend(spec: ChartSpec[Any]) -> Plan:
             text = f"{s.name} {spec.label(s.values[i])}{low_base_mark(s.flag_at(i))}"
             ends.append((k, i, s.values[i], text + (" " + mark if mark else "")))
     plot = None if single else (0.07, 0.04, 0.73, 0.86)
+    if plot is not None and ends:
+        # the end labels take one line each: the plot gives up width to the longest (8.5 pt, ≈ 0.52 em a character)
+        need = max(len(text) for *_, text in ends) * 8.5 * 0.52 / 72 / max(spec.width, 1.0) + 0.02
+        plot = (plot[0], plot[1], max(0.45, min(plot[2], 1 - plot[0] - 0.015 - need)), plot[3])
     intervals = _detail(spec, "ci", ()) or ()
     error_bars = [([None if math.isnan(h) else h - v for v, (_, h) in zip(s.values, line, strict=False)],
                    [None if math.isnan(lo_) else v - lo_ for v, (lo_, _) in zip(s.values, line, strict=False)])
@@ -414,7 +419,9 @@ def plan_trend(spec: ChartSpec[Any]) -> Plan:
             x0, y0 = px + pw * (i + 0.5) / n, py + ph * (1 - (v - lo) / (hi - lo))
             y1 = py + ph * (1 - f)
             extras.append(Extra("line", x0 + 0.008, y0, px + pw + 0.012 - x0 - 0.008, y1 - y0, color=DONT_KNOW, width=0.6))
-            extras.append(Extra("text", px + pw + 0.015, y1 - 0.03, 1 - px - pw - 0.015, 0.06, text, 8.5, colors[k], align="left"))
+            label_colors = _detail(spec, "label_colors", ()) or ()  # readable on white, decided with the spec
+            extras.append(Extra("text", px + pw + 0.015, y1 - 0.03, 1 - px - pw - 0.015, 0.06, text, 8.5,
+                                label_colors[k] if k < len(label_colors) else colors[k], align="left"))
     return Plan([part], extras)
 
 
@@ -454,7 +461,9 @@ def plan_nps(spec: ChartSpec[Any]) -> Plan:
     )
     parts = []
     if dist:
-        ramp = [NPS_RAMP[min(i, len(NPS_RAMP) - 1)] for i in range(len(dist))]
+        ramp = list(_detail(spec, "distribution_colors", ()) or ())  # the palette's score colours, as the picture
+        if len(ramp) != len(dist):
+            ramp = [NPS_RAMP[min(i, len(NPS_RAMP) - 1)] for i in range(len(dist))]
         data = _category_data([str(_detail(spec, "wave", ""))], [(score, [value]) for score, value in dist])
         labels = {(i, 0): Label(spec.label(value), "", text_color_on(ramp[i])) for i, (_, value) in enumerate(dist) if value >= 2.5}
         parts.append(Part(
@@ -482,7 +491,7 @@ def plan_nps(spec: ChartSpec[Any]) -> Plan:
         mark = marks[i] if i < len(marks) else ""
         yc = fy + fh * (plot[1] + (i + 0.5) * plot[3] / n)
         extras.append(Extra("text", 0.83, yc - 0.04, 0.17, 0.08, f"NPS {fmt_number(value, 0, spec.lang)}{(' ' + mark) if mark else ''}",
-                            10.0, NAVY, bold=True, align="left"))
+                            10.0, _detail(spec, "nps_color", "") or NAVY, bold=True, align="left"))
     return Plan(parts, extras)
 
 
@@ -522,7 +531,7 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
                 prev.add_data_point(float(x0), float(y0))
                 if not (math.isnan(x1) or math.isnan(y1)):
                     moves.append((x0, y0, x1, y1))
-        colors.append(spec.series[1].color or LIGHT_GREY)
+        colors.append(_detail(spec, "prev_color", "") or LIGHT_GREY)  # the previous wave's colour, as the picture
         markers.append((XL_MARKER_STYLE.CIRCLE, 4))
     plot = (0.1, 0.1, 0.86, 0.76)
     y_percent = _detail(spec, "y_unit", "percent") == "percent"
@@ -552,7 +561,7 @@ def plan_driver(spec: ChartSpec[Any]) -> Plan:
     for number, name in _detail(spec, "quadrants", ()) or ():
         if name:
             cx, cy, align = corners[number]
-            extras.append(Extra("text", cx, cy, 0.3, 0.06, name, 8.5, BLUE, bold=True, align=align))
+            extras.append(Extra("text", cx, cy, 0.3, 0.06, name, 8.5, GREY, bold=True, align=align))
             width = len(name) * 0.6 * 8.5 / 72 / spec.width
             names.append((cx + (0.3 - width if align == "right" else 0), cy, cx + (0.3 if align == "right" else width), cy + 0.06))
     shown = [(cat, x, y) for cat, x, y in zip(spec.categories, xs, ys, strict=True) if not (math.isnan(x) or math.isnan(y))]
@@ -611,13 +620,16 @@ def plan_change(spec: ChartSpec[Any]) -> Plan:
     for k, s in enumerate(spec.series):
         for i, v in enumerate(s.values):
             if not suppressed(v, s.flag_at(i)):
-                labels[(k, i)] = Label(spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)), s.sig_at(i))
+                labels[(k, i)] = Label(spec.fmt(v, signed=True) + low_base_mark(s.flag_at(i)), s.sig_at(i), colored=True)
     horizontal = bool(_detail(spec, "horizontal", False))
+    low, high = (lo - pad if lo < 0 or not horizontal else 0.0), hi + pad
+    step = _step(high - low, 10)  # the ends on whole steps, so the axis reads 5, 10 … and not 4.114…
+    low, high = math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
     part = Part(
         XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED,
         _category_data(spec.categories, [(s.name, _values(s)) for s in spec.series]),
         colors, _point_colors(spec), labels, label_size=8, label_position=XL_LABEL_POSITION.OUTSIDE_END,
-        value_axis=(lo - pad if lo < 0 or not horizontal else 0.0, hi + pad),
+        value_axis=(low, high),
         value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
         legend=XL_LEGEND_POSITION.TOP if len(spec.series) > 1 else None,
         gap_width=25, category_size=9, reverse_categories=horizontal,
@@ -632,8 +644,21 @@ PLANS = {
 
 
 def plan(spec: ChartSpec[Any]) -> Plan:
-    """What the native chart of ``spec`` draws (every chart kind has a plan)."""
-    return PLANS[spec.kind](spec)
+    """What the native chart of ``spec`` draws (every chart kind has a plan); ▲/▼ in the spec's mark colours."""
+    made = PLANS[spec.kind](spec)
+    up, down = spec.mark_colors
+    for part in made.parts:
+        for label in part.labels.values():
+            if label.colored and label.mark:
+                label.mark_color = {"▲": up, "▼": down}.get(label.mark, "")
+    return made
+
+
+def _mark_color(label: Label, color: str) -> str:
+    """The colour of ``label``'s ▲/▼: the spec's where the label colours its mark, else the label's ``color``."""
+    if not label.colored:
+        return color
+    return label.mark_color or MARK_COLORS.get(label.mark, color)
 
 
 # --------------------------------------------------------------------------- writing a plan with python-pptx
@@ -779,7 +804,7 @@ def _runs(para: Any, text: str, size: float, color: str, bold: bool = False, lab
     if label is not None and label.mark:
         tail = para.add_run()
         tail.text = (label.sep if text else "") + label.mark
-        _font(tail.font, size, MARK_COLORS.get(label.mark, color) if label.colored else color, bold)
+        _font(tail.font, size, _mark_color(label, color), bold)
 
 
 def _color(hex_color: str) -> RGBColor:
@@ -925,7 +950,7 @@ def _labels(series: Any, k: int, part: Part, placed: bool = True) -> None:
         runs = [(label.text, label.color)]
         if label.mark:
             runs.append(((label.sep if label.text else "") + label.mark,
-                         MARK_COLORS.get(label.mark, label.color) if label.colored else label.color))
+                         _mark_color(label, label.color)))
         rich = "".join(
             f'<a:r><a:rPr lang="sv-SE" sz="{size}"><a:solidFill><a:srgbClr val="{color.lstrip("#").upper()}"/></a:solidFill>'
             f"</a:rPr><a:t>{escape(text)}</a:t></a:r>" for text, color in runs if text)

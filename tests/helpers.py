@@ -21,6 +21,25 @@ CONFIG = REPO / "config" / "1177"
 WAVES = REPO / "data" / "1177" / "waves"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+TEMPLATES = REPO / "templates"
+
+
+def template_script():
+    """``templates/make_template.py`` loaded as a module (its ``BRANDS`` table and ``build_template``)."""
+    import importlib.util
+
+    name = "make_template"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, TEMPLATES / "make_template.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # registered first: its dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def template_brands() -> dict:
+    """The brand table of ``templates/make_template.py`` (``BRANDS``: name → Brand)."""
+    return template_script().BRANDS
 
 
 def subset_project(

@@ -34,6 +34,29 @@ def mix(a: str, b: str, t: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(ca, cb, strict=True))
 
 
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of colours ``a`` and ``b`` (hex): 1 to 21; text needs 4.5 (AA), large text and
+    graphics 3."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(colour: str, background: str = "#FFFFFF", text: str = TEXT) -> str:
+    """``colour`` for text on ``background``: itself where it reads (WCAG AA, 4.5:1), else darkened towards
+    ``text`` in tenths until it does (a light line's label, a tint of the group colour)."""
+    for step in range(11):
+        out = mix(colour, text, step / 10) if step else "#" + colour.lstrip("#").upper()
+        if contrast(out, background) >= 4.5:
+            return out
+    return "#" + text.lstrip("#").upper()
+
+
 @dataclass(frozen=True)
 class Palette:
     """The deck's colours, each with one meaning, all taken from the template's theme colours.
@@ -132,7 +155,10 @@ class Palette:
         out = []
         for s in scores:
             if s <= detractor_max:
-                out.append(mix(self.alert, self.background, min(0.65, 0.11 * (s - 1))))
+                # 1 is the alert colour itself; 0 (on a 0–10 scale) a shade darker, towards black (a dark alert
+                # colour has no room to be pushed further away from the background)
+                t = min(0.65, 0.11 * (s - 1))
+                out.append(mix(self.alert, self.background, t) if t >= 0 else mix(self.alert, "#000000", -t))
             elif s <= passive_max:
                 out.append(mix(self.passives, self.background, 0.35 * (passive_max - s)))
             else:

@@ -59,6 +59,7 @@ class SubgroupBarsDetail:
     x_max: float | None = None
     x_min: float = 0.0
     tick_step: float = 0.0
+    side_color: str = ""  # the side measure's text colour (the palette's primary); empty = the house default
 
 
 def build(rows: pd.DataFrame, opts: SubgroupBarsOptions, ctx: ChartContext) -> ChartSpec[SubgroupBarsDetail]:
@@ -113,7 +114,8 @@ def build(rows: pd.DataFrame, opts: SubgroupBarsOptions, ctx: ChartContext) -> C
         height=ctx.height,
         description=opts.description,
         series_bases=mode != "stacked",
-        detail=SubgroupBarsDetail(mode, tuple(group_vars.get(g, "") for g in group_keys), side, opts.side_label, x_hi, x_lo, step),
+        detail=SubgroupBarsDetail(mode, tuple(group_vars.get(g, "") for g in group_keys), side, opts.side_label, x_hi, x_lo, step,
+                                  side_color=ctx.palette.primary),
         font=ctx.font,
         order="codebook",
         mark_colors=(ctx.palette.up, ctx.palette.down),
@@ -189,7 +191,7 @@ def draw(spec: ChartSpec[SubgroupBarsDetail]) -> Figure:
             for i, (y_, v) in enumerate(zip(ys, side, strict=False)):
                 if not math.isnan(v) and not all(suppressed(s.values[i], s.flag_at(i)) for s in spec.series):
                     ax.text(102, y_, f"{detail.side_label} {fmt_number(v, 0, spec.lang)}".strip(), va="center", ha="left",
-                            fontsize=font + 0.5, fontweight="bold", color=style.NAVY)
+                            fontsize=font + 0.5, fontweight="bold", color=detail.side_color or style.NAVY)
         ax.set_xlim(0, 100)
         ax.set_xticks([])
         ax.spines["bottom"].set_visible(False)

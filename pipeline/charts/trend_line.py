@@ -19,7 +19,7 @@ from pydantic import Field
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartSpec, Series
 from pipeline.charts.data import SelectOptions, low_base_mark, mark_color, marks_shown, nice_step, select, suppressed
-from pipeline.charts.palette import mix
+from pipeline.charts.palette import TEXT, mix
 from pipeline.numbers import fmt_count
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class TrendLineDetail:
     high: float | None = None
     step: float = 0.0
     panels: tuple[str, ...] = field(default_factory=tuple)
+    # each line's label text colour: its line's colour, darkened where needed to read on white (WCAG AA)
+    label_colors: tuple[str, ...] = field(default_factory=tuple)
     # with option ci: per line, per wave, the interval's (low, high) ends (nan where the wave has no value)
     ci: tuple[tuple[tuple[float, float], ...], ...] = field(default_factory=tuple)
 
@@ -117,7 +119,7 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         height=ctx.height,
         description=opts.description,
         detail=replace(detail, low=float(lo), high=float(hi), step=step,
-                       panels=tuple(panels) if len(set(panels)) > 1 else ()),
+                       panels=tuple(panels) if len(set(panels)) > 1 else (), label_colors=tuple(readable(c) for c in colors)),
         font=ctx.font,
         order="codebook",
         mark_colors=(ctx.palette.up, ctx.palette.down),
@@ -274,13 +276,17 @@ def _labelled_years(fig: Figure, ax: Axes, years: list[int]) -> set[int]:
     return set(kept)
 
 
-def readable(color: str) -> str:
-    """A line's colour for its label text, darkened towards the text colour where it is too light to read."""
-    from pipeline.charts import style
+def _label_color(spec: ChartSpec[TrendLineDetail], k: int) -> str:
+    """The text colour of line ``k``'s label (the spec's, else its line's colour made readable)."""
+    chosen = spec.detail.label_colors if spec.detail is not None else ()
+    return chosen[k] if k < len(chosen) else readable(spec.series[k].color or TEXT)
 
-    r, g, b = (int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
-    light = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return style.mix(color, style.TEXT, min(0.7, (light - 0.45) * 1.6)) if light > 0.45 else color
+
+def readable(color: str) -> str:
+    """A line's colour for its label text, darkened towards the text colour until it reads on white (WCAG AA)."""
+    from pipeline.charts.palette import readable as readable_on
+
+    return readable_on(color)
 
 
 def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int], shown: list[tuple[float, ...]],
@@ -305,7 +311,7 @@ def _end_labels(ax: object, spec: ChartSpec[TrendLineDetail], members: list[int]
         s = spec.series[k]
         text = f"{s.name} {spec.label(v)}{low_base_mark(s.flag_at(last))}"
         label = ax.annotate(text, xy=(years[last], v), xytext=(x_text, y), textcoords="data", va="center", ha="left",
-                            fontsize=style.LABEL_PT, color=readable(s.color or style.TEXT),
+                            fontsize=style.LABEL_PT, color=_label_color(spec, k),
                             arrowprops={"arrowstyle": "-", "color": "#D1D5DB", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 3})
         mark = s.sig_at(last)
         if mark:

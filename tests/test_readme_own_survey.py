@@ -74,5 +74,11 @@ def test_the_walk_through_builds_a_deck_from_an_empty_folder(tmp_path: Path):
     from pptx import Presentation
 
     text = " ".join(shape.text_frame.text for slide in Presentation(str(deck)).slides for shape in slide.shapes if shape.has_text_frame)
-    now, before = round(_nps(waves[2025]["recommend"])), round(_nps(waves[2024]["recommend"]))
-    assert f"NPS 2025: {now} (2024: {before})" in text.replace("\u2212", "-")
+    north = {year: frame[frame["site"] == 1]["recommend"] for year, frame in waves.items()}
+    now, before = round(_nps(north[2025])), round(_nps(north[2024]))
+    ses = {year: 100 * np.sqrt(((x >= 9).mean() + (x <= 6).mean() - ((x >= 9).mean() - (x <= 6).mean()) ** 2) / (len(x) - 1))
+           for year, x in north.items()}
+    z = (_nps(north[2025]) - _nps(north[2024])) / np.hypot(ses[2025], ses[2024])
+    assert abs(abs(z) - 1.96) > 0.2, z  # the seeded waves are not a borderline case
+    word = "is unchanged (no significant change)" if abs(z) < 1.96 else ("rises" if z > 0 else "falls")
+    assert f"North gallery 2025: NPS {now} (2024: {before}); it {word}." in text.replace("\u2212", "-")

@@ -35,6 +35,7 @@ from pipeline.charts.data import (
     value_axis,
 )
 from pipeline.errors import ConfigError
+from pipeline.numbers import fmt_count
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,6 +65,7 @@ class GroupedBarsOptions(SelectOptions):
     label_width: int = Field(34, gt=0, description="characters per line of the row labels")
     palette: Literal["waves", "groups"] = Field("waves", description="colours: each wave's own colour, or the subgroup colours")
     group_var_only: str = Field("total", description="with series: wave, the subgroup variable drawn")
+    bases: bool = Field(True, description="with rows: group, each group's name carries its base (n) in the newest wave")
     bands: list[Band] | None = Field(None, description="a band scheme, lowest band first (e.g. [{label: …}, {above: 0, label: …}, "
                                      "{above: 50, label: …}]): the newest wave's bars take their band's colour, the bands' "
                                      "limits are drawn and keyed")
@@ -138,6 +140,12 @@ def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> Ch
         order = order[: opts.top]
     series = reorder(series, order)
     labels = [labels[i] for i in order]
+    by_group = row_key == "group"
+    if by_group and opts.bases and series:
+        # each group's base in its name (the newest series'), as subgroup bars do; the footnote gives the waves' totals
+        newest = series[0] if series_by != "wave" else max(series, key=lambda s: int(s.name))
+        labels = [f"{label} (n\u00a0=\u00a0{fmt_count(n, ctx.lang)}{low_base_mark(newest.flag_at(i))})" if (n := newest.base_at(i))
+                  else label for i, label in enumerate(labels)]
     if series_by == "wave":
         shown = [int(s.name) for s in series]
         series = [replace(s, sig=marks_shown(s.sig, [int(s.name)] * len(s.values), shown, ctx.waves)) for s in series]
@@ -165,7 +173,7 @@ def build(rows: pd.DataFrame, opts: GroupedBarsOptions, ctx: ChartContext) -> Ch
         width=ctx.width,
         height=ctx.height,
         description=opts.description,
-        series_bases=True,
+        series_bases=not by_group,  # a row per group: the footnote gives each wave's total base
         detail=GroupedBarsDetail(x_hi, opts.label_width, opts.palette, x_lo, step, labelled, label_size, row_size, bands),
         font=ctx.font,
         order={"newest": "value", "fixed": "codebook", "mean": "mean"}[opts.sort],

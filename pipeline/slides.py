@@ -52,6 +52,8 @@ TEMPLATE_NAMES: dict[str, str] = {
     "q": "the wording of every question asked in the report wave, by id (`q.recommend`)",
     "m": "the slide's metrics by name, each a table with `get`, `row`, `rows`, `top`, `bottom` (`m.main.get(category=\"1\")`)",
     "lang": "the report language code, one of `report.languages` (`sv`, `en` …)",
+    "stats": "the statistics settings of survey.yaml: confidence (the intervals' level in %), test_level (the tests' "
+             "confidence level in %, 100 × (1 − alpha)), alpha, suppress_below, flag_below",
 }
 
 
@@ -148,6 +150,13 @@ class SlideBuilder:
             "q": {q.id: q.wording(self.wave, self.lang) for q in self.project.codebook.questions if q.asked(self.wave)},
             "m": {name: TableView(name, table, self.wave) for name, table in tables.items()},
             "lang": self.lang,
+            "stats": {
+                "confidence": self.project.survey.statistics.confidence_level * 100,
+                "test_level": (1 - self.project.survey.statistics.alpha) * 100,
+                "alpha": self.project.survey.statistics.alpha,
+                "suppress_below": self.project.survey.statistics.low_base.suppress_below,
+                "flag_below": self.project.survey.statistics.low_base.flag_below,
+            },
         }
         if context.keys() != TEMPLATE_NAMES.keys():  # the documented names are the names templates get
             raise RuntimeError(f"template names {sorted(context)} differ from slides.TEMPLATE_NAMES {sorted(TEMPLATE_NAMES)}")

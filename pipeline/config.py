@@ -602,11 +602,11 @@ class SurveyInfo(Frozen):
     """The survey as the deck's method slide and footers describe it; only ``name`` is required."""
 
     name: I18n = Field(description="the survey's name")
-    client: str = Field("", description="who commissioned it")
+    client: str | I18n = Field("", description="who commissioned it (a name, or a text per language)")
     supplier: str = Field("", description="who collected the data (optional)")
     panel: I18n | None = Field(None, description="how respondents were recruited (optional)")
     fieldwork: dict[int, I18n] = Field(default_factory=dict, description="when each wave was collected, per year (optional)")
-    contact: str = Field("", description="who to ask about the survey (optional)")
+    contact: str | I18n = Field("", description="who to ask about the survey (optional; a name, or a text per language)")
 
 
 class ReportDefaults(Frozen):

@@ -57,6 +57,11 @@ TEMPLATE_NAMES: dict[str, str] = {
 }
 
 
+def _in(text: str | I18n, lang: str) -> str:
+    """A config field that is a name (the same in every language) or a text per language, in ``lang``."""
+    return text if isinstance(text, str) else text.get(lang)
+
+
 @dataclass
 class Presentation:
     """The whole deck's content plus the tables behind it and the warnings met on the way."""
@@ -141,8 +146,8 @@ class SlideBuilder:
                 "method": diag.method, "variables": list(diag.variables),
             },
             "survey": {
-                "name": survey.name.get(self.lang), "client": survey.client, "supplier": survey.supplier,
-                "contact": survey.contact, "panel": survey.panel.get(self.lang) if survey.panel is not None else "",
+                "name": survey.name.get(self.lang), "client": _in(survey.client, self.lang), "supplier": survey.supplier,
+                "contact": _in(survey.contact, self.lang), "panel": survey.panel.get(self.lang) if survey.panel is not None else "",
                 "fieldwork": survey.fieldwork[self.wave].get(self.lang) if self.wave in survey.fieldwork else "",
             },
             "question": question.wording(self.wave, self.lang) if question is not None else "",

@@ -14,6 +14,14 @@ def test_survey_needs_only_a_name():
     assert info.panel is None and info.supplier == "" and info.fieldwork == {}
 
 
+def test_client_and_contact_are_a_name_or_a_text_per_language():
+    """A name stays the same in every deck; a text per language is told apart (a team's name in Finnish and Swedish)."""
+    info = SurveyInfo.model_validate({"name": {"sv": "x", "en": "x"}, "client": "Inera AB",
+                                      "contact": {"sv": "patientteamet", "en": "the patient team"}})
+    assert info.client == "Inera AB"
+    assert not isinstance(info.contact, str) and info.contact.get("en") == "the patient team"
+
+
 def test_weighting_none_short_and_long_form():
     """`weighting: none` is `weighting: {method: none}`; it needs no variables."""
     short = SurveyConfig.model_validate({"survey": {"name": {"sv": "x", "en": "x"}}, "weighting": "none"}).weighting

@@ -21,6 +21,9 @@ Rows (issue 7):
 (f) a second run with unchanged inputs into the same folder (no force): the CLI process
     ``survey-deck report`` (target ≤ 1 s) and the ``run_report`` call alone.
 (g) ``survey-deck --help`` wall time in a fresh process (target ≤ 0.5 s).
+(p) the patient-feedback deck (``config/hus``) from its five full sample waves (about 2.5 million ratings, drawn
+    first by ``survey-deck synth --survey hus``, not timed), end to end in a fresh process (target ≤ 10 s), and its
+    peak memory (target ≤ 2 GiB); the stages' times and the report process's peak memory after each stage.
 (n) the deck with native PowerPoint charts (``--charts native``) end to end, as (a) (target ≤ 1.5 s), and
 (h) its floor, measured interleaved with (n): ``bench/floor_native.py`` writes as many native charts of the
     same sizes with plain python-pptx, no statistics; (n)/(h) is shown beside (a)/(e).
@@ -70,7 +73,7 @@ for _ in range(runs):
     t = time.perf_counter()
     r = run_report(Path(config), Path(data), out_dir=Path(out), force=force, jobs=jobs, charts=charts)
     results.append({"seconds": time.perf_counter() - t, "timings": r.timings, "up_to_date": r.up_to_date,
-                    "slides": r.slides, "rendered": r.rendered})
+                    "slides": r.slides, "rendered": r.rendered, "memory": getattr(r, "memory", {})})
 print("BENCH-JSON " + json.dumps({"import_seconds": imported, "runs": results}))
 """
 
@@ -107,8 +110,9 @@ def run_child(argv: list[str], cwd: Path = REPO) -> Child:
                      err.read().decode(errors="replace"))
 
 
-def report_child(data: Path, out: Path, force: bool, jobs: int, runs: int = 1, charts: str | None = None) -> Child:
-    argv = [PYTHON, "-c", REPORT_CHILD, str(REPO / "config" / "1177"), str(data), str(out), "1" if force else "0", str(jobs), str(runs)]
+def report_child(data: Path, out: Path, force: bool, jobs: int, runs: int = 1, charts: str | None = None,
+                 config: Path = REPO / "config" / "1177") -> Child:
+    argv = [PYTHON, "-c", REPORT_CHILD, str(config), str(data), str(out), "1" if force else "0", str(jobs), str(runs)]
     argv += [charts] if charts else []
     child = run_child(argv)
     if child.rc != 0:
@@ -241,6 +245,37 @@ def measure_native_and_floor(work: Path, specs, jobs: int, repeat: int) -> tuple
     ratio = Row("n/h", "native deck / native floor", n.value / h.value, unit="x", short="native/floor")
     fastest = stages[deck_walls.index(min(deck_walls))]
     return n, h, ratio, fastest
+
+
+def measure_patient(work: Path, jobs: int, repeat: int) -> tuple[list[Row], list[str]]:
+    """(p) the patient-feedback deck (config/hus) from its five full sample waves, about 2.5 million ratings, end to end in
+    a fresh process (≤ 10 s) and its peak memory with the chart workers' (≤ 2 GiB); the stages' times and the report
+    process's peak memory at the end of each stage of the fastest run. The waves are drawn first, not timed."""
+    data = work / "hus-waves"
+    drawn = run_child([CLI, "synth", "--survey", "hus", "--out", str(data)])
+    if drawn.rc != 0:
+        raise RuntimeError(f"synth --survey hus failed: {drawn.stderr[-2000:]}")
+    import pyarrow.parquet as pq
+
+    ratings = sum(pq.ParquetFile(p).metadata.num_rows for p in data.glob("*.parquet"))
+    walls, peaks, runs = [], [], []
+    for i in range(repeat):
+        out = work / f"hus-{i}"
+        child = report_child(data, out, force=True, jobs=jobs, config=REPO / "config" / "hus")
+        walls.append(child.wall)
+        peaks.append(child.maxrss)
+        runs.append(child.json()["runs"][0])
+        shutil.rmtree(out, ignore_errors=True)
+    fastest = runs[walls.index(min(walls))]
+    t = Row("p", f"patient deck end to end ({ratings:,} ratings, 5 waves, config/hus, fresh process)", best(walls), target=10.0,
+            runs=walls, note=f"run_report() alone {min(r['seconds'] for r in runs):.2f} s", short="patient deck 2.5M")
+    m = Row("p'", "patient deck: peak memory (largest process)", max(peaks), unit="GiB", target=2 * GIB, runs=peaks,
+            short="patient deck memory")
+    details = ["(p) stages of the fastest run (s): " + ", ".join(f"{k} {v:.2f}" for k, v in fastest["timings"].items())]
+    if fastest.get("memory"):
+        details.append("(p) report process's peak memory at the end of each stage (MiB): "
+                       + ", ".join(f"{k} {v:.0f}" for k, v in fastest["memory"].items()))
+    return [t, m], details
 
 
 def measure_rerun(work: Path, jobs: int, repeat: int) -> tuple[Row, Row]:
@@ -397,7 +432,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description="survey-deck benchmarks: deck vs floor, 1,000,000 respondents (time, memory), raking vs R, "
                     "charts per kind, rerun and --help. Prints one table; always exits 0.",
-        epilog="Targets: deck/floor ≤ 1.5×, native deck ≤ 1.5 s, 1M report ≤ 15 s and ≤ 2 GiB, unchanged rerun ≤ 1 s, --help ≤ 0.5 s.",
+        epilog="Targets: deck/floor ≤ 1.5×, native deck ≤ 1.5 s, patient deck (2.5M ratings) ≤ 10 s and ≤ 2 GiB, 1M report ≤ 15 s "
+               "and ≤ 2 GiB, unchanged rerun ≤ 1 s, --help ≤ 0.5 s.",
     )
     parser.add_argument("--quick", action="store_true", help="one repeat, no 1M-respondent runs, no R")
     parser.add_argument("--skip-1m", action="store_true", help="skip the 1,000,000-respondent report and raking (b, c)")
@@ -432,6 +468,10 @@ def main() -> int:
         n, h, native_ratio, stages_n = measure_native_and_floor(work, specs, args.jobs, repeat)
         rows[3:3] = [n, h, native_ratio]
         details.append("(n) stages of the fastest run (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages_n.items()))
+        say(f"bench: the patient-feedback deck from 2.5 million ratings ({repeat}×) …")
+        patient, patient_details = measure_patient(work, args.jobs, repeat)
+        rows.extend(patient)
+        details.extend(patient_details)
         say("bench: second run with unchanged inputs …")
         rows.extend(measure_rerun(work, args.jobs, repeat))
         say("bench: chart kinds …")
@@ -454,7 +494,7 @@ def main() -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
 
-    order = {"a": 0, "e": 1, "a/e": 2, "n": 2.1, "h": 2.2, "n/h": 2.3, "b": 3, "c": 4, "d": 5, "f": 6, "f'": 7, "g": 8}
+    order = {"a": 0, "e": 1, "a/e": 2, "n": 2.1, "h": 2.2, "n/h": 2.3, "p": 2.4, "p'": 2.5, "b": 3, "c": 4, "d": 5, "f": 6, "f'": 7, "g": 8}
     rows.sort(key=lambda r: order.get(r.key, 99))
     print()
     print_table(rows, f"survey-deck bench — {platform.python_implementation()} {platform.python_version()}, "

@@ -143,6 +143,8 @@ def report(
         _echo(f"Warning: {w}")
     if _state["verbose"]:
         _echo("Timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items()))
+        if result.memory:
+            _echo("Peak memory after each stage (MiB): " + ", ".join(f"{k} {v:.0f}" for k, v in result.memory.items()))
     if _state["quiet"]:
         typer.echo(str(result.deck))
 

@@ -78,6 +78,17 @@ class ReportResult:
     rendered: int = 0
     reused: int = 0
     form: str = "picture"  # the charts' form: picture or native
+    memory: dict[str, float] = field(default_factory=dict)  # the process's peak resident memory (MiB) at the end of each stage
+
+
+def peak_memory_mib() -> float:
+    """This process's peak resident memory so far, in MiB (0 where the platform does not say)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def code_hash() -> str:
@@ -503,12 +514,14 @@ def run_report(
     ``charts`` is ``picture`` or ``native`` (native PowerPoint charts, no images drawn); default ``charts`` in deck.yaml.
     """
     timings: dict[str, float] = {}
+    memory: dict[str, float] = {}
     clock = time.perf_counter()
 
     def lap(stage: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[stage] = round(now - clock, 4)
+        memory[stage] = peak_memory_mib()
         clock = now
 
     from pipeline.outputs import ensure_writable
@@ -677,7 +690,7 @@ def run_report(
     lap("commit")
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 4)
     return ReportResult(paths["deck"], paths["tables"], paths["charts"], paths["manifest"], len(pres.slides), warnings, timings,
-                        rendered=rendered, reused=len(specs) - rendered if form == "picture" else 0, form=form)
+                        rendered=rendered, reused=len(specs) - rendered if form == "picture" else 0, form=form, memory=memory)
 
 
 class Background:

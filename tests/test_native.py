@@ -148,6 +148,21 @@ def test_native_deck_is_reproducible(native, tmp_path):
     assert again.tables.read_bytes() == result.tables.read_bytes()
 
 
+def test_native_report_imports_no_matplotlib(tmp_path):
+    """A native-chart report builds every chart spec without importing matplotlib (no chart is drawn, so its
+    import time is not paid)."""
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from pipeline.report import run_report; "
+        f"r = run_report(Path({str(CONFIG)!r}), Path({str(WAVES)!r}), out_dir=Path({str(tmp_path)!r}), force=True, jobs=1, "
+        "charts='native'); print(r.slides, 'matplotlib' in sys.modules, 'pipeline.charts.style' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["39", "False", "False"]
+
+
 def test_background_work_raises_its_error_in_the_parent():
     """An error in the background writer is raised again by wait(), with its type and message."""
     from pipeline.errors import OutputError

@@ -90,15 +90,29 @@ def code_hash() -> str:
     return h.hexdigest()
 
 
+def _name_and_version(dist: Any) -> tuple[str | None, str | None]:
+    """A distribution's ``Name`` and ``Version`` as ``dist.metadata`` gives them, read from the metadata file's
+    header lines only (the email parser behind ``dist.metadata`` reads the whole file, ~1 ms per package)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("") or ""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the headers end at the first blank line
+        key, colon, value = line.partition(":")
+        if colon and key in ("Name", "Version") and key not in found:
+            found[key] = value.strip()
+    return found.get("Name"), found.get("Version")
+
+
 def package_versions() -> dict[str, str]:
     """Python's version and every installed distribution's, by name (sorted case-insensitively)."""
     from importlib.metadata import distributions
 
     found: dict[str, str] = {}
     for dist in distributions():
-        name = dist.metadata["Name"] if dist.metadata is not None else None
-        if name and name not in found:
-            found[name] = dist.version
+        name, version = _name_and_version(dist)
+        if name and name not in found and version is not None:
+            found[name] = version
     return {"python": platform.python_version(), **{k: found[k] for k in sorted(found, key=lambda n: (n.lower(), n))}}
 
 

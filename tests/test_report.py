@@ -210,6 +210,29 @@ def test_report_manifest_is_a_complete_audit_record(tmp_path, monkeypatch, proje
     assert run_report(CONFIG, WAVES, out_dir=tmp_path, jobs=1).up_to_date
 
 
+def test_package_versions_read_as_the_email_parser_reads_them(tmp_path):
+    """The manifest's package list (read from the metadata headers only) equals what importlib.metadata's full
+    parse gives for every installed distribution, and a 'Name:' line in a package's description is not its name."""
+    from importlib.metadata import PathDistribution, distributions
+
+    from pipeline.report import _name_and_version, package_versions
+
+    info = tmp_path / "demo_pkg-1.2.dist-info"
+    info.mkdir()
+    info.joinpath("METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Demo-Pkg\nVersion: 1.2\nSummary: a summary that is\n  folded over two lines\n"
+        "\nName: not-this\nVersion: 9.9\n", encoding="utf-8")
+    assert _name_and_version(PathDistribution(info)) == ("Demo-Pkg", "1.2")
+    expected: dict[str, str] = {}
+    for dist in distributions():
+        name = dist.metadata["Name"]
+        if name and name not in expected:
+            expected[name] = dist.version
+    found = package_versions()
+    assert found.pop("python") == sys.version.split()[0]
+    assert found == expected and list(found) == sorted(expected, key=lambda n: (n.lower(), n))
+
+
 def test_bad_source_date_epoch_is_one_line(monkeypatch):
     """SOURCE_DATE_EPOCH=yesterday is a ConfigError naming the variable and the fix."""
     from pipeline.errors import ConfigError

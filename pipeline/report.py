@@ -44,8 +44,9 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pipeline.errors import ConfigError, DataError, OutputError
 from pipeline.wavefiles import file_sha256
@@ -498,6 +499,34 @@ class ChartRenderer:
         self.pending = []
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def collecting_less(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn`` run with Python's cyclic garbage collector started less often (the thresholds are restored after).
+
+    A run makes some hundred thousand small objects that live to its end (the config's models, templates,
+    slide XML); with the default thresholds (700, 10, 10) the collector walks them hundreds of times, three
+    times all of them (~0.2 s of a native run). Here the youngest generation is collected every 10,000 new
+    objects and the older ones rarely; garbage cycles still go, since most die young. Outputs do not change.
+    """
+
+    @wraps(fn)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        import gc
+
+        old = gc.get_threshold()
+        gc.set_threshold(10_000, 50, old[2])
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.set_threshold(*old)
+
+    return run
+
+
+@collecting_less
 def run_report(
     config_dir: Path,
     data_dir: Path | None = None,

@@ -233,6 +233,29 @@ def test_package_versions_read_as_the_email_parser_reads_them(tmp_path):
     assert found == expected and list(found) == sorted(expected, key=lambda n: (n.lower(), n))
 
 
+def test_collecting_less_raises_the_thresholds_only_while_it_runs():
+    """run_report's garbage-collector setting holds inside the call and the caller's thresholds come back after it,
+    also when the call fails."""
+    import gc
+
+    from pipeline.report import collecting_less
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert collecting_less(gc.get_threshold)() == (10_000, 50, 10)
+        assert gc.get_threshold() == (700, 10, 10)
+
+        def fail():
+            raise ValueError("boom")
+
+        with pytest.raises(ValueError, match="boom"):
+            collecting_less(fail)()
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_bad_source_date_epoch_is_one_line(monkeypatch):
     """SOURCE_DATE_EPOCH=yesterday is a ConfigError naming the variable and the fix."""
     from pipeline.errors import ConfigError

@@ -292,17 +292,19 @@ def weight_waves(plan: Plan, waves: dict[int, Wave], progress: Progress | None =
 
 def present(
     plan: Plan, designs: dict[int, SurveyDesign], areas: ChartAreas | None = None, on_slide: Callable[[SlideContent], None] | None = None,
-    strict: bool = False,
+    strict: bool = False, two_cores: bool = False,
 ) -> tuple[Presentation, pd.DataFrame]:
     """Every slide's content and tables in the plan's language, and the weighting diagnostics table.
 
     ``strict``: a claim the data do not support is an error instead of falling back to the neutral form.
+    ``two_cores``: a forked helper process builds slides too (the same presentation; :func:`pipeline.slides.build_presentation`).
     """
     from pipeline.config import MetricRequest
     from pipeline.metrics import MetricContext, compute
     from pipeline.slides import build_presentation
 
-    pres = build_presentation(plan.project, designs, plan.wave, plan.lang, areas, on_slide=on_slide, strict=strict)
+    pres = build_presentation(plan.project, designs, plan.wave, plan.lang, areas, on_slide=on_slide, strict=strict,
+                              helper=_die_with_parent if two_cores else None)
     from pipeline.locale import Locale
 
     request = MetricRequest(kind="weighting", waves="all")
@@ -630,7 +632,9 @@ def run_report(
             for c in content.charts if form == "picture" else ():
                 renderer.submit(c.key, c.spec)
 
-        pres, diagnostics = present(plan, designs, areas, on_slide, strict=strict)
+        # native charts leave the second core idle while the slides are built: a helper process builds some of them
+        two_cores = form == "native" and (jobs or os.cpu_count() or 1) > 1
+        pres, diagnostics = present(plan, designs, areas, on_slide, strict=strict, two_cores=two_cores)
         lap("metrics")
         # the crosstabs are computed and the tables written while the charts are still being drawn
         crosstabs, crosstab_warnings = deck_crosstabs(plan, designs, pres.slides)

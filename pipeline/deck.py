@@ -237,8 +237,15 @@ class DeckWriter:
         self.prs = open_template(template)
         self.layouts = _layouts(self.prs, layout_names, template)
         self.ids = {role: _placeholder_ids(layout) for role, layout in self.layouts.items()}
+        self._boxes: dict[tuple[str, str], Box | None] = {}  # (role, placeholder name) → its box in the layout (looked up once)
         # (slide, shape name, chart key, alt text, area) of each chart, placed by ``write``
         self._pictures: list[tuple[Slide, str, str, str, Box | None]] = []
+
+    def _box(self, role: str, name: str) -> Box | None:
+        """The box of placeholder ``name`` in the layout of ``role`` (:func:`_layout_box`, worked out once per deck)."""
+        if (role, name) not in self._boxes:
+            self._boxes[role, name] = _layout_box(self.layouts[role], name)
+        return self._boxes[role, name]
 
     def _ph(self, slide: Slide, role: str, name: str) -> Any:
         idx = self.ids[role].get(name)
@@ -267,7 +274,7 @@ class DeckWriter:
         layout = self.layouts[role]
         slide = self.prs.slides.add_slide(layout)
         if slide.shapes.title is not None:
-            title_box = _layout_box(layout, "Title")
+            title_box = self._box(role, "Title")
             width = title_box[2] / EMU_PER_INCH if title_box else 12.4
             slide.shapes.title.text = no_widow(content.title, width, TITLE_PT.get(role, 26.0))
         if role == "title":
@@ -277,7 +284,7 @@ class DeckWriter:
             self._fill(slide, role, "Subtitle", content.subtitle)
         elif role == "text":
             body = self._textbox(slide, role, "Body", (0.6, 1.6, 12.1, 5.2))
-            body_box = _layout_box(layout, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
+            body_box = self._box(role, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
             size = fill_size(content.body, body_box[2] / EMU_PER_INCH, body_box[3] / EMU_PER_INCH)
             _set_bullets(body, content.body, size)
             for paragraph in body.text_frame.paragraphs:
@@ -285,8 +292,8 @@ class DeckWriter:
         else:
             self._fill(slide, role, "Question", content.question, _fit(content.question, [(330, 10.0), (220, 11.0)], None))
             if role == "chart":
-                box = _layout_box(layout, "Chart")
-                comment_box = _layout_box(layout, "Commentary")
+                box = self._box(role, "Chart")
+                comment_box = self._box(role, "Commentary")
                 if content.commentary:
                     ph = self._ph(slide, role, "Commentary")
                     if ph is not None:
@@ -301,7 +308,7 @@ class DeckWriter:
             else:
                 for i, chart in enumerate(content.charts, start=1):
                     self._specs[chart.key] = chart.spec
-                    self._pictures.append((slide, chart_name(content.id, i), chart.key, chart.alt, _layout_box(layout, f"Chart {i}")))
+                    self._pictures.append((slide, chart_name(content.id, i), chart.key, chart.alt, self._box(role, f"Chart {i}")))
                     self._drop(slide, role, f"Chart {i}")
             self._fill(slide, role, "Footnote", content.footnote, _fit(content.footnote, [(420, 7.5), (300, 8.0)], None))
         if content.notes:

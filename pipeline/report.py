@@ -637,14 +637,22 @@ def run_report(
         pres, diagnostics = present(plan, designs, areas, on_slide, strict=strict, two_cores=two_cores)
         lap("metrics")
         # the crosstabs are computed and the tables written while the charts are still being drawn
-        crosstabs, crosstab_warnings = deck_crosstabs(plan, designs, pres.slides)
-        lap("crosstabs")
         tables_tmp = outputs.file(paths["tables"].name)
-        if form == "native" and (jobs or os.cpu_count() or 1) > 1:
-            # no charts to draw: the tables are written on the second core while this one writes the deck
-            tables_job = Background(lambda: write_deck_tables(plan, tables_tmp, "xlsx", pres, diagnostics, crosstabs))
-        else:
+
+        def tables() -> list[str]:
+            crosstabs, crosstab_warnings = deck_crosstabs(plan, designs, pres.slides)
+            lap("crosstabs")
             write_deck_tables(plan, tables_tmp, "xlsx", pres, diagnostics, crosstabs)
+            return crosstab_warnings
+
+        crosstab_warnings: list[str] = []
+        if two_cores:
+            # no charts to draw: the crosstabs are computed and the tables written on the second core while this one
+            # writes the deck (the crosstab warnings come back with the result)
+            tables_job = Background(tables)
+            lap("crosstabs")
+        else:
+            crosstab_warnings = tables()
         lap("tables")
         # … and so are the slides' texts and notes; the images are placed once drawn
         writer = deck_stage.DeckWriter(template, project.deck.layouts, form)
@@ -660,7 +668,7 @@ def run_report(
             progress("deck", 0, len(pres.slides))
         writer.write(images, deck_tmp, title, lang)
         if tables_job is not None:
-            tables_job.wait()
+            crosstab_warnings = tables_job.wait()
         lap("deck")
         charts_tmp = outputs.directory(paths["charts"].name)
         for s in pres.slides if form == "picture" else ():  # native charts have no images
@@ -726,9 +734,9 @@ def run_report(
 
 
 class Background:
-    """``work()`` run in a forked process (the second core), its error raised again here by :meth:`wait`."""
+    """``work()`` run in a forked process (the second core); :meth:`wait` returns its result or raises its error."""
 
-    def __init__(self, work: Callable[[], None]) -> None:
+    def __init__(self, work: Callable[[], Any]) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
@@ -737,24 +745,25 @@ class Background:
         def run() -> None:
             _die_with_parent()  # as the chart workers: a killed report takes its background writer with it
             try:
-                work()
-                sender.send(None)
+                sender.send((work(), None))
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
-                sender.send(exc)
+                sender.send((None, exc))
 
         self._process = context.Process(target=run, daemon=True)
         self._process.start()
         sender.close()
 
-    def wait(self) -> None:
-        """Wait for the work to end; raise its error, or an OutputError if the process died without a word."""
+    def wait(self) -> Any:
+        """Wait for the work to end; return its result, or raise its error (an OutputError if the process died
+        without a word)."""
         try:
-            error = self._result.recv()
+            result, error = self._result.recv()
         except EOFError:
-            error = OutputError(f"a background writer ended with exit code {self._process.exitcode}; run again")
+            result, error = None, OutputError(f"a background writer ended with exit code {self._process.exitcode}; run again")
         self._process.join()
         if error is not None:
             raise error
+        return result
 
     def stop(self) -> None:
         """End the work (a failed run)."""

@@ -256,6 +256,22 @@ def test_collecting_less_raises_the_thresholds_only_while_it_runs():
         gc.set_threshold(*before)
 
 
+def test_collecting_less_freezes_the_collector_at_exit_once():
+    """The first run asks for gc.freeze at interpreter exit (a second run adds nothing); it runs after the program
+    is done, so objects alive at exit are frozen then, not before."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: sys.stdout.write(f'at exit frozen: {gc.get_freeze_count() > 0}\\n'))\n"
+        "from pipeline.report import collecting_less\n"
+        "before = atexit._ncallbacks()\n"
+        "collecting_less(int)(); collecting_less(int)()\n"
+        "print('registered', atexit._ncallbacks() - before, 'frozen now', gc.get_freeze_count() > 0)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["registered 1 frozen now False", "at exit frozen: True"]
+
+
 def test_bad_source_date_epoch_is_one_line(monkeypatch):
     """SOURCE_DATE_EPOCH=yesterday is a ConfigError naming the variable and the fix."""
     from pipeline.errors import ConfigError

@@ -416,7 +416,7 @@ def _built_in_order(builder: SlideBuilder, specs: list[SlideSpec], helper: Calla
 
     With a helper, a forked process builds slides from the end of the deck while this one builds from the start,
     each taking the next slide from its end until they meet (so the work balances itself); this process's slides
-    are yielded as they are built, the helper's at the end. A slide is built the same way in either process (the
+    are yielded as they are built, the helper's (sent as it builds them) at the end. A slide is built the same way in either process (the
     builder's caches only save work), so the deck is the same. The first failing slide in deck order raises its
     error, as it would one after the other: every slide before it has been built when it is raised.
     """
@@ -443,29 +443,43 @@ def _built_in_order(builder: SlideBuilder, specs: list[SlideSpec], helper: Calla
     def work() -> None:
         assert helper is not None
         helper()
-        done: list[tuple[int, _Built | BaseException]] = []
         index = None
         try:
             while (index := take(False)) is not None:
-                done.append((index, _build(builder, specs[index])))
+                send.send((index, _build(builder, specs[index])))  # sent as built: the pickling overlaps the building
         except BaseException as exc:  # noqa: BLE001 - the error is the parent's to raise (if no earlier slide fails)
             if not isinstance(exc, PipelineError):
                 exc.add_note("(in the process building slides from the end of the deck)\n" + traceback.format_exc())
-            done.append((index if index is not None else len(specs), exc))
-        send.send(done)
+            send.send((index if index is not None else len(specs), exc))
+        send.send(None)  # done
+
+    arrived: dict[int, _Built | BaseException] = {}
+
+    def receive_one() -> bool:
+        """Take one message of the helper; False once it is done."""
+        try:
+            message = receive.recv()
+        except EOFError:
+            process.join()
+            raise RuntimeError(f"the process building slides ended with exit code {process.exitcode} before it was done") from None
+        if message is None:
+            return False
+        arrived[message[0]] = message[1]
+        return True
 
     process = context.Process(target=work, daemon=True)
     process.start()
     send.close()
+    helping = True
     try:
         while (index := take(True)) is not None:
             yield _build(builder, specs[index])
-        try:
-            done = receive.recv()
-        except EOFError:
-            process.join()
-            raise RuntimeError(f"the process building slides ended with exit code {process.exitcode} before it was done") from None
-        for _, outcome in sorted(done, key=lambda d: d[0]):
+            while helping and receive.poll():  # read what the helper sent meanwhile, so its pipe never fills up
+                helping = receive_one()
+        while helping:
+            helping = receive_one()
+        for index in sorted(arrived):
+            outcome = arrived[index]
             if isinstance(outcome, BaseException):
                 raise outcome
             yield outcome

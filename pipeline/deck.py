@@ -240,6 +240,7 @@ class DeckWriter:
         self._boxes: dict[tuple[str, str], Box | None] = {}  # (role, placeholder name) → its box in the layout (looked up once)
         # (slide, shape name, chart key, alt text, area) of each chart, placed by ``write``
         self._pictures: list[tuple[Slide, str, str, str, Box | None]] = []
+        self._slide_phs: tuple[Slide, dict[int, Any]] | None = None  # the slide being filled and its placeholders by idx
 
     def _box(self, role: str, name: str) -> Box | None:
         """The box of placeholder ``name`` in the layout of ``role`` (:func:`_layout_box`, worked out once per deck)."""
@@ -247,14 +248,21 @@ class DeckWriter:
             self._boxes[role, name] = _layout_box(self.layouts[role], name)
         return self._boxes[role, name]
 
+    def _placeholders(self, slide: Slide) -> dict[int, Any]:
+        """idx → placeholder of ``slide`` (the first of each idx, as ``slide.placeholders[idx]`` finds it), found once
+        per slide: python-pptx walks the XML of every shape for each lookup. Found again after a placeholder is removed."""
+        if self._slide_phs is None or self._slide_phs[0] is not slide:
+            found: dict[int, Any] = {}
+            for ph in slide.placeholders:
+                found.setdefault(ph.placeholder_format.idx, ph)
+            self._slide_phs = (slide, found)
+        return self._slide_phs[1]
+
     def _ph(self, slide: Slide, role: str, name: str) -> Any:
         idx = self.ids[role].get(name)
         if idx is None:
             return None
-        try:
-            return slide.placeholders[idx]
-        except KeyError:
-            return None
+        return self._placeholders(slide).get(idx)
 
     def _textbox(self, slide: Slide, role: str, name: str, fallback: tuple[float, float, float, float]) -> Any:
         ph = self._ph(slide, role, name)
@@ -355,11 +363,13 @@ class DeckWriter:
         ph = self._ph(slide, role, name)
         if ph is not None:
             _remove_shape(ph)
+            self._slide_phs = None
 
     def _drop_empty(self, slide: Slide) -> None:
         for ph in list(slide.placeholders):
             if ph.has_text_frame and not ph.text_frame.text.strip():
                 _remove_shape(ph)
+                self._slide_phs = None
 
     def write(self, images: dict[str, Path], path: Path, title: str, lang: str) -> None:
         """Place each chart (``images``: chart key → PNG; native charts need none) in its area and save the deck to ``path``."""

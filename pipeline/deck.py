@@ -237,17 +237,32 @@ class DeckWriter:
         self.prs = open_template(template)
         self.layouts = _layouts(self.prs, layout_names, template)
         self.ids = {role: _placeholder_ids(layout) for role, layout in self.layouts.items()}
+        self._boxes: dict[tuple[str, str], Box | None] = {}  # (role, placeholder name) → its box in the layout (looked up once)
         # (slide, shape name, chart key, alt text, area) of each chart, placed by ``write``
         self._pictures: list[tuple[Slide, str, str, str, Box | None]] = []
+        self._slide_phs: tuple[Slide, dict[int, Any]] | None = None  # the slide being filled and its placeholders by idx
+
+    def _box(self, role: str, name: str) -> Box | None:
+        """The box of placeholder ``name`` in the layout of ``role`` (:func:`_layout_box`, worked out once per deck)."""
+        if (role, name) not in self._boxes:
+            self._boxes[role, name] = _layout_box(self.layouts[role], name)
+        return self._boxes[role, name]
+
+    def _placeholders(self, slide: Slide) -> dict[int, Any]:
+        """idx → placeholder of ``slide`` (the first of each idx, as ``slide.placeholders[idx]`` finds it), found once
+        per slide: python-pptx walks the XML of every shape for each lookup. Found again after a placeholder is removed."""
+        if self._slide_phs is None or self._slide_phs[0] is not slide:
+            found: dict[int, Any] = {}
+            for ph in slide.placeholders:
+                found.setdefault(ph.placeholder_format.idx, ph)
+            self._slide_phs = (slide, found)
+        return self._slide_phs[1]
 
     def _ph(self, slide: Slide, role: str, name: str) -> Any:
         idx = self.ids[role].get(name)
         if idx is None:
             return None
-        try:
-            return slide.placeholders[idx]
-        except KeyError:
-            return None
+        return self._placeholders(slide).get(idx)
 
     def _textbox(self, slide: Slide, role: str, name: str, fallback: tuple[float, float, float, float]) -> Any:
         ph = self._ph(slide, role, name)
@@ -267,7 +282,7 @@ class DeckWriter:
         layout = self.layouts[role]
         slide = self.prs.slides.add_slide(layout)
         if slide.shapes.title is not None:
-            title_box = _layout_box(layout, "Title")
+            title_box = self._box(role, "Title")
             width = title_box[2] / EMU_PER_INCH if title_box else 12.4
             slide.shapes.title.text = no_widow(content.title, width, TITLE_PT.get(role, 26.0))
         if role == "title":
@@ -277,7 +292,7 @@ class DeckWriter:
             self._fill(slide, role, "Subtitle", content.subtitle)
         elif role == "text":
             body = self._textbox(slide, role, "Body", (0.6, 1.6, 12.1, 5.2))
-            body_box = _layout_box(layout, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
+            body_box = self._box(role, "Body") or (int(0.6 * EMU_PER_INCH), 0, int(12.1 * EMU_PER_INCH), int(5.2 * EMU_PER_INCH))
             size = fill_size(content.body, body_box[2] / EMU_PER_INCH, body_box[3] / EMU_PER_INCH)
             _set_bullets(body, content.body, size)
             for paragraph in body.text_frame.paragraphs:
@@ -285,8 +300,8 @@ class DeckWriter:
         else:
             self._fill(slide, role, "Question", content.question, _fit(content.question, [(330, 10.0), (220, 11.0)], None))
             if role == "chart":
-                box = _layout_box(layout, "Chart")
-                comment_box = _layout_box(layout, "Commentary")
+                box = self._box(role, "Chart")
+                comment_box = self._box(role, "Commentary")
                 if content.commentary:
                     ph = self._ph(slide, role, "Commentary")
                     if ph is not None:
@@ -301,7 +316,7 @@ class DeckWriter:
             else:
                 for i, chart in enumerate(content.charts, start=1):
                     self._specs[chart.key] = chart.spec
-                    self._pictures.append((slide, chart_name(content.id, i), chart.key, chart.alt, _layout_box(layout, f"Chart {i}")))
+                    self._pictures.append((slide, chart_name(content.id, i), chart.key, chart.alt, self._box(role, f"Chart {i}")))
                     self._drop(slide, role, f"Chart {i}")
             self._fill(slide, role, "Footnote", content.footnote, _fit(content.footnote, [(420, 7.5), (300, 8.0)], None))
         if content.notes:
@@ -348,11 +363,13 @@ class DeckWriter:
         ph = self._ph(slide, role, name)
         if ph is not None:
             _remove_shape(ph)
+            self._slide_phs = None
 
     def _drop_empty(self, slide: Slide) -> None:
         for ph in list(slide.placeholders):
             if ph.has_text_frame and not ph.text_frame.text.strip():
                 _remove_shape(ph)
+                self._slide_phs = None
 
     def write(self, images: dict[str, Path], path: Path, title: str, lang: str) -> None:
         """Place each chart (``images``: chart key → PNG; native charts need none) in its area and save the deck to ``path``."""

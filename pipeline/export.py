@@ -375,8 +375,9 @@ def write_crosstabs_xlsx(path: Path, crosstabs: dict[str, list[Crosstab]], phras
 
     fixed = datetime(2023, 1, 1)
     try:
+        # in_memory: the sheets' XML is zipped from memory, not written to a temporary file each and deleted
         wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False, "strings_to_formulas": False,
-                                             "strings_to_urls": False, "strings_to_numbers": False})
+                                             "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True})
         wb.set_properties({"created": fixed, "author": "survey-deck", "comments": "survey-deck crosstabs"})
         fm = _Formats(wb)
         taken: set[str] = set()

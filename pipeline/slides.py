@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from pipeline.claims import ClaimError, Sentence, alpha_of, preflight
 from pipeline.config import I18n, Project, Question, SlideSpec
 from pipeline.content import ChartAreas, ChartContent, SlideContent
 from pipeline.design import SurveyDesign
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, PipelineError
 from pipeline.locale import Locale
 from pipeline.metrics import MetricContext, compute
 from pipeline.metrics.coded import frame_changes
@@ -407,6 +407,103 @@ class SlideBuilder:
         return replace_content(content, notes="\n\n".join(p for p in notes if p), **replace)
 
 
+@dataclass
+class _Built:
+    """One slide as built: its content (None: skipped), tables and warnings, and what the builder noted for it."""
+
+    content: SlideContent | None
+    tables: dict[str, pd.DataFrame]
+    warnings: list[str]
+    claim_rows: list[dict[str, Any]]
+    problems: list[str]
+    left_out: list[str]
+
+
+def _build(builder: SlideBuilder, spec: SlideSpec) -> _Built:
+    rows, problems, left_out = len(builder.claim_rows), len(builder.problems), len(builder.left_out)
+    content, tables, warnings = builder.build(spec)
+    return _Built(content, tables, warnings, builder.claim_rows[rows:], builder.problems[problems:], builder.left_out[left_out:])
+
+
+def _built_in_order(builder: SlideBuilder, specs: list[SlideSpec], helper: Callable[[], None] | None) -> Generator[_Built, None, None]:
+    """Every slide built, in deck order: here one after the other, or (``helper`` given) on two cores.
+
+    With a helper, a forked process builds slides from the end of the deck while this one builds from the start,
+    each taking the next slide from its end until they meet (so the work balances itself); this process's slides
+    are yielded as they are built, the helper's (sent as it builds them) at the end. A slide is built the same way in either process (the
+    builder's caches only save work), so the deck is the same. The first failing slide in deck order raises its
+    error, as it would one after the other: every slide before it has been built when it is raised.
+    """
+    if helper is None or len(specs) < 2:
+        for spec in specs:
+            yield _build(builder, spec)
+        return
+    import multiprocessing
+    import traceback
+
+    context = multiprocessing.get_context("fork")
+    ends = context.RawArray("i", [0, len(specs) - 1])  # the next slide from the start (here) and from the end (helper)
+    lock = context.Lock()
+    receive, send = context.Pipe(duplex=False)
+
+    def take(from_start: bool) -> int | None:
+        with lock:
+            if ends[0] > ends[1]:
+                return None
+            index: int = ends[0] if from_start else ends[1]
+            ends[0 if from_start else 1] += 1 if from_start else -1
+            return index
+
+    def work() -> None:
+        assert helper is not None
+        helper()
+        index = None
+        try:
+            while (index := take(False)) is not None:
+                send.send((index, _build(builder, specs[index])))  # sent as built: the pickling overlaps the building
+        except BaseException as exc:  # noqa: BLE001 - the error is the parent's to raise (if no earlier slide fails)
+            if not isinstance(exc, PipelineError):
+                exc.add_note("(in the process building slides from the end of the deck)\n" + traceback.format_exc())
+            send.send((index if index is not None else len(specs), exc))
+        send.send(None)  # done
+
+    arrived: dict[int, _Built | BaseException] = {}
+
+    def receive_one() -> bool:
+        """Take one message of the helper; False once it is done."""
+        try:
+            message = receive.recv()
+        except EOFError:
+            process.join()
+            raise RuntimeError(f"the process building slides ended with exit code {process.exitcode} before it was done") from None
+        if message is None:
+            return False
+        arrived[message[0]] = message[1]
+        return True
+
+    process = context.Process(target=work, daemon=True)
+    process.start()
+    send.close()
+    helping = True
+    try:
+        while (index := take(True)) is not None:
+            yield _build(builder, specs[index])
+            while helping and receive.poll():  # read what the helper sent meanwhile, so its pipe never fills up
+                helping = receive_one()
+        while helping:
+            helping = receive_one()
+        for index in sorted(arrived):
+            outcome = arrived[index]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            yield outcome
+    finally:  # done, failed, or the caller stopped early: the helper has nothing more to do
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receive.close()
+
+
 def build_presentation(
     project: Project,
     designs: dict[int, SurveyDesign],
@@ -415,6 +512,7 @@ def build_presentation(
     areas: ChartAreas | None = None,
     on_slide: Callable[[SlideContent], None] | None = None,
     strict: bool = False,
+    helper: Callable[[], None] | None = None,
 ) -> Presentation:
     """Build every slide's content for the report ``wave`` in ``lang``.
 
@@ -423,25 +521,37 @@ def build_presentation(
     A section slide all of whose content slides were skipped is dropped.
     ``strict``: a sentence that fails the preflight check is an error
     (:class:`~pipeline.claims.ClaimError`) instead of falling back.
+    ``helper``: build the slides on two cores, with a forked process that first calls ``helper`` (e.g. to end
+    itself with its parent); the presentation is the same (see :func:`_built_in_order`).
     """
     builder = SlideBuilder(project, designs, wave, lang, areas or ChartAreas(), strict=strict)
     built: list[tuple[SlideSpec, SlideContent | None]] = []
     tables, warnings, skipped = {}, [], []
+    claim_rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    left_out: list[str] = []
     warnings.extend(metadata_warnings(project, wave))
-    for spec in project.deck.slides:
-        content, slide_tables, slide_warnings = builder.build(spec)
-        warnings.extend(slide_warnings)
-        built.append((spec, content))
-        if content is None:
-            skipped.append((spec.id, next((w.split(": ", 1)[1] for w in slide_warnings if " skipped: " in w), "skipped")))
-            continue
-        if on_slide is not None and spec.layout != "section":
-            on_slide(content)
-        for name, table in slide_tables.items():
-            t = table.copy()
-            t.insert(0, "slide", spec.id)
-            t.insert(1, "table", name)
-            tables[f"{spec.id}:{name}"] = t
+    in_order = _built_in_order(builder, project.deck.slides, helper)
+    try:
+        for spec, done in zip(project.deck.slides, in_order, strict=True):
+            content, slide_tables, slide_warnings = done.content, done.tables, done.warnings
+            claim_rows += done.claim_rows
+            problems += done.problems
+            left_out += done.left_out
+            warnings.extend(slide_warnings)
+            built.append((spec, content))
+            if content is None:
+                skipped.append((spec.id, next((w.split(": ", 1)[1] for w in slide_warnings if " skipped: " in w), "skipped")))
+                continue
+            if on_slide is not None and spec.layout != "section":
+                on_slide(content)
+            for name, table in slide_tables.items():
+                t = table.copy()
+                t.insert(0, "slide", spec.id)
+                t.insert(1, "table", name)
+                tables[f"{spec.id}:{name}"] = t
+    finally:
+        in_order.close()  # a helper process ends here even if this loop stopped early
     slides = []
     for i, (spec, content) in enumerate(built):
         if content is None:
@@ -460,15 +570,15 @@ def build_presentation(
             if on_slide is not None:
                 on_slide(content)
         slides.append(content)
-    if builder.left_out:  # one line, not one per sentence
-        ids = sorted({w.split()[2] for w in builder.left_out})
-        warnings.append(f"{len(builder.left_out)} sentence(s) comparing with an earlier wave left out, as their question has "
+    if left_out:  # one line, not one per sentence
+        ids = sorted({w.split()[2] for w in left_out})
+        warnings.append(f"{len(left_out)} sentence(s) comparing with an earlier wave left out, as their question has "
                         f"no wave before {wave}: slides {', '.join(ids)}")
     for w in warnings:
         log.warning(w)
-    checked = {"sentences": len(builder.claim_rows), "claims": sum(1 for r in builder.claim_rows if r["claims"]),
-               "problems": builder.problems, "strict": strict}
-    return Presentation(wave, lang, slides, tables, warnings, claims=builder.claim_rows, skipped=skipped, preflight=checked)
+    checked = {"sentences": len(claim_rows), "claims": sum(1 for r in claim_rows if r["claims"]),
+               "problems": problems, "strict": strict}
+    return Presentation(wave, lang, slides, tables, warnings, claims=claim_rows, skipped=skipped, preflight=checked)
 
 
 def metadata_warnings(project: Project, wave: int) -> list[str]:

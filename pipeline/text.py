@@ -64,8 +64,9 @@ class TableView:
                 mask &= self._as_text(key) == str(value)
             else:
                 mask &= (t[key] == value).to_numpy(dtype=bool, na_value=False)
-        if self._records is None:  # the columns are the metric table's, all str
-            self._records = cast("list[dict[str, Any]]", t.to_dict("records"))
+        if self._records is None:  # the columns are the metric table's, all str; as to_dict("records"), column by column
+            lists = cast("dict[str, list[Any]]", t.to_dict("list"))
+            self._records = [dict(zip(lists, row, strict=True)) for row in zip(*lists.values(), strict=True)]
         return [self._records[i] for i in np.flatnonzero(mask)]
 
     @staticmethod

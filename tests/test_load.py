@@ -354,3 +354,14 @@ def test_unweighted_survey_without_sex_and_age_loads_and_keeps_blanks(project, t
     path.write_text(BASE[["respondent_id", *QUESTIONS]].to_csv(index=False), encoding="utf-8")
     frame = load_wave(bare, 2022, path).frame
     assert not {"sex", "age_group", "region"} & set(frame.columns)
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_blank_cells_are_empty_or_whitespace_text_in_either_string_storage(storage):
+    """A text cell is blank when missing or only whitespace (spaces, tab, CR LF, no-break and em spaces), whichever
+    storage pandas' string dtype uses; 'a' and ' x ' are not blank."""
+    from pipeline.load import _blank
+
+    cells = ["", " ", "\t", "a", None, "\u00a0", " x ", "\r\n", "\u2003"]
+    series = pd.Series(cells, dtype=pd.StringDtype(storage, na_value=float("nan")))
+    assert _blank(series).tolist() == [True, True, True, False, True, True, False, True, True]

@@ -148,6 +148,21 @@ def test_native_deck_is_reproducible(native, tmp_path):
     assert again.tables.read_bytes() == result.tables.read_bytes()
 
 
+def test_native_report_imports_no_matplotlib(tmp_path):
+    """A native-chart report builds every chart spec without importing matplotlib (no chart is drawn, so its
+    import time is not paid)."""
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from pipeline.report import run_report; "
+        f"r = run_report(Path({str(CONFIG)!r}), Path({str(WAVES)!r}), out_dir=Path({str(tmp_path)!r}), force=True, jobs=1, "
+        "charts='native'); print(r.slides, 'matplotlib' in sys.modules, 'pipeline.charts.style' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["39", "False", "False"]
+
+
 def test_background_work_raises_its_error_in_the_parent():
     """An error in the background writer is raised again by wait(), with its type and message."""
     from pipeline.errors import OutputError
@@ -160,6 +175,34 @@ def test_background_work_raises_its_error_in_the_parent():
     with pytest.raises(OutputError, match="disk full while writing t.xlsx"):
         job.wait()
     Background(lambda: None).wait()
+
+
+def test_background_work_returns_its_result():
+    """wait() returns what the background work returned (the crosstab warnings come back this way)."""
+    from pipeline.report import Background
+
+    assert Background(lambda: ["slide S28: a warning"]).wait() == ["slide S28: a warning"]
+
+
+def test_crosstab_warnings_of_the_background_tables_reach_the_report(tmp_path, monkeypatch):
+    """With native charts on two cores the crosstabs are made in the background writer; a slide whose crosstab fails
+    still gives its warning in the run's warnings, and the tables are written."""
+    from pipeline import crosstab
+    from pipeline.errors import ConfigError
+
+    real = crosstab.slide_crosstabs
+
+    def broken(ctx, slide, *args, **kwargs):
+        if slide.id == "S28":
+            raise ConfigError("deck.yaml slide S28: something the crosstab cannot do")
+        return real(ctx, slide, *args, **kwargs)
+
+    monkeypatch.setattr(crosstab, "slide_crosstabs", broken)
+    result = run_report(CONFIG, WAVES, out_dir=tmp_path, force=True, jobs=2, charts="native")
+    assert [w for w in result.warnings if "crosstab" in w] == [
+        "slide S28: no crosstab sheet in the tables (deck.yaml slide S28: something the crosstab cannot do); its figures are in "
+        "the long sheet"]
+    assert result.tables.is_file()
 
 
 def test_libreoffice_converts_the_native_deck(native, tmp_path):

@@ -211,6 +211,68 @@ def test_report_manifest_is_a_complete_audit_record(tmp_path, monkeypatch, proje
     assert run_report(CONFIG, WAVES, out_dir=tmp_path, jobs=1).up_to_date
 
 
+def test_package_versions_read_as_the_email_parser_reads_them(tmp_path):
+    """The manifest's package list (read from the metadata headers only) equals what importlib.metadata's full
+    parse gives for every installed distribution, and a 'Name:' line in a package's description is not its name."""
+    from importlib.metadata import PathDistribution, distributions
+
+    from pipeline.report import _name_and_version, package_versions
+
+    info = tmp_path / "demo_pkg-1.2.dist-info"
+    info.mkdir()
+    info.joinpath("METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Demo-Pkg\nVersion: 1.2\nSummary: a summary that is\n  folded over two lines\n"
+        "\nName: not-this\nVersion: 9.9\n", encoding="utf-8")
+    assert _name_and_version(PathDistribution(info)) == ("Demo-Pkg", "1.2")
+    expected: dict[str, str] = {}
+    for dist in distributions():
+        name = dist.metadata["Name"]
+        if name and name not in expected:
+            expected[name] = dist.version
+    found = package_versions()
+    assert found.pop("python") == sys.version.split()[0]
+    assert found == expected and list(found) == sorted(expected, key=lambda n: (n.lower(), n))
+
+
+def test_collecting_less_raises_the_thresholds_only_while_it_runs():
+    """run_report's garbage-collector setting holds inside the call and the caller's thresholds come back after it,
+    also when the call fails."""
+    import gc
+
+    from pipeline.report import collecting_less
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert collecting_less(gc.get_threshold)() == (10_000, 50, 10)
+        assert gc.get_threshold() == (700, 10, 10)
+
+        def fail():
+            raise ValueError("boom")
+
+        with pytest.raises(ValueError, match="boom"):
+            collecting_less(fail)()
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_collecting_less_freezes_the_collector_at_exit_once():
+    """The first run asks for gc.freeze at interpreter exit (a second run adds nothing); it runs after the program
+    is done, so objects alive at exit are frozen then, not before."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: sys.stdout.write(f'at exit frozen: {gc.get_freeze_count() > 0}\\n'))\n"
+        "from pipeline.report import collecting_less\n"
+        "before = atexit._ncallbacks()\n"
+        "collecting_less(int)(); collecting_less(int)()\n"
+        "print('registered', atexit._ncallbacks() - before, 'frozen now', gc.get_freeze_count() > 0)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["registered 1 frozen now False", "at exit frozen: True"]
+
+
 def test_bad_source_date_epoch_is_one_line(monkeypatch):
     """SOURCE_DATE_EPOCH=yesterday is a ConfigError naming the variable and the fix."""
     from pipeline.errors import ConfigError

@@ -99,20 +99,22 @@ def pivot(
         names = sorted(names, key=lambda kv: rank.get(kv[0], len(rank)))
     for skey, sname in names:
         part = rows[(rows["wave"].astype(str) if series_by == "wave" else rows[series_by].astype(str)) == skey]
-        by_key = {k: r for k, (_, r) in zip(keyed(part, row_key), part.iterrows(), strict=True)}
+        at = {k: i for i, k in enumerate(keyed(part, row_key))}  # the row of each key (the last, as before)
+        # the columns as lists (not a Series per row): the same values, one pandas call per column
+        part_values, part_sig, part_flags, part_n = (part[c].tolist() for c in ("value", "sig", "base_flag", "n"))
         values, sig, flags, bases = [], [], [], []
         for k in keys:
-            r = by_key.get(k)
-            if r is None:
+            i = at.get(k)
+            if i is None:
                 values.append(math.nan)
                 sig.append("")
                 flags.append("missing")
                 bases.append(0)
                 continue
-            values.append(float(r["value"]))
-            sig.append(str(r["sig"]) if isinstance(r["sig"], str) else "")
-            flags.append(str(r["base_flag"]))
-            bases.append(int(r["n"]))
+            values.append(float(part_values[i]))
+            sig.append(str(part_sig[i]) if isinstance(part_sig[i], str) else "")
+            flags.append(str(part_flags[i]))
+            bases.append(int(part_n[i]))
         out.append(Series(sname, tuple(values), tuple(sig), tuple(flags), tuple(bases)))
     return keys, [labels.get(k, k) for k in keys], out
 

@@ -106,12 +106,12 @@ def _geometry(n_rows: int, n_series: int) -> tuple[float, float, float, float]:
 def label_plan(n_rows: int, n_series: int, height: float, multi_legend: bool) -> tuple[float, int, float]:
     """(data label size, labelled series, row label size) for a chart ``height`` inches tall: labels of every bar at
     9 pt or more, else the newest series' only, else none (never smaller text)."""
-    from pipeline.charts import style
+    from pipeline.charts import sizes  # not style: building a spec never imports matplotlib
 
     bar_h, group_h, y_lo, y_hi = _geometry(n_rows, n_series)
     plot_h = height - (0.65 if multi_legend else 0.4)
-    size, labelled = style.bar_labels(bar_h, group_h, y_hi - y_lo, plot_h, style.LABEL_PT, n_series)
-    row_size = style.TICK_PT if n_rows <= 10 else style.MIN_PT
+    size, labelled = sizes.bar_labels(bar_h, group_h, y_hi - y_lo, plot_h, sizes.LABEL_PT, n_series)
+    row_size = sizes.TICK_PT if n_rows <= 10 else sizes.MIN_PT
     return size, labelled, row_size
 
 

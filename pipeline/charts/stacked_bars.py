@@ -157,11 +157,11 @@ COMPACT_SHARE = 0.62  # a single bar's chart takes this share of the chart area'
 
 def font_sizes(n_rows: int, compact: bool) -> tuple[float, float]:
     """(segment label size, row and column text size) in pt: 10 pt, 9 pt for many rows, larger for one bar."""
-    from pipeline.charts import style
+    from pipeline.charts import sizes
 
     if compact:
         return 14.0, 11.0
-    size = style.LABEL_PT if n_rows <= 9 else style.MIN_PT
+    size = sizes.LABEL_PT if n_rows <= 9 else sizes.MIN_PT
     return size, size
 
 

@@ -4,7 +4,6 @@ figure set-up and reproducible PNG output."""
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -69,17 +68,18 @@ from pipeline.charts.palette import (
     palette as palette,
 )
 
+# The text sizes (pt) and label fitting live in pipeline.charts.sizes (no matplotlib: specs are built with them).
+from pipeline.charts.sizes import KEY_PT as KEY_PT
+from pipeline.charts.sizes import LABEL_PT as LABEL_PT
+from pipeline.charts.sizes import LEGEND_PT as LEGEND_PT
+from pipeline.charts.sizes import MIN_LABEL_SIZE as MIN_LABEL_SIZE
+from pipeline.charts.sizes import MIN_PT as MIN_PT
+from pipeline.charts.sizes import TICK_PT as TICK_PT
+from pipeline.charts.sizes import bar_labels as bar_labels
+from pipeline.charts.sizes import fit_label_size as fit_label_size
+
 DPI = 300
 FONT = "DejaVu Sans"  # the last resort: matplotlib's own font, always there
-
-# Smallest chart text at the size the chart is placed (pt). Charts are drawn at the size of their area on the
-# slide, so a figure point is a slide point; where labels do not fit at this size, fewer are shown.
-MIN_PT = 9.0
-LABEL_PT = 10.0  # data labels
-TICK_PT = 10.0  # category and axis labels
-LEGEND_PT = 10.0
-KEY_PT = 22.0  # the large key figures of a compact single-bar chart
-
 
 
 # The theme font when it is installed; otherwise a font with the same metrics (so text fits as on a machine with
@@ -176,14 +176,6 @@ def row_major(handles: list[Any], labels: list[str], ncol: int) -> tuple[list[An
     return [handles[i] for i in order], [labels[i] for i in order]
 
 
-def fit_label_size(pitch: float, span: float, axes_height: float, largest: float, smallest: float = 5.5) -> float:
-    """Font size for labels set ``pitch`` data units apart on a vertical axis ``span`` data units long
-    and about ``axes_height`` inches tall: the largest half-point size, at most ``largest``, whose text
-    boxes (about one font size tall) do not overlap their neighbours."""
-    pitch_pt = pitch * axes_height * 72 / span
-    return max(smallest, min(largest, math.floor(pitch_pt * 0.95 * 2) / 2))
-
-
 def tick_formatter(lang: str, percent: bool = True, decimals: int = 0) -> Callable[[float, float], str]:
     """Axis tick labels in the house number format, with as many decimals as the tick needs
     (so 2.5 shows as "2,5 %", never as a rounded "2 %" next to a "2 %")."""
@@ -196,26 +188,6 @@ def tick_formatter(lang: str, percent: bool = True, decimals: int = 0) -> Callab
         return fmt_percent(value, d, lang) if percent else fmt_number(value, d, lang)
 
     return fmt
-
-
-MIN_LABEL_SIZE = MIN_PT  # pt; data labels are never smaller: where they do not fit, fewer are drawn
-
-
-def bar_labels(bar_pitch: float, row_pitch: float, span: float, axes_height: float, largest: float,
-               n_series: int) -> tuple[float, int]:
-    """(font size, how many series get data labels) for rows of ``n_series`` bars each.
-
-    Labels of neighbouring bars must not overlap, so the font follows the bar pitch; when that
-    font would be below :data:`MIN_LABEL_SIZE`, only the first (newest) series is labelled, with
-    the font the row pitch allows (the speaker notes hold the rest).
-    """
-    size = fit_label_size(bar_pitch, span, axes_height, largest, smallest=0)
-    if size >= MIN_LABEL_SIZE:
-        return size, n_series
-    row_size = fit_label_size(row_pitch, span, axes_height, largest, smallest=0)
-    if n_series > 1 and row_size >= MIN_LABEL_SIZE:
-        return row_size, 1
-    return MIN_LABEL_SIZE, 0
 
 
 def value_axis(axis: Axis, unit: str, lang: str) -> None:

@@ -1,0 +1,53 @@
+"""Building the slides on two cores (``build_presentation(helper=…)``): the same presentation, the same first error."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pandas as pd
+import pytest
+
+from pipeline.errors import TemplateError
+from pipeline.slides import build_presentation
+
+pytestmark = pytest.mark.slow
+
+
+def _nothing() -> None:
+    """The helper's start hook in these tests (the report passes one that ends the helper with its parent)."""
+
+
+def _with_titles(project, titles: dict[str, str]):
+    """``project`` with the Swedish titles of some slides replaced."""
+    slides = [s.model_copy(update={"title": s.title.model_copy(update={"sv": titles[s.id]})}) if s.id in titles else s
+              for s in project.deck.slides]
+    return project.model_copy(update={"deck": project.deck.model_copy(update={"slides": slides})})
+
+
+@pytest.mark.parametrize("wave, lang", [(2022, "sv"), (2021, "en")])
+def test_two_cores_build_the_same_presentation(project, shipped_designs, wave, lang):
+    """With a helper process the slides, their tables, warnings, claims, skipped slides and preflight equal the ones built
+    one after the other (2021 also skips slides and drops a section)."""
+    alone = build_presentation(project, shipped_designs, wave, lang)
+    shared = build_presentation(project, shipped_designs, wave, lang, helper=_nothing)
+    assert [repr(s) for s in shared.slides] == [repr(s) for s in alone.slides]  # repr: NaN in a spec equals NaN
+    assert list(shared.tables) == list(alone.tables)
+    for key, table in alone.tables.items():
+        pd.testing.assert_frame_equal(shared.tables[key], table)
+    assert shared.warnings == alone.warnings
+    assert shared.claims == alone.claims and shared.skipped == alone.skipped and shared.preflight == alone.preflight
+    assert (len(alone.skipped) > 0) == (wave == 2021)
+    assert multiprocessing.active_children() == []
+
+
+def test_the_first_failing_slide_raises_on_two_cores(project, shipped_designs):
+    """A bad title on a late slide (built by the helper) raises its error in the caller; with bad titles on an early and a
+    late slide, the early one's error is raised, as when the slides are built one after the other; no helper is left."""
+    late = _with_titles(project, {"S45": "{{ nope_late }}"})
+    with pytest.raises(TemplateError, match=r"^deck\.yaml slide S45 title: undefined name in template: 'nope_late' is undefined"):
+        build_presentation(late, shipped_designs, 2022, "sv", helper=_nothing)
+    both = _with_titles(project, {"S13": "{{ nope_early }}", "S45": "{{ nope_late }}"})
+    for helper in (None, _nothing):
+        with pytest.raises(TemplateError, match=r"^deck\.yaml slide S13 title: undefined name in template: 'nope_early'"):
+            build_presentation(both, shipped_designs, 2022, "sv", helper=helper)
+    assert multiprocessing.active_children() == []

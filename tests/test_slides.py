@@ -51,3 +51,18 @@ def test_the_first_failing_slide_raises_on_two_cores(project, shipped_designs):
         with pytest.raises(TemplateError, match=r"^deck\.yaml slide S13 title: undefined name in template: 'nope_early'"):
             build_presentation(both, shipped_designs, 2022, "sv", helper=helper)
     assert multiprocessing.active_children() == []
+
+
+def test_texts_read_the_statistics_settings_instead_of_typing_them(project, shipped_designs):
+    """A method text written with `stats` follows survey.yaml: at confidence_level 0.9 and alpha 0.1 with a low-base limit
+    of 50 it says 90, 90 and 50 (the shipped 0.95/0.05/30 would say 95, 95 and 30)."""
+    stats = project.survey.statistics.model_copy(update={
+        "confidence_level": 0.9, "alpha": 0.1, "low_base": project.survey.statistics.low_base.model_copy(update={"suppress_below": 50})})
+    survey = project.survey.model_copy(update={"statistics": stats})
+    text = "{{ stats.confidence | num }} / {{ stats.test_level | num }} / {{ stats.suppress_below | count }}"
+    slides = [s.model_copy(update={"body": [s.title.model_copy(update={"sv": text})]}) if s.id == "S10" else s
+              for s in project.deck.slides]
+    changed = project.model_copy(update={"survey": survey, "deck": project.deck.model_copy(update={"slides": slides})})
+    pres = build_presentation(changed, shipped_designs, 2022, "sv")
+    s10 = next(s for s in pres.slides if s.id == "S10")
+    assert s10.body == ("90 / 90 / 50",)

@@ -207,6 +207,18 @@ def test_chart_numbers_are_labels_and_sums_of_labels():
     assert (59.0, 0) in shown and (58.0, 0) not in shown
 
 
+def test_chart_numbers_take_the_nps_panels_score_shares():
+    """An NPS panel (bands 20 / 30 / 50, NPS 30) whose score bar shows 10: 13,4 % and 9: 36,6 %: 13 and 37 are figures
+    the chart shows; the score names (10, 9) are not taken as figures."""
+    from pipeline.charts.nps_panel import NpsPanelDetail
+
+    bands = tuple(Series(name, (v,)) for name, v in (("Kritiker", 20.0), ("Passiva", 30.0), ("Ambassadörer", 50.0)))
+    panel = ChartSpec("nps_panel", ("2022",), bands, detail=NpsPanelDetail(nps=(30.0,), distribution=(("10", 13.4), ("9", 36.6))))
+    shown = chart_numbers([panel])
+    assert (13.0, 0) in shown and (37.0, 0) in shown
+    assert (9.0, 0) not in shown
+
+
 def test_preflight_finds_typed_claims_foreign_figures_and_unexplained_marks():
     """A typed 'högst', a 60 not on the chart (10, 48 and 58 are) and a ▼ with no legend are three problems."""
     s = [Sentence("commentary", "Högst: a (48 %)."), Sentence("commentary", "60 % tycker lika.")]

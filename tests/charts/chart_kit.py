@@ -169,3 +169,16 @@ def check_print_png(spec: ChartSpec, tmp_path: Path) -> None:
     assert info["dpi"] is not None and abs(info["dpi"] - style.DPI) < 1
     stamps = b" ".join(info["text"]).lower()
     assert b"date" not in stamps and b"time" not in stamps and b"software" not in stamps and b"matplotlib" not in stamps
+
+
+def native_chart_xml(spec: ChartSpec) -> list[bytes]:
+    """The chart parts' XML of ``spec`` written as a native chart on a blank slide (pipeline.deck_native)."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from pipeline import deck_native
+
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    deck_native.add_chart(slide.shapes, spec, "chart", "alt", (0, 0, Inches(spec.width), Inches(spec.height)))
+    return [part.blob for part in prs.part.package.iter_parts() if part.partname.startswith("/ppt/charts/chart")]

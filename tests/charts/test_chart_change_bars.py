@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chart_kit import MINUS, NBSP, check_print_png, context, drawn, frame, labels, overlapping, row, texts, tick_labels
+import pytest
+from chart_kit import MINUS, NBSP, check_print_png, context, drawn, frame, labels, native_chart_xml, overlapping, row, texts, tick_labels
 from matplotlib.text import Text
 
 from pipeline import charts
@@ -145,3 +146,107 @@ def test_a_single_grouping_gives_one_series_with_the_total():
     spec = charts.build("change_bars", frame(rows), {"bases": False}, context("sv"))
     assert spec.categories == ("A", "B", "Totalt")
     assert len(spec.series) == 1 and spec.series[0].values == (5.0, -4.0, 3.0)
+
+
+# ---------------------------------------------------------------------------- NPS change per unit: orientation, sort, unit
+
+# (key, name, change in NPS points, mark, base flag); the base of unit i is 100 + i
+UNIT_CHANGES = [("1", "A", 3.0, "", "ok"), ("2", "B", -4.0, "", "low"), ("3", "C", 10.0, "▲", "ok"), ("4", "D", 0.0, "", "ok"),
+                ("5", "E", -9.0, "▼", "ok"), ("6", "F", 1.0, "", "ok")]
+
+
+def unit_change_spec(units=UNIT_CHANGES, **opts):
+    rows = [row(metric="change", measure="change", category="nps", label="NPS", unit="points", value=2.0, n=900)]
+    rows += [row(metric="change", measure="change", group_var="unit", group=k, group_label=name, category="nps", label="NPS",
+                 unit="points", value=v, sig=mark, base_flag=flag, n=100 + i) for i, (k, name, v, mark, flag) in enumerate(units)]
+    return charts.build("change_bars", frame(rows), {"bases": False, **opts}, context())
+
+
+def test_orientation_auto_lays_bars_down_from_seven_categories():
+    """auto: six units and the total (7) are horizontal bars, five and the total (6) upright columns; columns and bars
+    force their form whatever the count."""
+    assert unit_change_spec().detail.horizontal is True
+    assert unit_change_spec(UNIT_CHANGES[:5]).detail.horizontal is False
+    assert unit_change_spec(orientation="columns").detail.horizontal is False
+    assert unit_change_spec(UNIT_CHANGES[:2], orientation="bars").detail.horizontal is True
+
+
+def test_horizontal_bars_run_top_to_bottom_with_the_change_beyond_each_end():
+    """The horizontal picture: categories top to bottom in the spec's order, each bar as long as its change (one
+    series: no key), the numbers in points (no %) and the ▲/▼ after them."""
+    fig = drawn(unit_change_spec())
+    ax = fig.axes[0]
+    ticks = sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in ticks] == ["A", "B", "C", "D", "E", "F", "Totalt"]
+    assert [p.get_width() for p in ax.patches] == [3.0, -4.0, 10.0, 0.0, -9.0, 1.0, 2.0]
+    # each bar on its category's line, its number just past its end (right of a rise, left of a fall)
+    rows = {t.get_text(): t.get_position()[1] for t in ticks}
+    for bar, name in zip(ax.patches, "ABCDEF", strict=False):
+        assert bar.get_y() + bar.get_height() / 2 == pytest.approx(rows[name])
+    numbers = [t for t in ax.texts if t.get_text() not in ("▲", "▼")]
+    for t, bar in zip(numbers, ax.patches, strict=True):
+        x, y = t.get_position()
+        assert y == pytest.approx(bar.get_y() + bar.get_height() / 2)
+        assert (x > bar.get_width() and t.get_ha() == "left") if bar.get_width() >= 0 else (x < bar.get_width() and t.get_ha() == "right")
+    assert labels(fig) == ["+3", f"{MINUS}4*", "+10▲", "0", f"{MINUS}9▼", "+1", "+2"]
+    assert ax.get_legend() is None
+    assert not any("%" in t for t in tick_labels(fig, "x"))
+
+
+def test_sort_change_puts_the_largest_rise_first_and_the_total_last():
+    """sort: change: C +10, A +3, F +1, D 0, B −4, E −9, then the total (+2, though larger than F's +1); the marks,
+    flags and bases move with their units; the order note says by value."""
+    spec = unit_change_spec(sort="change")
+    assert spec.categories == ("C", "A", "F", "D", "B", "E", "Totalt")
+    (s,) = spec.series
+    assert s.values == (10.0, 3.0, 1.0, 0.0, -4.0, -9.0, 2.0)
+    assert s.sig == ("▲", "", "", "", "", "▼", "")
+    assert s.flags == ("ok", "ok", "ok", "ok", "low", "ok", "ok")
+    assert s.bases == (102, 100, 105, 103, 101, 104, 900)
+    assert spec.order == "value" and unit_change_spec().order == "codebook"
+
+
+def test_sort_change_follows_the_first_series_and_moves_the_others_with_it():
+    """By age and sex, sorted by the first series (Kvinna: −0.4, −2.9, −7.6, −10.3 → 65+, 45–64, 30–44, 18–29): Man's
+    values, its low base (18–29) and its ▼ (30–44) move with their ages; two series keep their key."""
+    rows = s39_rows(flags={"Man 18-29": "low"}, sig={"Man 30-44": "▼"})
+    spec = charts.build("change_bars", frame(rows), {"sort": "change", "bases": False}, context())
+    assert spec.categories == ("65 år eller äldre", "45–64 år", "30–44 år", "18–29 år", "Totalt")
+    kvinna, man = spec.series
+    assert kvinna.values == (-0.4, -2.9, -7.6, -10.3, -4.9)
+    assert man.values == (1.2, 0.8, -16.4, -13.1, -5.6)
+    assert man.flags == ("ok", "ok", "ok", "low", "ok") and man.sig == ("", "", "▼", "", "")
+    assert drawn(spec).axes[0].get_legend() is not None
+
+
+def test_nps_change_is_in_points_in_every_text():
+    """An NPS change (rows in points): the spec's unit is points, the columns' labels and axis carry no %, the alt
+    text reads +10 rather than +10 %."""
+    spec = unit_change_spec(UNIT_CHANGES[:3])
+    assert spec.unit == "points"
+    fig = drawn(spec)
+    assert labels(fig) == ["+3", f"{MINUS}4*", "+10▲", "+2"]
+    ticks = tick_labels(fig, "y")
+    assert "0" in ticks and not any("%" in t for t in ticks)
+    assert charts.alt_text(spec).endswith(f"Totalt: A +3, B {MINUS}4, C +10, Totalt +2.")
+
+
+def _native_form(spec) -> tuple[str, str, str, bool]:
+    """(bar direction, category axis orientation, value axis number format, has a key) of the native chart of ``spec``."""
+    from lxml import etree
+
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    (xml,) = native_chart_xml(spec)
+    root = etree.fromstring(xml)
+    orientation = root.find(".//c:catAx/c:scaling/c:orientation", ns)  # absent: the schema's default, minMax
+    return (root.find(".//c:barDir", ns).get("val"), "minMax" if orientation is None else orientation.get("val"),
+            root.find(".//c:valAx/c:numFmt", ns).get("formatCode"), root.find(".//c:legend", ns) is not None)
+
+
+def test_native_change_bars_lie_down_with_reversed_categories_and_points_in_general():
+    """Native: the horizontal NPS change is a bar chart (barDir bar) whose categories run top to bottom (maxMin) and
+    whose axis reads plain numbers (General), without a key for its one series; the relative change by age stays
+    columns (col, minMax) in per cent with a key for its two series."""
+    assert _native_form(unit_change_spec()) == ("bar", "maxMin", "General", False)
+    direction, orientation, number_format, key = _native_form(s39())
+    assert (direction, orientation, key) == ("col", "minMax", True) and "%" in number_format

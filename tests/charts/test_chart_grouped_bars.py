@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import pytest
-from chart_kit import NBSP, NNBSP, boxes, check_print_png, context, drawn, find, frame, labels, overlapping, row, texts, tick_labels
+from chart_kit import (
+    NBSP,
+    NNBSP,
+    boxes,
+    check_print_png,
+    context,
+    drawn,
+    find,
+    frame,
+    labels,
+    native_chart_xml,
+    overlapping,
+    row,
+    texts,
+    tick_labels,
+)
 
 from pipeline import charts
-from pipeline.charts import ChartSpec, Series
+from pipeline.charts import ChartContext, ChartSpec, Series
+from pipeline.errors import ConfigError
 
 # S14-like: ten coded answers in three waves; 2022 deliberately not in the table's order
 CATS = [
@@ -174,3 +190,108 @@ def test_find_helper_sanity():
     """The helpers see each label once (guards the other tests against counting ticks or legend entries)."""
     fig = drawn(s14_spec(top=1))
     assert find(fig, "55").get_text() == "55"
+
+
+# ---------------------------------------------------------------------------- NPS per unit: bands, a row per group
+
+# (key, name, NPS 2024, NPS 2023, base 2024, flag 2024); the 2023 bases are 7 higher, so a label shows which wave's it is
+UNITS = [("a", "Syöpäkeskus", 62.0, 55.0, 1250, "ok"), ("b", "Lastenklinikka", 35.0, 30.0, 300, "ok"),
+         ("c", "Päivystys", -12.0, -5.0, 40, "low"), ("d", "Sydänkeskus", 50.0, 48.0, 210, "ok")]
+THREE_BANDS = [{"label": "under 0"}, {"above": 0, "label": "över 0"}, {"above": 50, "label": "över 50"}]
+GREEN, RED = "#008000", "#C00000"  # the theme's positive (accent4) and alert (accent6) colours in these tests
+
+
+def unit_rows(units=UNITS) -> list[dict]:
+    out = [row(metric="nps", measure="nps", category="nps", label="NPS", unit="points", wave=2024, value=40.0, n=1800)]
+    for key, name, v24, v23, n, flag in units:
+        for wave, v, base, f in ((2024, v24, n, flag), (2023, v23, n + 7, "ok")):
+            out.append(row(metric="nps", measure="nps", category="nps", label="NPS", unit="points", wave=wave, group_var="unit",
+                           group=key, group_label=name, value=v, n=base, base_flag=f))
+    return out
+
+
+def unit_spec(units=UNITS, **opts) -> ChartSpec:
+    ctx = ChartContext("sv", 2024, context().strings, 8.9, 4.9, (("accent4", GREEN[1:]), ("accent6", RED[1:])), "", (2023, 2024))
+    return charts.build("grouped_bars", frame(unit_rows(units)), {"rows": "group", "group_var_only": "unit", **opts}, ctx)
+
+
+def test_bands_colour_the_newest_waves_bars_by_their_band():
+    """Three bands: below 0 in the alert colour, above 0 in the middle band shade (green 42.5 % towards white:
+    0x00→0x6C, 0x80→0xB6), above 50 in green; 50 itself is not above 50. Rows by 2024: 62, 50, 35, −12."""
+    spec = unit_spec(bands=THREE_BANDS)
+    middle = "#6CB66C"
+    assert spec.series[0].name == "2024" and spec.series[0].values == (62.0, 50.0, 35.0, -12.0)
+    assert spec.series[0].point_colors == (GREEN, middle, middle, RED)
+    assert spec.series[1].point_colors == ()  # the older wave keeps its wave colour
+    assert spec.detail.bands == ((None, "under 0", RED), (0.0, "över 0", middle), (50.0, "över 50", GREEN))
+
+
+def test_two_bands_take_the_band_shades_without_the_alert_colour():
+    """Two bands: the lower is green 85 % towards white (0x00→0xD9, 0x80→0xEC), the upper green; no alert colour."""
+    spec = unit_spec(bands=[{"label": "upp till 50"}, {"above": 50, "label": "över 50"}])
+    light = "#D9ECD9"
+    assert spec.series[0].point_colors == (GREEN, light, light, light)
+
+
+def test_bands_drawn_as_dashed_limits_inside_the_axis_with_a_key():
+    """The axis runs −20…80 (−12 and 62·1.1 to steps of 20): dashed lines at 0 and 50; the key names the bands in
+    their colours and then the older wave. With every value above 0 the axis starts at 0 and only 50 is drawn."""
+    from matplotlib.colors import to_hex
+
+    fig = drawn(unit_spec(bands=THREE_BANDS))
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (-20.0, 80.0)
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert [tuple(line.get_xdata()) for line in dashed] == [(0.0, 0.0), (50.0, 50.0)]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["under 0", "över 0", "över 50", "2023"]
+    assert [to_hex(p.get_facecolor()).upper() for p in legend.get_patches()[:3]] == [RED, "#6CB66C", GREEN]
+    positive = [u if u[0] != "c" else (*u[:2], 12.0, 5.0, *u[4:]) for u in UNITS]
+    ax = drawn(unit_spec(positive, bands=THREE_BANDS)).axes[0]
+    assert ax.get_xlim()[0] == 0.0
+    assert [tuple(line.get_xdata()) for line in ax.get_lines() if line.get_linestyle() == "--"] == [(50.0, 50.0)]
+
+
+def test_bands_colour_the_native_chart_points():
+    """The native chart writes the newest series' bars in their band colours (c:dPt per point, category order)."""
+    from lxml import etree
+
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart", "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    (xml,) = native_chart_xml(unit_spec(bands=THREE_BANDS))
+    newest, older = etree.fromstring(xml).iterfind(".//c:ser", ns)
+    fills = {int(d.find("c:idx", ns).get("val")): d.find(".//a:srgbClr", ns).get("val") for d in newest.iterfind("c:dPt", ns)}
+    assert fills == {0: GREEN[1:], 1: "6CB66C", 2: "6CB66C", 3: RED[1:]}
+    assert older.find("c:dPt", ns) is None
+
+
+@pytest.mark.parametrize(("bands", "why"), [
+    ([{"above": 0, "label": "a"}, {"above": 50, "label": "b"}], "the first band has an 'above'"),
+    ([{"label": "a"}, {"label": "b"}], "a band after the first has no 'above'"),
+    ([{"label": "a"}, {"above": 50, "label": "b"}, {"above": 0, "label": "c"}], "limits fall"),
+    ([{"label": "a"}, {"above": 0, "label": "b"}, {"above": 0, "label": "c"}], "limits repeat"),
+])
+def test_bands_are_refused_unless_the_first_is_open_and_the_limits_rise(bands, why):
+    """A band scheme whose first band has a limit, a later band without one, or limits that do not rise is a one-line
+    ConfigError naming bands."""
+    with pytest.raises(ConfigError, match="bands: the first band has no 'above', the others rise") as err:
+        unit_spec(bands=bands)
+    assert "\n" not in str(err.value), why
+    assert unit_spec(bands=THREE_BANDS).detail.bands  # the valid scheme passes
+
+
+def test_rows_per_group_carry_the_newest_waves_base():
+    """rows: group: each name gets (n = N) of 2024 (not 2023's, 7 more) with no-break spaces, the low base marked;
+    the footnote gives the waves' totals (series_bases off), unlike rows of categories."""
+    spec = unit_spec()
+    assert spec.categories == (f"Syöpäkeskus (n{NBSP}={NBSP}1{NNBSP}250)", f"Sydänkeskus (n{NBSP}={NBSP}210)",
+                               f"Lastenklinikka (n{NBSP}={NBSP}300)", f"Päivystys (n{NBSP}={NBSP}40*)")
+    assert spec.series_bases is False
+    assert s14_spec().series_bases is True
+    assert unit_spec(bases=False).categories == ("Syöpäkeskus", "Sydänkeskus", "Lastenklinikka", "Päivystys")
+
+
+def test_group_var_only_that_selects_nothing_names_the_variables_there_are():
+    """group_var_only: channel where the rows have total and unit: a one-line ConfigError naming both."""
+    with pytest.raises(ConfigError, match=r"group_var_only 'channel' selects no rows.* total, unit\b") as err:
+        unit_spec(group_var_only="channel")
+    assert "\n" not in str(err.value)

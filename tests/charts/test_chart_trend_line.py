@@ -5,7 +5,21 @@ from __future__ import annotations
 import math
 from itertools import pairwise
 
-from chart_kit import NBSP, NNBSP, centre, check_print_png, context, drawn, find, frame, labels, overlapping, row, tick_labels
+from chart_kit import (
+    NBSP,
+    NNBSP,
+    centre,
+    check_print_png,
+    context,
+    drawn,
+    find,
+    frame,
+    labels,
+    native_chart_xml,
+    overlapping,
+    row,
+    tick_labels,
+)
 
 from pipeline import charts
 from pipeline.charts import ChartSpec, Series
@@ -147,3 +161,75 @@ def test_hand_built_spec_with_missing_wave():
     fig = drawn(spec)
     assert labels(fig) == ["40", "46▲"]
     assert charts.notes_table(spec).splitlines()[-1] == f"Bas (n): 1{NNBSP}990–1{NNBSP}999"
+
+
+# option ci: an NPS over four waves; 2021 suppressed (its interval is not drawn), 2023 without an interval
+CI_WAVES = [(2021, 35.0, 20.0, 50.0, "suppressed"), (2022, 40.0, 31.0, 49.0, "ok"), (2023, 44.0, None, None, "ok"),
+            (2024, 52.0, 44.0, 66.0, "ok")]
+
+
+def ci_spec(ci: bool = True):
+    rows = [row(metric="nps", measure="nps", category="nps", label="NPS", unit="points", wave=w, value=v, ci_low=lo,
+                ci_high=hi, base_flag=flag) for w, v, lo, hi, flag in CI_WAVES]
+    return charts.build("trend_line", frame(rows), {"ci": ci, "description": "NPS per år"}, context(wave=2024))
+
+
+def test_ci_holds_each_waves_interval_and_nan_where_suppressed_or_missing():
+    """ci: true keeps (ci_low, ci_high) per wave: 2022 (31, 49) and 2024 (44, 66); the suppressed 2021 and 2023
+    (no interval) are nan; without the option there are none."""
+    (line,) = ci_spec().detail.ci
+    assert line[1] == (31.0, 49.0) and line[3] == (44.0, 66.0)
+    assert all(math.isnan(e) for e in (*line[0], *line[2]))
+    assert ci_spec(ci=False).detail.ci == ()
+
+
+def test_ci_value_axis_takes_in_the_interval_ends():
+    """Values 40–52 alone: 30–57 to steps of 10 → 30–60, which would cut 2024's upper end (66); with the intervals
+    31–66: 20–71 (points: 5 above the top), step 20 → 20–80."""
+    plain, with_ci = ci_spec(ci=False).detail, ci_spec().detail
+    assert (plain.low, plain.high, plain.step) == (30.0, 60.0, 10.0)
+    assert (with_ci.low, with_ci.high, with_ci.step) == (20.0, 80.0, 20.0)
+
+
+def test_ci_drawn_as_capped_bars_in_a_lighter_shade_of_the_line():
+    """The picture has one error bar per interval, from its low to its high end (2022: 31–49, 2024: 44–66), with caps,
+    coloured 35 % of the way from the line's colour to white."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    fig = drawn(ci_spec())
+    ax = fig.axes[0]
+    (bars,) = ax.containers
+    _, caps, (segments,) = bars.lines[0], bars.lines[1], bars.lines[2]
+    assert [[tuple(p) for p in seg] for seg in segments.get_segments()] == [[(2022, 31), (2022, 49)], [(2024, 44), (2024, 66)]]
+    assert len(caps) == 2  # the lower and the upper caps
+    line = to_rgb(ax.get_lines()[0].get_color())
+    lighter = "#" + "".join(f"{round(c * 255 + (255 - c * 255) * 0.35):02x}" for c in line)
+    assert to_hex(segments.get_colors()[0]) == lighter
+
+
+def test_ci_alt_text_gives_the_interval_after_each_point():
+    """Alt text: each shown point then (low–high); 2023 has no interval, the suppressed 2021 is left out."""
+    assert charts.alt_text(ci_spec()) == "NPS per år. Totalt: 2022 40 (31–49), 2023 44, 2024 52 (44–66)."
+
+
+def test_ci_native_chart_writes_custom_error_bars():
+    """The native line series carries c:errBars (custom, both directions) before its categories: plus = high − value
+    (2022: 49 − 40 = 9, 2024: 66 − 52 = 14), minus = value − low (9, 8), no point where there is no interval."""
+    from lxml import etree
+
+    c = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    (xml,) = native_chart_xml(ci_spec())
+    (ser,) = etree.fromstring(xml).iterfind(".//c:lineChart/c:ser", c)
+    (bars,) = ser.iterfind("c:errBars", c)
+    assert etree.QName(bars.getnext()).localname == "cat"
+    assert (bars.find("c:errBarType", c).get("val"), bars.find("c:errValType", c).get("val")) == ("both", "cust")
+
+    def points(which: str) -> dict[int, float]:
+        lit = bars.find(f"c:{which}/c:numLit", c)
+        assert lit.find("c:ptCount", c).get("val") == "4"
+        return {int(p.get("idx")): float(p.find("c:v", c).text) for p in lit.iterfind("c:pt", c)}
+
+    assert points("plus") == {1: 9.0, 3: 14.0}
+    assert points("minus") == {1: 9.0, 3: 8.0}
+    (plain,) = native_chart_xml(ci_spec(ci=False))
+    assert b"errBars" not in plain

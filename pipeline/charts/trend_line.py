@@ -328,7 +328,7 @@ def alt_text(spec: ChartSpec[TrendLineDetail]) -> str:
         pts = [f"{w} {spec.fmt(v)}" for i, (w, v) in enumerate(zip(spec.categories, s.values, strict=False))
                if not suppressed(v, s.flag_at(i))]
         if k < len(detail.ci):
-            pts = [f"{p} ({spec.fmt(lo)}–{spec.fmt(hi)})" if not math.isnan(lo) else p
+            pts = [f"{p} ({spec.label(lo)}–{spec.label(hi)})" if not math.isnan(lo) else p  # the unit once, after the value
                    for p, (lo, hi) in zip(pts, [iv for i, iv in enumerate(detail.ci[k]) if not suppressed(s.values[i], s.flag_at(i))],
                                           strict=False)]
         parts.append(f"{s.name}: " + ", ".join(pts))

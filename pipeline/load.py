@@ -320,6 +320,7 @@ class _Checker:
 
     def __init__(self, path: Path, wave: int, raw: _Raw, ids: np.ndarray | pd.api.extensions.ExtensionArray | None = None) -> None:
         self.path, self.wave, self.raw, self.ids = path, wave, raw, ids
+        self.id_column = "respondent_id"  # the codebook's id column, named beside the ids in messages
 
     def rows(self, mask: np.ndarray, limit: int = 5) -> str:
         idx = np.flatnonzero(mask)
@@ -329,7 +330,7 @@ class _Checker:
         if len(idx) > limit:
             text += f", … ({len(idx)} in all)"
         if self.ids is not None:
-            text += f" (respondent_id {preview([str(x) for x in self.ids[idx[:3]]], 3)})"
+            text += f" ({self.id_column} {preview([str(x) for x in self.ids[idx[:3]]], 3)})"
         return f"{word} {text}"
 
     def fail(self, column: str | None, message: str) -> DataError:
@@ -625,7 +626,7 @@ def load_wave(
             f"{len(repeated)} respondent id(s) appear more than once: {distinct_preview(repeated.tolist())} in {check.rows(dup)}; "
             "each respondent must appear once (remove the repeated rows or give each respondent its own id)",
         ))
-    check.ids = ids_arr
+    check.ids, check.id_column = ids_arr, demo.respondent_id
 
     n_rows = len(frame)
     has_sex = bool(demo.sex) and demo.sex_column in frame.columns

@@ -91,3 +91,21 @@ def test_overall_nps_is_the_published_within_its_confidence_interval(waves: Path
         nps = 100 * (pro - det)
         se = 100 * np.sqrt((pro + det - (pro - det) ** 2) / (n - 1))  # the SE of a difference of two shares of one sample
         assert abs(nps - published) <= 1.96 * se, (year, nps, se)
+
+
+@pytest.mark.slow
+def test_a_bad_code_is_named_with_the_surveys_own_id_column(waves: Path, tmp_path: Path):
+    """A unit code 13 in a rating row: the one-line error names the file, the column, the rows and their rating_id."""
+    import pandas as pd
+
+    from pipeline.config import load_project
+    from pipeline.errors import DataError
+    from pipeline.load import load_wave
+
+    frame = pd.read_parquet(waves / "2025.parquet")
+    frame.loc[[5, 9], "unit"] = 13
+    frame.to_parquet(tmp_path / "2025.parquet", index=False)
+    ids = [str(frame.loc[i, "rating_id"]) for i in (5, 9)]
+    with pytest.raises(DataError, match=rf"column 'unit': 2 out-of-range value\(s\) 13 in records 6, 10 \(rating_id '{ids[0]}', "
+                                        rf"'{ids[1]}'\)"):
+        load_wave(load_project(HUS), 2025, tmp_path / "2025.parquet")

@@ -52,6 +52,8 @@ TEMPLATE_NAMES: dict[str, str] = {
     "q": "the wording of every question asked in the report wave, by id (`q.recommend`)",
     "m": "the slide's metrics by name, each a table with `get`, `row`, `rows`, `top`, `bottom` (`m.main.get(category=\"1\")`)",
     "lang": "the report language code, one of `report.languages` (`sv`, `en` …)",
+    "scale": "the rating scale of the slide's main question: min, max and range (`0–10`); empty without a scale",
+    "nps": "the NPS bands of the slide's main question as ranges: detractors (`0–6`), passives, promoters; empty without",
     "stats": "the statistics settings of survey.yaml: confidence (the intervals' level in %), test_level (the tests' "
              "confidence level in %, 100 × (1 − alpha)), alpha, suppress_below, flag_below",
 }
@@ -155,6 +157,10 @@ class SlideBuilder:
             "q": {q.id: q.wording(self.wave, self.lang) for q in self.project.codebook.questions if q.asked(self.wave)},
             "m": {name: TableView(name, table, self.wave) for name, table in tables.items()},
             "lang": self.lang,
+            "scale": ({"min": question.scale.min, "max": question.scale.max, "range": f"{question.scale.min}–{question.scale.max}"}
+                      if question is not None and question.scale is not None else {}),
+            "nps": ({band: f"{lo}–{hi}" for band, (lo, hi) in question.nps.model_dump().items()}
+                    if question is not None and question.nps is not None else {}),
             "stats": {
                 "confidence": self.project.survey.statistics.confidence_level * 100,
                 "test_level": (1 - self.project.survey.statistics.alpha) * 100,
@@ -200,6 +206,10 @@ class SlideBuilder:
         custom = self._render(spec.footnote, context, f"deck.yaml slide {spec.id} footnote")
         if custom:
             parts.append(custom)
+        for chart in chart_specs:  # a band scheme's key in words, from the chart's own bands (the native chart has no key)
+            bands = getattr(chart.detail, "bands", ())
+            if bands:
+                parts.append(f"{self.strings['bands_key']}: " + "; ".join(label for _, label, _ in bands) + ".")
         main = next(iter(tables.values()), None) if tables else None
         if question is not None and main is not None and not main.empty:
             shown = sorted({int(w) for w in main["wave"].unique() if int(w) <= self.wave})

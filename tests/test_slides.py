@@ -66,3 +66,33 @@ def test_texts_read_the_statistics_settings_instead_of_typing_them(project, ship
     pres = build_presentation(changed, shipped_designs, 2022, "sv")
     s10 = next(s for s in pres.slides if s.id == "S10")
     assert s10.body == ("90 / 90 / 50",)
+
+
+def _edited(project, slide_id: str, **update):
+    """``project`` with slide ``slide_id`` updated (pydantic model_copy)."""
+    slides = [s.model_copy(update=update) if s.id == slide_id else s for s in project.deck.slides]
+    return project.model_copy(update={"deck": project.deck.model_copy(update={"slides": slides})})
+
+
+def test_texts_read_the_scale_and_nps_bands_from_the_codebook(project, shipped_designs):
+    """S29's question (recommend) is a 1–10 scale with detractors 1–6 and promoters 9–10 in config/1177/codebook.yaml:
+    `scale` and `nps` give those ranges, so no text types them."""
+    s29 = next(s for s in project.deck.slides if s.id == "S29")
+    text = s29.commentary[0].model_copy(update={"sv": "Skala {{ scale.range }}, kritiker {{ nps.detractors }}, ambassadörer "
+                                                      "{{ nps.promoters }}, toppbetyg {{ scale.max }}."})
+    pres = build_presentation(_edited(project, "S29", commentary=[text]), shipped_designs, 2022, "sv")
+    slide = next(s for s in pres.slides if s.id == "S29")
+    assert slide.commentary == ("Skala 1–10, kritiker 1–6, ambassadörer 9–10, toppbetyg 10.",)
+
+
+def test_a_band_scheme_is_keyed_in_the_footnote_from_the_charts_own_bands(project, shipped_designs):
+    """Bands given to S21's chart appear in its footnote in their order, after the Klassning phrase, with no text typing them."""
+    s21 = next(s for s in project.deck.slides if s.id == "S21")
+    chart = s21.charts[0]
+    bands = [{"label": "låg"}, {"above": 40, "label": "över 40: hög"}]
+    banded = chart.model_copy(update={"options": {**chart.options, "bands": bands}})
+    pres = build_presentation(_edited(project, "S21", charts=[banded]), shipped_designs, 2022, "sv")
+    slide = next(s for s in pres.slides if s.id == "S21")
+    assert "Klassning: låg; över 40: hög." in slide.footnote
+    plain = build_presentation(project, shipped_designs, 2022, "sv")
+    assert "Klassning" not in next(s for s in plain.slides if s.id == "S21").footnote

@@ -185,6 +185,7 @@ class Part:
     role: str = ""  # "" for the chart itself, else a name suffix ("dist")
     # line charts: per series, the confidence interval's (plus, minus) distance of each point (None: no bar)
     error_bars: list[tuple[list[float | None], list[float | None]]] = field(default_factory=list)
+    error_colors: list[str] = field(default_factory=list)  # their colour per series (the spec's), else a shade of the series
 
 
 @dataclass
@@ -408,6 +409,7 @@ def plan_trend(spec: ChartSpec[Any]) -> Plan:
         colors, _point_colors(spec), labels, label_size=9, label_position=XL_LABEL_POSITION.ABOVE,
         value_axis=(lo, hi), value_format=_percent_format(spec.lang) if spec.unit == "percent" else "General",
         markers=[(XL_MARKER_STYLE.CIRCLE, 6)] * len(spec.series), category_size=9, plot=plot, error_bars=error_bars,
+        error_colors=list(_detail(spec, "ci_colors", ()) or ()),
     )
     extras: list[Extra] = []
     if plot is not None and ends:
@@ -867,7 +869,8 @@ def _error_bars(plot: Any, part: Part) -> None:
             pts = "".join(f'<c:pt idx="{i}"><c:v>{v!r}</c:v></c:pt>' for i, v in enumerate(values) if v is not None)
             return f'<c:numLit><c:formatCode>General</c:formatCode><c:ptCount val="{len(values)}"/>{pts}</c:numLit>'
 
-        color = _mix(part.colors[k % len(part.colors)], "#FFFFFF", 0.35).lstrip("#").upper()
+        color = (part.error_colors[k] if k < len(part.error_colors) else
+                 _mix(part.colors[k % len(part.colors)], "#FFFFFF", 0.35)).lstrip("#").upper()
         bars = parse_xml(
             f'<c:errBars {nsdecls("c", "a")}><c:errDir val="y"/><c:errBarType val="both"/><c:errValType val="cust"/>'
             f'<c:noEndCap val="0"/><c:plus>{lit(plus)}</c:plus><c:minus>{lit(minus)}</c:minus>'

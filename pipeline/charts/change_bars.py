@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from pipeline.charts import CHARTS, ChartContext, ChartKind, ChartOptions, ChartSpec, Series
-from pipeline.charts.data import low_base_mark, mark_color, series_colors, suppressed
+from pipeline.charts.data import low_base_mark, mark_color, reorder, series_colors, suppressed
 from pipeline.numbers import fmt_count
 
 if TYPE_CHECKING:
@@ -115,9 +115,7 @@ def build(rows: pd.DataFrame, opts: ChangeBarsOptions, ctx: ChartContext) -> Cha
         order_idx = sorted(range(len(first)), key=lambda i: (-first[i] if not math.isnan(first[i]) else math.inf, i))
         order_idx.append(len(names) - 1)  # the total last
         names = [names[i] for i in order_idx]
-        series = [replace(s, values=tuple(s.values[i] for i in order_idx), sig=tuple(s.sig_at(i) for i in order_idx),
-                          flags=tuple(s.flag_at(i) for i in order_idx), bases=tuple(s.base_at(i) or 0 for i in order_idx))
-                  for s in series]
+        series = reorder(series, order_idx)
     horizontal = opts.orientation == "bars" or (opts.orientation == "auto" and len(names) >= 7)
     # a group's colour follows its place in the codebook (as on the trend charts), not the drawing order
     keys = list(series_keys)

@@ -55,6 +55,7 @@ class TrendLineDetail:
     label_colors: tuple[str, ...] = field(default_factory=tuple)
     # with option ci: per line, per wave, the interval's (low, high) ends (nan where the wave has no value)
     ci: tuple[tuple[tuple[float, float], ...], ...] = field(default_factory=tuple)
+    ci_colors: tuple[str, ...] = field(default_factory=tuple)  # each line's interval bars: a lighter shade of the line
 
 
 def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> ChartSpec[TrendLineDetail]:
@@ -119,7 +120,8 @@ def build(rows: pd.DataFrame, opts: TrendLineOptions, ctx: ChartContext) -> Char
         height=ctx.height,
         description=opts.description,
         detail=replace(detail, low=float(lo), high=float(hi), step=step,
-                       panels=tuple(panels) if len(set(panels)) > 1 else (), label_colors=tuple(readable(c) for c in colors)),
+                       panels=tuple(panels) if len(set(panels)) > 1 else (), label_colors=tuple(readable(c) for c in colors),
+                       ci_colors=tuple(mix(c, "#FFFFFF", 0.35) for c in colors) if opts.ci else ()),
         font=ctx.font,
         order="codebook",
         mark_colors=(ctx.palette.up, ctx.palette.down),
@@ -221,10 +223,11 @@ def draw(spec: ChartSpec[TrendLineDetail]) -> Figure:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], color=color, linewidth=2.2, marker="o", markersize=5,
                     label=s.name, zorder=3)
             if k < len(detail.ci):
+                shade = detail.ci_colors[k] if k < len(detail.ci_colors) else mix(color, "#FFFFFF", 0.35)
                 bars = [(x, lo_hi) for x, lo_hi in zip(years, detail.ci[k], strict=False) if not math.isnan(lo_hi[0])]
                 if bars:  # the interval as a capped bar through the point, in a lighter shade of the line
                     ax.errorbar([b[0] for b in bars], [(b[1][0] + b[1][1]) / 2 for b in bars],
-                                yerr=[(b[1][1] - b[1][0]) / 2 for b in bars], fmt="none", ecolor=mix(color, "#FFFFFF", 0.35),
+                                yerr=[(b[1][1] - b[1][0]) / 2 for b in bars], fmt="none", ecolor=shade,
                                 elinewidth=1.6, capsize=4, capthick=1.6, zorder=2.5)
             if single:
                 for i, (x, v) in enumerate(zip(years, shown[k], strict=False)):
